@@ -1,0 +1,231 @@
+//! The headless command line: `optiscope run` and `optiscope list`.
+
+use std::io::{IsTerminal as _, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::engine::Run;
+use crate::noise::NoiseChannel;
+use crate::optim::Method;
+use crate::params::{ParamValue, Params};
+use crate::problem::Problem;
+use crate::scene::{OptimizerSpec, Scene, SceneFile};
+use crate::spec;
+
+/// Watch optimization happen. With no command, opens the app on SCENE (or the default scene).
+#[derive(Debug, Parser)]
+#[command(name = "optiscope", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// A scene file to open in the app.
+    pub scene: Option<PathBuf>,
+    /// A headless command.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Headless commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scene (or a race given by flags) headless and write a long-format CSV.
+    Run(RunArgs),
+    /// List every problem, method and noise channel with its parameters and defaults.
+    List,
+}
+
+/// Arguments of `optiscope run`. Flags override the scene's values.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A scene file; without it the race is built from the flags (problem default: rosenbrock).
+    pub scene: Option<PathBuf>,
+    /// The problem, as `name` or `name:key=value,...` (e.g. `quadratic:kappa=50,angle=30`).
+    #[arg(long, value_name = "SPEC")]
+    pub problem: Option<String>,
+    /// An optimizer, as `name` or `name:key=value,...`; repeat to race several. Replaces the
+    /// scene's list.
+    #[arg(long = "optimizer", value_name = "SPEC")]
+    pub optimizers: Vec<String>,
+    /// The start point, comma-separated (write `--start=-1.5,2`).
+    #[arg(long, value_name = "X,Y,...", allow_hyphen_values = true)]
+    pub start: Option<String>,
+    /// Steps to take.
+    #[arg(long, value_name = "N")]
+    pub steps: Option<String>,
+    /// The first seed.
+    #[arg(long, value_name = "S")]
+    pub seed: Option<String>,
+    /// How many seeds to run, from S upward.
+    #[arg(long, value_name = "N", default_value = "1")]
+    pub seeds: String,
+    /// A noise channel, as `name:key=value` (e.g. `grad:std=0.5`); repeat for several.
+    #[arg(long = "noise", value_name = "SPEC")]
+    pub noise: Vec<String>,
+    /// Write the CSV here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Bad input: printed as one line, exit status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+fn parse_u64(s: &str, what: &str) -> Result<u64, UsageError> {
+    s.trim().parse().map_err(|_| UsageError(format!("{what}: `{s}` is not a whole number ≥ 0")))
+}
+
+/// Builds the validated scene of a `run` invocation.
+pub fn scene_for(args: &RunArgs) -> Result<Scene, UsageError> {
+    let (mut file, origin) = match &args.scene {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+            let origin = path.display().to_string();
+            (SceneFile::parse(&text, &origin).map_err(|e| UsageError(e.to_string()))?, origin)
+        }
+        None => (SceneFile::parse("version = 1", "command line").map_err(|e| UsageError(e.to_string()))?, "command line".to_owned()),
+    };
+    if let Some(p) = &args.problem {
+        file.problem = spec::parse(p, "problem", Problem::keys()).map_err(UsageError)?;
+        file.start = None;
+        file.view = Default::default();
+    }
+    if !args.optimizers.is_empty() {
+        file.optimizers = args
+            .optimizers
+            .iter()
+            .map(|o| spec::parse::<Method>(o, "optimizer", Method::keys()).map(OptimizerSpec::new))
+            .collect::<Result<_, _>>()
+            .map_err(UsageError)?;
+    }
+    if let Some(s) = &args.start {
+        file.start = Some(spec::numbers(s, "--start").map_err(UsageError)?);
+    }
+    if let Some(s) = &args.steps {
+        file.steps = parse_u64(s, "--steps")?;
+    }
+    if let Some(s) = &args.seed {
+        file.seed = parse_u64(s, "--seed")?;
+    }
+    for n in &args.noise {
+        let channel: NoiseChannel = spec::parse(n, "noise", NoiseChannel::keys()).map_err(UsageError)?;
+        file.noise.set(channel);
+    }
+    if file.optimizers.is_empty() {
+        return Err(UsageError(format!(
+            "{origin}: no optimizers; give --optimizer SPEC (valid: {})",
+            Method::keys().join(", ")
+        )));
+    }
+    file.validate(&origin).map_err(|e| UsageError(e.to_string()))
+}
+
+/// `optiscope run`: runs every seed and writes the CSV.
+pub fn run(args: &RunArgs) -> anyhow::Result<()> {
+    let scene = scene_for(args)?;
+    let seeds = parse_u64(&args.seeds, "--seeds")?;
+    if seeds == 0 {
+        return Err(UsageError("--seeds must be at least 1".into()).into());
+    }
+    let mut out: Box<dyn Write> = match &args.out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| UsageError(format!("{}: {e}", path.display())))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let progress = std::io::stderr().is_terminal();
+    write_csv(&scene, scene.seed, seeds, &mut out, progress)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes the long-format CSV for seeds `first..first + count`.
+pub fn write_csv(
+    scene: &Scene,
+    first: u64,
+    count: u64,
+    out: &mut dyn Write,
+    progress: bool,
+) -> std::io::Result<()> {
+    let dim = scene.problem.dim();
+    let coords = if dim <= 16 { dim } else { 0 };
+    write!(out, "optimizer,seed,step,f_evals,g_evals,h_evals,loss,grad_norm")?;
+    for i in 0..coords {
+        write!(out, ",x{i}")?;
+    }
+    writeln!(out)?;
+    let racers = scene.racers();
+    let mut last_report = Instant::now();
+    for seed in first..first + count {
+        let mut run = Run::new(&scene.problem, &racers, &scene.start, seed, scene.noise.clone());
+        let mut written = vec![u64::MAX; racers.len()];
+        let mut told = vec![false; racers.len()];
+        for step in 0..=scene.steps {
+            if step > 0 && run.step() == 0 && run.racers().iter().all(|r| r.step_idx() == written[0].min(r.step_idx())) {
+                // Nothing moved: every racer has stopped.
+            }
+            for (i, r) in run.racers().iter().enumerate() {
+                if written[i] != r.step_idx() {
+                    written[i] = r.step_idx();
+                    let c = r.counts();
+                    write!(out, "{},{seed},{},{},{},{},{},{}", csv_field(r.label()), r.step_idx(), c.f, c.g, c.h, r.loss(), r.grad_norm())?;
+                    for v in r.x().iter().take(coords) {
+                        write!(out, ",{v}")?;
+                    }
+                    writeln!(out)?;
+                }
+                if let (Some(reason), false) = (r.stopped(), told[i]) {
+                    told[i] = true;
+                    eprintln!("{} (seed {seed}): {reason}", r.label());
+                }
+            }
+            if run.running() == 0 {
+                break;
+            }
+            if progress && last_report.elapsed() > Duration::from_millis(200) {
+                last_report = Instant::now();
+                eprint!("\rseed {seed}: step {step}/{}", scene.steps);
+            }
+        }
+    }
+    if progress {
+        eprint!("\r\x1b[K");
+    }
+    Ok(())
+}
+
+/// Quotes a CSV field when it needs it.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+}
+
+fn describe(value: ParamValue) -> String {
+    value.to_string()
+}
+
+/// `optiscope list`: every problem, method and noise channel with parameters and defaults.
+pub fn list(out: &mut dyn Write) -> std::io::Result<()> {
+    fn params(out: &mut dyn Write, p: &dyn Params) -> std::io::Result<()> {
+        for (meta, value) in p.params() {
+            writeln!(out, "      {:<26} default {:<8} {}", meta.key, describe(value), meta.doc)?;
+        }
+        Ok(())
+    }
+    writeln!(out, "PROBLEMS (--problem name:key=value,...)")?;
+    for p in Problem::defaults() {
+        writeln!(out, "  {:<16} d={:<3} {}", p.key(), p.dim(), p.summary())?;
+        params(out, p.config())?;
+    }
+    writeln!(out, "\nMETHODS (--optimizer name:key=value,...)")?;
+    for m in Method::defaults() {
+        writeln!(out, "  {:<16} {:<10} {}", m.key(), m.order().label(), m.summary())?;
+        params(out, m.config())?;
+    }
+    writeln!(out, "\nNOISE CHANNELS (--noise name:key=value,...)")?;
+    for n in NoiseChannel::defaults() {
+        writeln!(out, "  {:<16} {}", n.key(), n.summary())?;
+        params(out, n.config())?;
+    }
+    Ok(())
+}

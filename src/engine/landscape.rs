@@ -1,0 +1,254 @@
+//! Landscape grids: objective values over a 2-D window, contour levels and contour polylines.
+//! Computed on the engine side, rows in parallel, and shared with the UI behind an `Arc`.
+
+use std::collections::HashMap;
+
+use ndarray::Array1;
+use rayon::prelude::*;
+
+use crate::problem::{Objective, ViewBounds};
+
+/// What to compute: a window, a resolution and a number of contour levels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GridSpec {
+    /// The window.
+    pub bounds: ViewBounds,
+    /// Samples along x.
+    pub nx: usize,
+    /// Samples along y.
+    pub ny: usize,
+    /// Contour levels to trace.
+    pub levels: usize,
+}
+
+/// One contour level and its polylines, in data coordinates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Contour {
+    /// The level f = c.
+    pub level: f64,
+    /// Polylines; a closed one repeats its first point at the end.
+    pub lines: Vec<Vec<[f64; 2]>>,
+}
+
+/// Sampled objective values over a window, row-major from the bottom row (y = min) up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grid {
+    /// The spec it was computed for.
+    pub spec: GridSpec,
+    /// `ny` rows of `nx` values; non-finite values are possible.
+    pub values: Vec<f64>,
+    /// The smallest finite value.
+    pub min: f64,
+    /// The largest finite value.
+    pub max: f64,
+    /// Contours at quantiles of the sampled values.
+    pub contours: Vec<Contour>,
+}
+
+impl Grid {
+    /// The sample at column `i`, row `j`.
+    pub fn at(&self, i: usize, j: usize) -> f64 {
+        self.values[j * self.spec.nx + i]
+    }
+
+    /// The x coordinate of column `i`.
+    pub fn x(&self, i: usize) -> f64 {
+        lerp(self.spec.bounds.x, i, self.spec.nx)
+    }
+
+    /// The y coordinate of row `j`.
+    pub fn y(&self, j: usize) -> f64 {
+        lerp(self.spec.bounds.y, j, self.spec.ny)
+    }
+}
+
+fn lerp((lo, hi): (f64, f64), i: usize, n: usize) -> f64 {
+    lo + (hi - lo) * i as f64 / (n.max(2) - 1) as f64
+}
+
+/// Samples `objective` over `spec`'s window. For d > 2 the other coordinates are taken from
+/// `slice` (a 2-D slice through that point).
+pub fn compute(objective: &dyn Objective, slice: &[f64], spec: GridSpec) -> Grid {
+    let (nx, ny) = (spec.nx.max(2), spec.ny.max(2));
+    let spec = GridSpec { nx, ny, ..spec };
+    let dim = objective.dim();
+    let mut values = vec![0.0; nx * ny];
+    values.par_chunks_mut(nx).enumerate().for_each(|(j, row)| {
+        let mut p = Array1::from_iter((0..dim).map(|k| slice.get(k).copied().unwrap_or(0.0)));
+        let y = lerp(spec.bounds.y, j, ny);
+        for (i, v) in row.iter_mut().enumerate() {
+            p[0] = lerp(spec.bounds.x, i, nx);
+            if dim > 1 {
+                p[1] = y;
+            }
+            *v = objective.value(p.view());
+        }
+    });
+    let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    finite.sort_unstable_by(f64::total_cmp);
+    let (min, max) = match (finite.first(), finite.last()) {
+        (Some(a), Some(b)) => (*a, *b),
+        _ => (0.0, 0.0),
+    };
+    let levels = quantile_levels(&finite, spec.levels);
+    let grid = Grid { spec, values, min, max, contours: Vec::new() };
+    let contours = levels
+        .par_iter()
+        .map(|&level| Contour { level, lines: trace(&grid, level) })
+        .collect();
+    Grid { contours, ..grid }
+}
+
+/// `n` distinct levels at evenly spaced quantiles of the sorted values, so that contours spread
+/// over the picture whatever the function's range.
+fn quantile_levels(sorted: &[f64], n: usize) -> Vec<f64> {
+    if sorted.is_empty() || n == 0 {
+        return Vec::new();
+    }
+    let mut levels: Vec<f64> = (0..n)
+        .map(|k| {
+            let q = (k as f64 + 0.5) / n as f64;
+            // Quantiles of a squared scale pack more contours near the minimum.
+            let idx = ((q * q) * (sorted.len() - 1) as f64).round() as usize;
+            sorted[idx]
+        })
+        .collect();
+    levels.dedup();
+    levels
+}
+
+/// Marching squares for one level; segments are joined into polylines through shared edges.
+fn trace(grid: &Grid, level: f64) -> Vec<Vec<[f64; 2]>> {
+    let (nx, ny) = (grid.spec.nx, grid.spec.ny);
+    // Edge ids: horizontal edge (i, j)→(i+1, j) is 2(j·nx + i); vertical (i, j)→(i, j+1) is +1.
+    let h_edge = |i: usize, j: usize| 2 * (j * nx + i);
+    let v_edge = |i: usize, j: usize| 2 * (j * nx + i) + 1;
+    let point = |edge: usize| -> Option<[f64; 2]> {
+        let k = edge / 2;
+        let (i, j) = (k % nx, k / nx);
+        let (i2, j2) = if edge % 2 == 0 { (i + 1, j) } else { (i, j + 1) };
+        let (a, b) = (grid.at(i, j), grid.at(i2, j2));
+        let t = ((level - a) / (b - a)).clamp(0.0, 1.0);
+        let t = if t.is_finite() { t } else { 0.5 };
+        let (x1, y1, x2, y2) = (grid.x(i), grid.y(j), grid.x(i2), grid.y(j2));
+        Some([x1 + t * (x2 - x1), y1 + t * (y2 - y1)])
+    };
+    let mut segments: Vec<[usize; 2]> = Vec::new();
+    for j in 0..ny - 1 {
+        for i in 0..nx - 1 {
+            let c = [grid.at(i, j), grid.at(i + 1, j), grid.at(i + 1, j + 1), grid.at(i, j + 1)];
+            if !c.iter().all(|v| v.is_finite()) {
+                continue;
+            }
+            let case = c.iter().enumerate().fold(0, |m, (k, v)| m | (usize::from(*v > level) << k));
+            // Edges: bottom, right, top, left.
+            let (b, r, t, l) = (h_edge(i, j), v_edge(i + 1, j), h_edge(i, j + 1), v_edge(i, j));
+            let centre_above = (c.iter().sum::<f64>() / 4.0) > level;
+            match case {
+                0 | 15 => {}
+                1 | 14 => segments.push([l, b]),
+                2 | 13 => segments.push([b, r]),
+                3 | 12 => segments.push([l, r]),
+                4 | 11 => segments.push([r, t]),
+                6 | 9 => segments.push([b, t]),
+                7 | 8 => segments.push([l, t]),
+                5 => {
+                    if centre_above {
+                        segments.extend([[l, t], [b, r]]);
+                    } else {
+                        segments.extend([[l, b], [r, t]]);
+                    }
+                }
+                10 => {
+                    if centre_above {
+                        segments.extend([[l, b], [r, t]]);
+                    } else {
+                        segments.extend([[l, t], [b, r]]);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    join(&segments).into_iter().filter_map(|chain| chain.into_iter().map(point).collect()).collect()
+}
+
+/// Joins segments that share edge ids into chains of edge ids.
+fn join(segments: &[[usize; 2]]) -> Vec<Vec<usize>> {
+    let mut at: HashMap<usize, [usize; 2]> = HashMap::with_capacity(segments.len() * 2);
+    for (s, seg) in segments.iter().enumerate() {
+        for e in seg {
+            at.entry(*e).and_modify(|v| v[1] = s).or_insert([s, usize::MAX]);
+        }
+    }
+    let mut used = vec![false; segments.len()];
+    let mut chains = Vec::new();
+    let other_seg = |e: usize, s: usize| -> Option<usize> {
+        let v = at.get(&e)?;
+        let o = if v[0] == s { v[1] } else { v[0] };
+        (o != usize::MAX).then_some(o)
+    };
+    for start in 0..segments.len() {
+        if used[start] {
+            continue;
+        }
+        used[start] = true;
+        let mut chain: std::collections::VecDeque<usize> = segments[start].iter().copied().collect();
+        // Walk forward from the second end, then backward from the first.
+        for forward in [true, false] {
+            let mut seg = start;
+            loop {
+                let end = if forward { chain[chain.len() - 1] } else { chain[0] };
+                let Some(next) = other_seg(end, seg).filter(|n| !used[*n]) else { break };
+                used[next] = true;
+                let [a, b] = segments[next];
+                let new = if a == end { b } else { a };
+                if forward { chain.push_back(new) } else { chain.push_front(new) }
+                seg = next;
+            }
+        }
+        chains.push(chain.into_iter().collect());
+    }
+    chains
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::{Problem, SphereConfig};
+
+    fn sphere_grid(n: usize, levels: usize) -> Grid {
+        let f = Problem::Sphere(SphereConfig { d: 2 }).build();
+        let bounds = ViewBounds { x: (-2.0, 2.0), y: (-2.0, 2.0) };
+        compute(f.as_ref(), &[0.0, 0.0], GridSpec { bounds, nx: n, ny: n, levels })
+    }
+
+    #[test]
+    fn samples_match_the_objective() {
+        let g = sphere_grid(41, 0);
+        assert_eq!(g.values.len(), 41 * 41);
+        assert_eq!(g.at(20, 20), 0.0);
+        assert!((g.at(0, 0) - 8.0).abs() < 1e-12);
+        assert!((g.at(40, 20) - 4.0).abs() < 1e-12);
+        assert_eq!((g.min, g.max), (0.0, 8.0));
+    }
+
+    #[test]
+    fn sphere_contours_are_closed_circles() {
+        let g = sphere_grid(201, 6);
+        assert_eq!(g.contours.len(), 6);
+        for c in &g.contours {
+            let r = c.level.sqrt();
+            if r >= 1.95 {
+                continue;
+            }
+            assert_eq!(c.lines.len(), 1, "level {} should be one closed ring", c.level);
+            let line = &c.lines[0];
+            assert_eq!(line.first(), line.last(), "the ring closes");
+            for p in line {
+                let pr = (p[0] * p[0] + p[1] * p[1]).sqrt();
+                assert!((pr - r).abs() < 0.02, "point {p:?} off the circle of radius {r}");
+            }
+        }
+    }
+}

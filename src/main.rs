@@ -1,0 +1,22 @@
+//! The `optiscope` binary: the desktop app, or a headless command.
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use optiscope::cli::{self, Cli, Command, UsageError};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Some(Command::Run(args)) => cli::run(args),
+        Some(Command::List) => cli::list(&mut std::io::stdout().lock()).map_err(Into::into),
+        None => optiscope::app::launch(cli.scene.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if e.downcast_ref::<UsageError>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! First-order methods, with torch.optim's documented update rules, parameter names and defaults.
+//!
+//! ## References
+//! - Cauchy (1847), gradient descent; Robbins & Monro (1951), SGD.
+//! - Polyak (1964), heavy ball; Sutskever et al. (2013), Nesterov momentum in the form torch uses.
+//! - Duchi, Hazan & Singer (2011), AdaGrad. Tieleman & Hinton (2012), RMSProp (lecture 6.5).
+//! - Kingma & Ba (2015), Adam; Reddi, Kale & Kumar (2018), AMSGrad; Loshchilov & Hutter (2019), AdamW.
+//! - The update rules follow the pseudo-code of the torch.optim documentation (PyTorch 2.x),
+//!   including its operation order (`lerp`, `addcmul`, `addcdiv`) so that float64 trajectories
+//!   agree with PyTorch's to rounding.
+
+use super::{Halt, Method, MethodConfig, Optimizer, Oracle, Order};
+use crate::problem::Vector;
+
+/// The contiguous storage of an owned vector.
+fn sl(v: &mut Vector) -> &mut [f64] {
+    v.as_slice_mut().expect("owned vectors are contiguous")
+}
+
+/// torch's `lerp`: `a + w (b − a)`, computed as PyTorch does for each half of the weight range.
+fn lerp(a: f64, b: f64, w: f64) -> f64 {
+    if w < 0.5 { a + w * (b - a) } else { b - (b - a) * (1.0 - w) }
+}
+
+crate::params! {
+    /// Plain gradient descent.
+    pub struct GdConfig {
+        /// Learning rate η: the step is −η∇f.
+        lr: f64 = 1e-3, (1e-5, 1.0), Log, Positive;
+    }
+}
+
+crate::params! {
+    /// torch.optim.SGD.
+    pub struct SgdConfig {
+        /// Learning rate η.
+        lr: f64 = 1e-3, (1e-5, 1.0), Log, Positive;
+        /// Momentum factor μ of the velocity buffer b ← μb + (1 − τ)g.
+        momentum: f64 = 0.0, (0.0, 0.999), Linear, UnitOpen;
+        /// Dampening τ of the gradient added to the velocity.
+        dampening: f64 = 0.0, (0.0, 1.0), Linear, Within(0.0, 1.0);
+        /// Nesterov momentum: step along g + μb instead of b.
+        nesterov: bool = false, (0, 1), Linear, Finite;
+        /// L2 penalty λ added to the gradient: g ← g + λx.
+        weight_decay: f64 = 0.0, (0.0, 0.1), Linear, NonNegative;
+    }
+}
+
+crate::params! {
+    /// torch.optim.Adagrad.
+    pub struct AdagradConfig {
+        /// Learning rate η.
+        lr: f64 = 1e-2, (1e-4, 10.0), Log, Positive;
+        /// Learning-rate decay: the step size is η / (1 + (t − 1)·lr_decay).
+        lr_decay: f64 = 0.0, (0.0, 0.1), Linear, NonNegative;
+        /// Added to √(Σg²) for numerical stability.
+        eps: f64 = 1e-10, (1e-12, 1e-2), Log, Positive;
+        /// Starting value of the squared-gradient sum.
+        initial_accumulator_value: f64 = 0.0, (0.0, 1.0), Linear, NonNegative;
+        /// L2 penalty λ added to the gradient.
+        weight_decay: f64 = 0.0, (0.0, 0.1), Linear, NonNegative;
+    }
+}
+
+crate::params! {
+    /// torch.optim.RMSprop.
+    pub struct RmspropConfig {
+        /// Learning rate η.
+        lr: f64 = 1e-2, (1e-5, 1.0), Log, Positive;
+        /// Smoothing constant α of the squared-gradient average.
+        alpha: f64 = 0.99, (0.5, 0.9999), Linear, UnitOpen;
+        /// Added to the RMS for numerical stability.
+        eps: f64 = 1e-8, (1e-12, 1e-2), Log, Positive;
+        /// Momentum factor applied to the scaled step.
+        momentum: f64 = 0.0, (0.0, 0.999), Linear, UnitOpen;
+        /// Centered RMSProp: divide by an estimate of the gradient's variance, not its raw second moment.
+        centered: bool = false, (0, 1), Linear, Finite;
+        /// L2 penalty λ added to the gradient.
+        weight_decay: f64 = 0.0, (0.0, 0.1), Linear, NonNegative;
+    }
+}
+
+crate::params! {
+    /// torch.optim.Adam.
+    pub struct AdamConfig {
+        /// Learning rate η.
+        lr: f64 = 1e-3, (1e-5, 1.0), Log, Positive;
+        /// Decay rate β₁ of the first-moment (mean) estimate.
+        beta1: f64 = 0.9, (0.0, 0.999), Linear, UnitOpen;
+        /// Decay rate β₂ of the second-moment estimate.
+        beta2: f64 = 0.999, (0.5, 0.99999), Linear, UnitOpen;
+        /// Added to √v̂ for numerical stability.
+        eps: f64 = 1e-8, (1e-12, 1e-2), Log, Positive;
+        /// L2 penalty λ added to the gradient (coupled, unlike AdamW).
+        weight_decay: f64 = 0.0, (0.0, 0.1), Linear, NonNegative;
+        /// AMSGrad: divide by the running maximum of v̂.
+        amsgrad: bool = false, (0, 1), Linear, Finite;
+    }
+}
+
+crate::params! {
+    /// torch.optim.AdamW.
+    pub struct AdamWConfig {
+        /// Learning rate η.
+        lr: f64 = 1e-3, (1e-5, 1.0), Log, Positive;
+        /// Decay rate β₁ of the first-moment (mean) estimate.
+        beta1: f64 = 0.9, (0.0, 0.999), Linear, UnitOpen;
+        /// Decay rate β₂ of the second-moment estimate.
+        beta2: f64 = 0.999, (0.5, 0.99999), Linear, UnitOpen;
+        /// Added to √v̂ for numerical stability.
+        eps: f64 = 1e-8, (1e-12, 1e-2), Log, Positive;
+        /// Decoupled weight decay λ: x ← x(1 − ηλ) before the Adam step.
+        weight_decay: f64 = 1e-2, (0.0, 0.5), Linear, NonNegative;
+        /// AMSGrad: divide by the running maximum of v̂.
+        amsgrad: bool = false, (0, 1), Linear, Finite;
+    }
+}
+
+/// Whether a first-order key is a live dial (booleans change the state's structure).
+fn live_key(key: &str) -> bool {
+    !matches!(key, "nesterov" | "centered" | "amsgrad")
+}
+
+macro_rules! first_order_config {
+    ($cfg:ty, $build:expr) => {
+        impl MethodConfig for $cfg {
+            fn build(&self, dim: usize) -> Box<dyn Optimizer> {
+                #[allow(clippy::redundant_closure_call)]
+                Box::new(($build)(self.clone(), dim))
+            }
+            fn order(&self) -> Order {
+                Order::First
+            }
+            fn is_live(&self, key: &str) -> bool {
+                live_key(key)
+            }
+            fn reference(&self) -> &'static str {
+                "torch.optim documentation (PyTorch 2.x); see the module doc for the papers"
+            }
+        }
+    };
+}
+
+first_order_config!(GdConfig, |c: GdConfig, dim| Sgd::new(
+    SgdConfig { lr: c.lr, ..SgdConfig::default() },
+    dim
+));
+first_order_config!(SgdConfig, Sgd::new);
+first_order_config!(AdagradConfig, Adagrad::new);
+first_order_config!(RmspropConfig, Rmsprop::new);
+first_order_config!(AdamConfig, |c: AdamConfig, dim| Adam::new(c, false, dim));
+first_order_config!(AdamWConfig, |c: AdamWConfig, dim| Adam::new(
+    AdamConfig {
+        lr: c.lr,
+        beta1: c.beta1,
+        beta2: c.beta2,
+        eps: c.eps,
+        weight_decay: c.weight_decay,
+        amsgrad: c.amsgrad,
+    },
+    true,
+    dim
+));
+
+/// SGD with momentum (and plain gradient descent when momentum is 0).
+struct Sgd {
+    c: SgdConfig,
+    g: Vector,
+    buf: Vector,
+    t: u64,
+}
+
+impl Sgd {
+    fn new(c: SgdConfig, dim: usize) -> Self {
+        Self { c, g: Vector::zeros(dim), buf: Vector::zeros(dim), t: 0 }
+    }
+}
+
+impl Optimizer for Sgd {
+    fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
+        oracle.gradient_into(x.view(), &mut self.g);
+        self.t += 1;
+        let c = &self.c;
+        let first = self.t == 1;
+        let (x, g, buf) = (sl(x), sl(&mut self.g), sl(&mut self.buf));
+        for i in 0..x.len() {
+            let mut gi = g[i];
+            if c.weight_decay != 0.0 {
+                gi += c.weight_decay * x[i];
+            }
+            if c.momentum != 0.0 {
+                buf[i] = if first { gi } else { buf[i] * c.momentum + (1.0 - c.dampening) * gi };
+                gi = if c.nesterov { gi + c.momentum * buf[i] } else { buf[i] };
+            }
+            x[i] += -c.lr * gi;
+        }
+        Ok(())
+    }
+
+    fn retune(&mut self, method: &Method) -> bool {
+        match method {
+            Method::Gd(c) => self.c.lr = c.lr,
+            Method::Sgd(c) => self.c = c.clone(),
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// AdaGrad.
+struct Adagrad {
+    c: AdagradConfig,
+    g: Vector,
+    sum: Vector,
+    t: u64,
+}
+
+impl Adagrad {
+    fn new(c: AdagradConfig, dim: usize) -> Self {
+        let sum = Vector::from_elem(dim, c.initial_accumulator_value);
+        Self { c, g: Vector::zeros(dim), sum, t: 0 }
+    }
+}
+
+impl Optimizer for Adagrad {
+    fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
+        oracle.gradient_into(x.view(), &mut self.g);
+        self.t += 1;
+        let c = &self.c;
+        let clr = c.lr / (1.0 + (self.t - 1) as f64 * c.lr_decay);
+        let (x, g, sum) = (sl(x), sl(&mut self.g), sl(&mut self.sum));
+        for i in 0..x.len() {
+            let mut gi = g[i];
+            if c.weight_decay != 0.0 {
+                gi += c.weight_decay * x[i];
+            }
+            sum[i] += gi * gi;
+            let std = sum[i].sqrt() + c.eps;
+            x[i] += -clr * gi / std;
+        }
+        Ok(())
+    }
+
+    fn retune(&mut self, method: &Method) -> bool {
+        let Method::Adagrad(c) = method else { return false };
+        self.c = c.clone();
+        true
+    }
+}
+
+/// RMSProp, optionally centered and with momentum.
+struct Rmsprop {
+    c: RmspropConfig,
+    g: Vector,
+    square_avg: Vector,
+    grad_avg: Vector,
+    buf: Vector,
+}
+
+impl Rmsprop {
+    fn new(c: RmspropConfig, dim: usize) -> Self {
+        let z = Vector::zeros(dim);
+        Self { c, g: z.clone(), square_avg: z.clone(), grad_avg: z.clone(), buf: z }
+    }
+}
+
+impl Optimizer for Rmsprop {
+    fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
+        oracle.gradient_into(x.view(), &mut self.g);
+        let c = &self.c;
+        let (x, g) = (sl(x), sl(&mut self.g));
+        let (sq, ga, buf) = (sl(&mut self.square_avg), sl(&mut self.grad_avg), sl(&mut self.buf));
+        for i in 0..x.len() {
+            let mut gi = g[i];
+            if c.weight_decay != 0.0 {
+                gi += c.weight_decay * x[i];
+            }
+            sq[i] = sq[i] * c.alpha + (1.0 - c.alpha) * gi * gi;
+            let avg = if c.centered {
+                ga[i] = lerp(ga[i], gi, 1.0 - c.alpha);
+                (sq[i] + -1.0 * ga[i] * ga[i]).sqrt()
+            } else {
+                sq[i].sqrt()
+            } + c.eps;
+            if c.momentum > 0.0 {
+                buf[i] = buf[i] * c.momentum + gi / avg;
+                x[i] += -c.lr * buf[i];
+            } else {
+                x[i] += -c.lr * gi / avg;
+            }
+        }
+        Ok(())
+    }
+
+    fn retune(&mut self, method: &Method) -> bool {
+        let Method::Rmsprop(c) = method else { return false };
+        self.c = c.clone();
+        true
+    }
+}
+
+/// Adam, AMSGrad and AdamW (decoupled weight decay).
+struct Adam {
+    c: AdamConfig,
+    decoupled: bool,
+    g: Vector,
+    m: Vector,
+    v: Vector,
+    v_max: Vector,
+    t: u64,
+}
+
+impl Adam {
+    fn new(c: AdamConfig, decoupled: bool, dim: usize) -> Self {
+        let z = Vector::zeros(dim);
+        Self { c, decoupled, g: z.clone(), m: z.clone(), v: z.clone(), v_max: z, t: 0 }
+    }
+}
+
+impl Optimizer for Adam {
+    fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
+        oracle.gradient_into(x.view(), &mut self.g);
+        self.t += 1;
+        let c = &self.c;
+        let t = self.t as f64;
+        let bias_correction1 = 1.0 - c.beta1.powf(t);
+        let bias_correction2 = 1.0 - c.beta2.powf(t);
+        let step_size = c.lr / bias_correction1;
+        let bias_correction2_sqrt = bias_correction2.powf(0.5);
+        let (x, g) = (sl(x), sl(&mut self.g));
+        let (m, v, v_max) = (sl(&mut self.m), sl(&mut self.v), sl(&mut self.v_max));
+        for i in 0..x.len() {
+            let mut gi = g[i];
+            if c.weight_decay != 0.0 {
+                if self.decoupled {
+                    x[i] *= 1.0 - c.lr * c.weight_decay;
+                } else {
+                    gi += c.weight_decay * x[i];
+                }
+            }
+            m[i] = lerp(m[i], gi, 1.0 - c.beta1);
+            v[i] = v[i] * c.beta2 + (1.0 - c.beta2) * gi * gi;
+            let second = if c.amsgrad {
+                v_max[i] = v_max[i].max(v[i]);
+                v_max[i]
+            } else {
+                v[i]
+            };
+            let denom = second.sqrt() / bias_correction2_sqrt + c.eps;
+            x[i] += -step_size * m[i] / denom;
+        }
+        Ok(())
+    }
+
+    fn retune(&mut self, method: &Method) -> bool {
+        match method {
+            Method::Adam(c) if !self.decoupled => self.c = c.clone(),
+            Method::AdamW(c) if self.decoupled => {
+                self.c = AdamConfig {
+                    lr: c.lr,
+                    beta1: c.beta1,
+                    beta2: c.beta2,
+                    eps: c.eps,
+                    weight_decay: c.weight_decay,
+                    amsgrad: c.amsgrad,
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+}

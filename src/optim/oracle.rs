@@ -1,0 +1,81 @@
+//! The oracle: the only door from an optimizer to its objective.
+//!
+//! It counts every function, gradient and Hessian evaluation and applies the noise model, so
+//! that every method sees the same noise and the counts can be trusted (a zeroth-order method's
+//! gradient count stays 0 because it can only ask for values).
+
+use ndarray::ArrayView1;
+use rand_pcg::Pcg64;
+
+use crate::noise::Noise;
+use crate::problem::{Matrix, Objective, Vector};
+
+/// Cumulative evaluation counts of one optimizer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Function evaluations.
+    pub f: u64,
+    /// Gradient evaluations.
+    pub g: u64,
+    /// Full Hessian evaluations.
+    pub h: u64,
+}
+
+/// What an optimizer may ask about the objective during one step.
+pub struct Oracle<'a> {
+    objective: &'a dyn Objective,
+    noise: &'a Noise,
+    noise_rng: &'a mut Pcg64,
+    probe_rng: &'a mut Pcg64,
+    counts: &'a mut Counts,
+}
+
+impl<'a> Oracle<'a> {
+    /// Wraps `objective` for one step. `noise_rng` feeds the noise channels and `probe_rng` the
+    /// method's own randomness, so changing a noise level never changes a method's probes.
+    pub fn new(
+        objective: &'a dyn Objective,
+        noise: &'a Noise,
+        noise_rng: &'a mut Pcg64,
+        probe_rng: &'a mut Pcg64,
+        counts: &'a mut Counts,
+    ) -> Self {
+        Self { objective, noise, noise_rng, probe_rng, counts }
+    }
+
+    /// The number of parameters.
+    pub fn dim(&self) -> usize {
+        self.objective.dim()
+    }
+
+    /// f(x), counted.
+    pub fn value(&mut self, x: ArrayView1<'_, f64>) -> f64 {
+        self.counts.f += 1;
+        self.objective.value(x)
+    }
+
+    /// ∇f(x) plus the gradient noise, written into `g`; counted.
+    pub fn gradient_into(&mut self, x: ArrayView1<'_, f64>, g: &mut Vector) {
+        self.counts.g += 1;
+        self.objective.gradient_into(x, g.view_mut());
+        if let Some(s) = g.as_slice_mut() {
+            self.noise.perturb_gradient(s, self.noise_rng);
+        }
+    }
+
+    /// ∇²f(x), written into `h`; counted.
+    pub fn hessian_into(&mut self, x: ArrayView1<'_, f64>, h: &mut Matrix) {
+        self.counts.h += 1;
+        self.objective.hessian_into(x, h.view_mut());
+    }
+
+    /// The method's own random stream (probe directions, populations).
+    pub fn rng(&mut self) -> &mut Pcg64 {
+        self.probe_rng
+    }
+
+    /// The counts so far.
+    pub fn counts(&self) -> Counts {
+        *self.counts
+    }
+}

@@ -1,0 +1,298 @@
+//! Parameter reflection shared by problems, methods and noise channels.
+//!
+//! Each configurable struct is declared once with [`params!`]. The macro derives serde (with
+//! defaults and `deny_unknown_fields`), `Default`, and a [`Params`] impl that lists every parameter
+//! with its documentation, slider range and validity rule. The CLI's `list`, scene validation and
+//! the UI's parameter widgets all read that one list.
+
+use std::fmt;
+
+/// How a parameter's slider maps values.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scale {
+    /// A linear slider.
+    Linear,
+    /// A logarithmic slider, for ranges that span decades.
+    Log,
+}
+
+/// Which values a parameter accepts; checked during validation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Valid {
+    /// Any finite number.
+    Finite,
+    /// A finite number > 0.
+    Positive,
+    /// A finite number ≥ 0.
+    NonNegative,
+    /// A finite number in [0, 1).
+    UnitOpen,
+    /// A finite number in [lo, hi].
+    Within(f64, f64),
+}
+
+impl Valid {
+    /// Whether `v` satisfies the rule.
+    pub fn accepts(self, v: f64) -> bool {
+        v.is_finite()
+            && match self {
+                Valid::Finite => true,
+                Valid::Positive => v > 0.0,
+                Valid::NonNegative => v >= 0.0,
+                Valid::UnitOpen => (0.0..1.0).contains(&v),
+                Valid::Within(lo, hi) => (lo..=hi).contains(&v),
+            }
+    }
+}
+
+impl fmt::Display for Valid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Valid::Finite => write!(f, "a finite number"),
+            Valid::Positive => write!(f, "a finite number > 0"),
+            Valid::NonNegative => write!(f, "a finite number ≥ 0"),
+            Valid::UnitOpen => write!(f, "a number in [0, 1)"),
+            Valid::Within(lo, hi) => write!(f, "a number in [{lo}, {hi}]"),
+        }
+    }
+}
+
+/// A parameter's current value, by type.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ParamValue {
+    /// A real number.
+    F64(f64),
+    /// A count or dimension.
+    Usize(usize),
+    /// A switch.
+    Bool(bool),
+}
+
+impl fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamValue::F64(v) => write!(f, "{v}"),
+            ParamValue::Usize(v) => write!(f, "{v}"),
+            ParamValue::Bool(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+/// A mutable reference to a parameter, for editing widgets.
+#[derive(Debug)]
+pub enum ParamMut<'a> {
+    /// A real number.
+    F64(&'a mut f64),
+    /// A count or dimension.
+    Usize(&'a mut usize),
+    /// A switch.
+    Bool(&'a mut bool),
+}
+
+/// Everything known about one parameter besides its value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ParamMeta {
+    /// The snake_case key used in specs and scene files.
+    pub key: &'static str,
+    /// One sentence on what it does.
+    pub doc: &'static str,
+    /// The slider range, `(lo, hi)`; typed values may go beyond it if valid.
+    pub range: (f64, f64),
+    /// How the slider maps values.
+    pub scale: Scale,
+    /// Which values are accepted.
+    pub valid: Valid,
+}
+
+/// Types whose fields are listed as parameters.
+pub trait Params {
+    /// Metadata and current values of every parameter, in declaration order.
+    fn params(&self) -> Vec<(ParamMeta, ParamValue)>;
+    /// Mutable access to every parameter, in declaration order.
+    fn params_mut(&mut self) -> Vec<(ParamMeta, ParamMut<'_>)>;
+
+    /// Checks every parameter against its rule; the error names the key, what it must be and
+    /// what it is.
+    fn validate_params(&self) -> Result<(), String> {
+        for (meta, value) in self.params() {
+            let v = match value {
+                ParamValue::F64(v) => v,
+                ParamValue::Usize(v) => v as f64,
+                ParamValue::Bool(_) => continue,
+            };
+            if !meta.valid.accepts(v) {
+                return Err(format!("`{}` must be {}, got {}", meta.key, meta.valid, value));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Converts a field to [`ParamValue`] and [`ParamMut`].
+pub trait ParamField {
+    /// The value.
+    fn value(&self) -> ParamValue;
+    /// A mutable reference.
+    fn value_mut(&mut self) -> ParamMut<'_>;
+}
+
+impl ParamField for f64 {
+    fn value(&self) -> ParamValue {
+        ParamValue::F64(*self)
+    }
+    fn value_mut(&mut self) -> ParamMut<'_> {
+        ParamMut::F64(self)
+    }
+}
+
+impl ParamField for usize {
+    fn value(&self) -> ParamValue {
+        ParamValue::Usize(*self)
+    }
+    fn value_mut(&mut self) -> ParamMut<'_> {
+        ParamMut::Usize(self)
+    }
+}
+
+impl ParamField for bool {
+    fn value(&self) -> ParamValue {
+        ParamValue::Bool(*self)
+    }
+    fn value_mut(&mut self) -> ParamMut<'_> {
+        ParamMut::Bool(self)
+    }
+}
+
+/// Declares a parameter struct once: fields with defaults, docs, slider ranges and validity.
+///
+/// ```ignore
+/// params! {
+///     /// Adam's hyperparameters.
+///     pub struct AdamConfig {
+///         /// Learning rate η.
+///         lr: f64 = 1e-3, (1e-5, 1.0), Log, Positive;
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! params {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[doc = $doc:literal])*
+                $field:ident : $ty:ty = $default:expr, ($lo:expr, $hi:expr), $scale:ident, $valid:expr;
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct $name {
+            $(
+                $(#[doc = $doc])*
+                pub $field: $ty,
+            )*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self { $($field: $default,)* }
+            }
+        }
+
+        impl $crate::params::Params for $name {
+            fn params(&self) -> Vec<($crate::params::ParamMeta, $crate::params::ParamValue)> {
+                #[allow(unused_imports)]
+                use $crate::params::{ParamField as _, Valid::*};
+                vec![$(
+                    (
+                        $crate::params::ParamMeta {
+                            key: stringify!($field),
+                            doc: concat!($($doc),*).trim_ascii(),
+                            range: ($lo as f64, $hi as f64),
+                            scale: $crate::params::Scale::$scale,
+                            valid: $valid,
+                        },
+                        self.$field.value(),
+                    ),
+                )*]
+            }
+
+            fn params_mut(&mut self) -> Vec<($crate::params::ParamMeta, $crate::params::ParamMut<'_>)> {
+                #[allow(unused_imports)]
+                use $crate::params::{ParamField as _, Valid::*};
+                vec![$(
+                    (
+                        $crate::params::ParamMeta {
+                            key: stringify!($field),
+                            doc: concat!($($doc),*).trim_ascii(),
+                            range: ($lo as f64, $hi as f64),
+                            scale: $crate::params::Scale::$scale,
+                            valid: $valid,
+                        },
+                        self.$field.value_mut(),
+                    ),
+                )*]
+            }
+        }
+    };
+}
+
+/// Declares a closed registry of configurable kinds: an internally tagged serde enum
+/// (`kind = "name"`) whose variants each wrap a [`params!`] struct implementing `$tr`.
+///
+/// It generates `key`, `summary`, `defaults`, `keys`, `config` and `config_mut`, so that adding a
+/// kind is one line here plus its struct.
+#[macro_export]
+macro_rules! registry {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident : $tr:path {
+            $( $variant:ident($cfg:ty) = $key:literal, $summary:literal; )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(tag = "kind", rename_all = "snake_case")]
+        pub enum $name {
+            $(
+                #[doc = $summary]
+                #[serde(rename = $key)]
+                $variant($cfg),
+            )*
+        }
+
+        impl $name {
+            /// The snake_case name used in specs and scene files.
+            pub fn key(&self) -> &'static str {
+                match self { $(Self::$variant(_) => $key,)* }
+            }
+
+            /// A one-line description.
+            pub fn summary(&self) -> &'static str {
+                match self { $(Self::$variant(_) => $summary,)* }
+            }
+
+            /// Every kind with its default parameters, in declaration order.
+            pub fn defaults() -> Vec<Self> {
+                vec![$(Self::$variant(<$cfg>::default()),)*]
+            }
+
+            /// Every key, in declaration order.
+            pub fn keys() -> &'static [&'static str] {
+                &[$($key,)*]
+            }
+
+            /// The configuration behind the variant.
+            pub fn config(&self) -> &dyn $tr {
+                match self { $(Self::$variant(c) => c,)* }
+            }
+
+            /// The configuration behind the variant, mutably.
+            pub fn config_mut(&mut self) -> &mut dyn $tr {
+                match self { $(Self::$variant(c) => c,)* }
+            }
+        }
+    };
+}

@@ -1,0 +1,152 @@
+//! What is minimised: the [`Objective`] trait and the [`Problem`] registry of test functions.
+//!
+//! `Problem` is the serde enum used by scene files and the CLI (`rosenbrock:a=1,b=100`); its
+//! `build` gives the objective. Networks and neuron models join the registry later.
+
+pub mod functions;
+mod objective;
+
+pub use objective::{Matrix, Minimum, Objective, Vector, ViewBounds};
+
+use crate::params::Params;
+use functions as f;
+
+/// What every problem's parameter struct provides besides its parameters.
+pub trait ProblemConfig: Params {
+    /// Builds the objective.
+    fn build(&self) -> Box<dyn Objective>;
+    /// A classic start point for this problem.
+    fn default_start(&self) -> Vec<f64>;
+}
+
+/// Declares a parameter struct and its `ProblemConfig` impl in one go.
+macro_rules! problem {
+    ($cfg:ident { $($body:tt)* } => |$c:ident| $build:expr, start |$s:ident| $start:expr) => {
+        crate::params! {
+            /// Parameters of one test function.
+            pub struct $cfg { $($body)* }
+        }
+        impl ProblemConfig for $cfg {
+            fn build(&self) -> Box<dyn Objective> {
+                let $c = self;
+                Box::new($build)
+            }
+            fn default_start(&self) -> Vec<f64> {
+                let $s = self;
+                $start
+            }
+        }
+    };
+}
+
+/// A start point whose first two coordinates are given and the rest repeat them.
+fn start_d(d: usize, xy: [f64; 2]) -> Vec<f64> {
+    (0..d.max(1)).map(|i| xy[i % 2]).collect()
+}
+
+problem!(QuadraticConfig {
+    /// Condition number κ: the ratio of the largest to the smallest curvature.
+    kappa: f64 = 10.0, (1.0, 1000.0), Log, Positive;
+    /// Rotation of the principal axes, in degrees.
+    angle: f64 = 30.0, (0.0, 90.0), Linear, Finite;
+} => |c| f::Quadratic::new(c.kappa, c.angle), start |_s| vec![-1.5, 1.5]);
+
+problem!(RosenbrockConfig {
+    /// The valley's minimum lies at x = a.
+    a: f64 = 1.0, (0.0, 3.0), Linear, Finite;
+    /// Steepness b of the valley walls.
+    b: f64 = 100.0, (1.0, 1000.0), Log, Positive;
+    /// Number of dimensions d (≥ 2); the view shows a 2-D slice of the first two.
+    d: usize = 2, (2, 50), Linear, Within(2.0, 100_000.0);
+} => |c| f::Rosenbrock::new(c.a, c.b, c.d), start |s| start_d(s.d, [-1.5, 2.0]));
+
+problem!(SphereConfig {
+    /// Number of dimensions d.
+    d: usize = 2, (1, 50), Linear, Within(1.0, 100_000.0);
+} => |c| f::Sphere::new(c.d), start |s| start_d(s.d, [-1.5, 1.0]));
+
+problem!(HimmelblauConfig {} => |_c| f::Himmelblau::new(), start |_s| vec![-0.5, -0.5]);
+problem!(BealeConfig {} => |_c| f::Beale::new(), start |_s| vec![1.0, 1.5]);
+problem!(BoothConfig {} => |_c| f::Booth::new(), start |_s| vec![-6.0, -6.0]);
+
+problem!(RastriginConfig {
+    /// Number of dimensions d.
+    d: usize = 2, (1, 50), Linear, Within(1.0, 100_000.0);
+} => |c| f::Rastrigin::new(c.d), start |s| start_d(s.d, [-3.2, 4.1]));
+
+problem!(AckleyConfig {
+    /// Number of dimensions d.
+    d: usize = 2, (1, 50), Linear, Within(1.0, 100_000.0);
+} => |c| f::Ackley::new(c.d), start |s| start_d(s.d, [-3.5, 3.0]));
+
+problem!(SixHumpCamelConfig {} => |_c| f::SixHumpCamel::new(), start |_s| vec![-1.5, 1.2]);
+problem!(BraninConfig {} => |_c| f::Branin::new(), start |_s| vec![0.0, 14.0]);
+problem!(GoldsteinPriceConfig {} => |_c| f::GoldsteinPrice::new(), start |_s| vec![-1.0, 1.0]);
+
+problem!(StyblinskiTangConfig {
+    /// Number of dimensions d.
+    d: usize = 2, (1, 50), Linear, Within(1.0, 100_000.0);
+} => |c| f::StyblinskiTang::new(c.d), start |s| start_d(s.d, [0.5, 4.5]));
+
+problem!(SaddleConfig {} => |_c| f::Saddle::new(), start |_s| vec![1.5, 1e-3]);
+problem!(MonkeySaddleConfig {} => |_c| f::MonkeySaddle::new(), start |_s| vec![1.2, 0.3]);
+problem!(DoubleWellConfig {} => |_c| f::DoubleWell::new(), start |_s| vec![0.05, 1.5]);
+
+problem!(SharpFlatConfig {
+    /// Width of the narrow (sharp) well.
+    sharp_width: f64 = 0.15, (0.02, 1.0), Log, Positive;
+    /// Width of the wide (flat) well.
+    flat_width: f64 = 0.7, (0.1, 2.0), Log, Positive;
+} => |c| f::SharpFlat::new(c.sharp_width, c.flat_width), start |_s| vec![-1.9, 1.2]);
+
+crate::registry! {
+    /// The closed set of problems.
+    pub enum Problem: ProblemConfig {
+        Quadratic(QuadraticConfig) = "quadratic", "½ pᵀ R diag(κ, 1) Rᵀ p: an ill-conditioned, rotated bowl.";
+        Rosenbrock(RosenbrockConfig) = "rosenbrock", "Σ (a − xᵢ)² + b(xᵢ₊₁ − xᵢ²)²: a curved, narrow valley.";
+        Sphere(SphereConfig) = "sphere", "Σ xᵢ²: the isotropic bowl.";
+        Himmelblau(HimmelblauConfig) = "himmelblau", "(x² + y − 11)² + (x + y² − 7)²: four minima, four basins.";
+        Beale(BealeConfig) = "beale", "Beale's function: flat plateaus and steep walls.";
+        Booth(BoothConfig) = "booth", "(x + 2y − 7)² + (2x + y − 5)²: a tilted quadratic bowl.";
+        Rastrigin(RastriginConfig) = "rastrigin", "10d + Σ (xᵢ² − 10 cos 2πxᵢ): a bowl covered in local minima.";
+        Ackley(AckleyConfig) = "ackley", "Ackley's function: a rugged plain around one deep funnel.";
+        SixHumpCamel(SixHumpCamelConfig) = "six_hump_camel", "Six-hump camel: six minima, two of them global.";
+        Branin(BraninConfig) = "branin", "Branin–Hoo: three global minima, the classic Bayesian-optimization test.";
+        GoldsteinPrice(GoldsteinPriceConfig) = "goldstein_price", "Goldstein–Price: values spanning six decades.";
+        StyblinskiTang(StyblinskiTangConfig) = "styblinski_tang", "½ Σ (xᵢ⁴ − 16xᵢ² + 5xᵢ): 2ᵈ minima, one global.";
+        Saddle(SaddleConfig) = "saddle", "½(x² − y²) + ¼y⁴: a strict saddle at the origin between two minima.";
+        MonkeySaddle(MonkeySaddleConfig) = "monkey_saddle", "x³ − 3xy²: a degenerate third-order saddle.";
+        DoubleWell(DoubleWellConfig) = "double_well", "(x² − 1)² + ½y²: two minima behind a barrier of height 1.";
+        SharpFlat(SharpFlatConfig) = "sharp_flat", "Two Gaussian wells of equal depth, one narrow and one wide.";
+    }
+}
+
+impl Problem {
+    /// Builds the objective.
+    pub fn build(&self) -> Box<dyn Objective> {
+        self.config().build()
+    }
+
+    /// A classic start point.
+    pub fn default_start(&self) -> Vec<f64> {
+        self.config().default_start()
+    }
+
+    /// The number of parameters, without building the objective.
+    pub fn dim(&self) -> usize {
+        self.config().default_start().len()
+    }
+
+    /// Checks the parameters; the message names the problem and the key.
+    pub fn validate(&self) -> Result<(), String> {
+        self.config()
+            .validate_params()
+            .map_err(|e| format!("problem `{}`: {e}", self.key()))
+    }
+}
+
+impl Default for Problem {
+    fn default() -> Self {
+        Problem::Rosenbrock(RosenbrockConfig::default())
+    }
+}

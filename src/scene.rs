@@ -1,0 +1,413 @@
+//! Scenes: typed TOML experiments. A file is parsed into [`SceneFile`] (raw serde, with
+//! `deny_unknown_fields`) and then validated into [`Scene`], with errors that name the file, the
+//! field and what was expected.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::noise::Noise;
+use crate::optim::Method;
+use crate::problem::Problem;
+
+/// The scene the app opens with, embedded in the binary.
+pub const DEFAULT_SCENE: &str = include_str!("../scenes/default.toml");
+
+/// The Okabe–Ito colour-blind-safe palette, in the order optimizers receive it.
+pub const PALETTE: [[u8; 3]; 8] = [
+    [0xE6, 0x9F, 0x00],
+    [0x56, 0xB4, 0xE9],
+    [0x00, 0x9E, 0x73],
+    [0xF0, 0xE4, 0x42],
+    [0x00, 0x72, 0xB2],
+    [0xD5, 0x5E, 0x00],
+    [0xCC, 0x79, 0xA7],
+    [0xEE, 0xEE, 0xEE],
+];
+
+/// A scene that could not be read, parsed or validated.
+#[derive(Debug, thiserror::Error)]
+pub enum SceneError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The TOML did not match the schema.
+    #[error("{origin}: {message}")]
+    Parse {
+        /// The file (or "built-in scene").
+        origin: String,
+        /// What went wrong, with the field.
+        message: String,
+    },
+    /// The values are inconsistent or out of range.
+    #[error("{origin}: {message}")]
+    Invalid {
+        /// The file (or "built-in scene").
+        origin: String,
+        /// What went wrong, with the field.
+        message: String,
+    },
+}
+
+/// One optimizer entry of a scene: a method plus how it is shown.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OptimizerSpec {
+    /// The legend label; defaults to the method's key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The colour as `#rrggbb`; defaults to the palette entry for its position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// Whether it takes part; disabled entries stay in the scene but do not run.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub enabled: bool,
+    /// The method and its parameters (`kind = "adam"`, `lr = 0.01`, …).
+    #[serde(flatten)]
+    pub method: Method,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+impl OptimizerSpec {
+    /// An enabled entry with default label and colour.
+    pub fn new(method: Method) -> Self {
+        Self { label: None, color: None, enabled: true, method }
+    }
+}
+
+/// Colormaps for the landscape.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Colormap {
+    /// Viridis (the default).
+    #[default]
+    Viridis,
+    /// Magma.
+    Magma,
+    /// Cividis.
+    Cividis,
+}
+
+/// How the landscape is shown.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ViewFile {
+    /// Range of the first coordinate; defaults to the problem's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x: Option<[f64; 2]>,
+    /// Range of the second coordinate; defaults to the problem's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub y: Option<[f64; 2]>,
+    /// Colour by log₁₀(f − min + ε); defaults to on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_scale: Option<bool>,
+    /// The colormap.
+    pub colormap: Colormap,
+}
+
+/// How the scene plays.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Playback {
+    /// Steps per second; `inf` is as fast as the engine goes.
+    pub speed: f64,
+    /// Whether the app starts playing at once.
+    pub playing: bool,
+}
+
+impl Default for Playback {
+    fn default() -> Self {
+        Self { speed: 30.0, playing: true }
+    }
+}
+
+/// A scene file as written: every field optional except the version.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SceneFile {
+    /// The format version; must be 1.
+    pub version: u32,
+    /// A title shown in the app.
+    #[serde(default)]
+    pub title: String,
+    /// A description shown in the app.
+    #[serde(default)]
+    pub description: String,
+    /// The objective.
+    #[serde(default)]
+    pub problem: Problem,
+    /// The racing optimizers.
+    #[serde(default)]
+    pub optimizers: Vec<OptimizerSpec>,
+    /// The common start point; defaults to the problem's classic start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<Vec<f64>>,
+    /// The seed of every random stream in the run.
+    #[serde(default)]
+    pub seed: u64,
+    /// How many steps a headless run takes.
+    #[serde(default = "default_steps")]
+    pub steps: u64,
+    /// The noise model.
+    #[serde(default)]
+    pub noise: Noise,
+    /// The landscape view.
+    #[serde(default)]
+    pub view: ViewFile,
+    /// Playback in the app.
+    #[serde(default)]
+    pub playback: Playback,
+}
+
+fn default_steps() -> u64 {
+    500
+}
+
+/// The validated view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct View {
+    /// Range of the first coordinate.
+    pub x: [f64; 2],
+    /// Range of the second coordinate.
+    pub y: [f64; 2],
+    /// Colour by log value.
+    pub log_scale: bool,
+    /// The colormap.
+    pub colormap: Colormap,
+}
+
+/// One validated racer: label, colour and method.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// The legend label (unique within the scene).
+    pub label: String,
+    /// The colour.
+    pub color: [u8; 3],
+    /// Whether it runs.
+    pub enabled: bool,
+    /// The method.
+    pub method: Method,
+}
+
+/// A validated scene: everything filled in and consistent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scene {
+    /// The title.
+    pub title: String,
+    /// The description.
+    pub description: String,
+    /// The objective.
+    pub problem: Problem,
+    /// The racers.
+    pub entries: Vec<Entry>,
+    /// The start point (of the problem's dimension).
+    pub start: Vec<f64>,
+    /// The seed.
+    pub seed: u64,
+    /// Headless step count (≥ 1).
+    pub steps: u64,
+    /// The noise model.
+    pub noise: Noise,
+    /// The view.
+    pub view: View,
+    /// Playback.
+    pub playback: Playback,
+}
+
+/// Parses `#rrggbb`.
+pub fn parse_color(s: &str) -> Option<[u8; 3]> {
+    let h = s.strip_prefix('#')?;
+    if h.len() != 6 || !h.is_ascii() {
+        return None;
+    }
+    let c = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).ok();
+    Some([c(0)?, c(2)?, c(4)?])
+}
+
+impl SceneFile {
+    /// Parses TOML text; `origin` names the source in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, SceneError> {
+        toml::from_str(text).map_err(|e| SceneError::Parse {
+            origin: origin.to_owned(),
+            message: e.to_string().trim_end().replace('\n', " "),
+        })
+    }
+
+    /// Checks and completes the scene.
+    pub fn validate(self, origin: &str) -> Result<Scene, SceneError> {
+        let bad = |message: String| SceneError::Invalid { origin: origin.to_owned(), message };
+        if self.version != 1 {
+            return Err(bad(format!("`version` must be 1, got {}", self.version)));
+        }
+        self.problem.validate().map_err(bad)?;
+        let dim = self.problem.dim();
+        let start = self.start.unwrap_or_else(|| self.problem.default_start());
+        if start.len() != dim {
+            return Err(bad(format!(
+                "`start` has {} coordinates but problem `{}` has {dim}",
+                start.len(),
+                self.problem.key()
+            )));
+        }
+        if let Some(v) = start.iter().find(|v| !v.is_finite()) {
+            return Err(bad(format!("`start` must be finite, got {v}")));
+        }
+        if self.steps == 0 {
+            return Err(bad("`steps` must be at least 1".into()));
+        }
+        self.noise.validate().map_err(bad)?;
+        let mut entries = Vec::with_capacity(self.optimizers.len());
+        for (i, spec) in self.optimizers.into_iter().enumerate() {
+            spec.method.validate().map_err(|e| bad(format!("optimizers[{i}]: {e}")))?;
+            let color = match &spec.color {
+                Some(c) => parse_color(c).ok_or_else(|| {
+                    bad(format!("optimizers[{i}]: `color` must be #rrggbb, got {c:?}"))
+                })?,
+                None => PALETTE[i % PALETTE.len()],
+            };
+            let base = spec.label.unwrap_or_else(|| spec.method.key().to_owned());
+            let label = unique_label(&base, entries.iter().map(|e: &Entry| e.label.as_str()));
+            entries.push(Entry { label, color, enabled: spec.enabled, method: spec.method });
+        }
+        let b = self.problem.build().bounds();
+        let view = View {
+            x: self.view.x.unwrap_or([b.x.0, b.x.1]),
+            y: self.view.y.unwrap_or([b.y.0, b.y.1]),
+            log_scale: self.view.log_scale.unwrap_or(true),
+            colormap: self.view.colormap,
+        };
+        for (name, r) in [("view.x", view.x), ("view.y", view.y)] {
+            if !(r[0].is_finite() && r[1].is_finite() && r[0] < r[1]) {
+                return Err(bad(format!("`{name}` must be [min, max] with min < max, got {r:?}")));
+            }
+        }
+        let speed = self.playback.speed;
+        if speed.is_nan() || speed <= 0.0 {
+            return Err(bad(format!("`playback.speed` must be > 0 (or inf), got {speed}")));
+        }
+        Ok(Scene {
+            title: self.title,
+            description: self.description,
+            problem: self.problem,
+            entries,
+            start,
+            seed: self.seed,
+            steps: self.steps,
+            noise: self.noise,
+            view,
+            playback: self.playback,
+        })
+    }
+}
+
+/// `base`, or `base 2`, `base 3`, … if it is taken.
+fn unique_label<'a>(base: &str, taken: impl Iterator<Item = &'a str> + Clone) -> String {
+    let mut label = base.to_owned();
+    let mut n = 2;
+    while taken.clone().any(|t| t == label) {
+        label = format!("{base} {n}");
+        n += 1;
+    }
+    label
+}
+
+impl Scene {
+    /// Parses and validates TOML text.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, SceneError> {
+        SceneFile::parse(text, origin)?.validate(origin)
+    }
+
+    /// Reads, parses and validates a file.
+    pub fn load(path: &Path) -> Result<Self, SceneError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| SceneError::Io { path: path.to_owned(), source })?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// The built-in default scene.
+    pub fn default_scene() -> Self {
+        Self::from_toml(DEFAULT_SCENE, "built-in scene").expect("the built-in scene is valid")
+    }
+
+    /// Switches to another problem, with its classic start and default view.
+    pub fn set_problem(&mut self, problem: Problem) {
+        let b = problem.build().bounds();
+        self.start = problem.default_start();
+        self.view.x = [b.x.0, b.x.1];
+        self.view.y = [b.y.0, b.y.1];
+        self.problem = problem;
+    }
+
+    /// Adds an optimizer with the next palette colour and a unique label.
+    pub fn add_optimizer(&mut self, method: Method, label: Option<&str>) {
+        let base = label.unwrap_or(method.key()).to_owned();
+        let label = unique_label(&base, self.entries.iter().map(|e| e.label.as_str()));
+        let used: Vec<[u8; 3]> = self.entries.iter().map(|e| e.color).collect();
+        let color = PALETTE.iter().copied().find(|c| !used.contains(c)).unwrap_or(PALETTE[self.entries.len() % PALETTE.len()]);
+        self.entries.push(Entry { label, color, enabled: true, method });
+    }
+
+    /// The racers that run, as (label, method) pairs.
+    pub fn racers(&self) -> Vec<(String, Method)> {
+        self.entries
+            .iter()
+            .filter(|e| e.enabled)
+            .map(|e| (e.label.clone(), e.method.clone()))
+            .collect()
+    }
+
+    /// Back to the file form, for saving.
+    pub fn to_file(&self) -> SceneFile {
+        SceneFile {
+            version: 1,
+            title: self.title.clone(),
+            description: self.description.clone(),
+            problem: self.problem.clone(),
+            optimizers: self
+                .entries
+                .iter()
+                .map(|e| OptimizerSpec {
+                    label: Some(e.label.clone()),
+                    color: Some(format!("#{:02x}{:02x}{:02x}", e.color[0], e.color[1], e.color[2])),
+                    enabled: e.enabled,
+                    method: e.method.clone(),
+                })
+                .collect(),
+            start: Some(self.start.clone()),
+            seed: self.seed,
+            steps: self.steps,
+            noise: self.noise.clone(),
+            view: ViewFile {
+                x: Some(self.view.x),
+                y: Some(self.view.y),
+                log_scale: Some(self.view.log_scale),
+                colormap: self.view.colormap,
+            },
+            playback: self.playback.clone(),
+        }
+    }
+
+    /// Writes the scene as TOML through a temporary file and a rename, so that the user's file
+    /// is never left truncated.
+    pub fn save(&self, path: &Path) -> Result<(), SceneError> {
+        let io = |source| SceneError::Io { path: path.to_owned(), source };
+        let text = toml::to_string_pretty(&self.to_file()).map_err(|e| SceneError::Invalid {
+            origin: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let tmp = path.with_extension("toml.tmp");
+        std::fs::write(&tmp, text).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+}

@@ -1,0 +1,461 @@
+//! The landscape panel: the objective as a heatmap with contours, known minima, one coloured
+//! trajectory per optimizer, optional gradient and step arrows, a colorbar and a hover readout.
+//! Click or drag to move the start point; right-drag pans and the wheel zooms, and the engine
+//! recomputes the grid for the new window (a coarse preview first).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::{Color32, ColorImage, PointerButton, RichText, Stroke, TextureHandle, TextureOptions, Ui};
+use egui_plot::{Arrows, Legend, Line, MarkerShape, Plot, PlotBounds, PlotImage, PlotPoint, Points};
+
+use super::colormap;
+use super::format::num;
+use super::status::color32;
+use crate::app::App;
+use crate::engine::{Command, Grid, GridSpec};
+use crate::problem::ViewBounds;
+use crate::scene::{Colormap, Scene};
+
+/// Largest grid side requested from the engine.
+const MAX_SIDE: usize = 512;
+/// How long the window must rest before a new grid is requested.
+const SETTLE: Duration = Duration::from_millis(120);
+/// Extra margin around the visible window in requested grids, so small pans stay covered.
+const MARGIN: f64 = 0.1;
+/// Contour levels requested.
+const LEVELS: usize = 14;
+/// Width of the colorbar strip.
+const COLORBAR: f32 = 96.0;
+
+/// The texture of one grid under one colouring.
+struct Texture {
+    grid: Arc<Grid>,
+    colormap: Colormap,
+    log: bool,
+    handle: TextureHandle,
+}
+
+/// State of the landscape panel.
+pub struct LandscapeUi {
+    /// Set the plot window to the scene's view on the next frame.
+    pub fit: bool,
+    /// Draw contour lines.
+    pub show_contours: bool,
+    /// Draw −∇f arrows at the current points.
+    pub show_gradient: bool,
+    /// Draw the last step's direction at the current points.
+    pub show_step: bool,
+    texture: Option<Texture>,
+    next_id: u64,
+    requested: Option<(ViewBounds, u64)>,
+    moving: Option<(ViewBounds, Instant)>,
+    last_start: Option<[f64; 2]>,
+    /// Textures uploaded so far (one per grid and colouring, never one per frame).
+    pub uploads: u64,
+}
+
+impl LandscapeUi {
+    /// Fresh state for a scene.
+    pub fn new(_scene: &Scene) -> Self {
+        Self {
+            fit: true,
+            show_contours: true,
+            show_gradient: true,
+            show_step: false,
+            texture: None,
+            next_id: 1,
+            requested: None,
+            moving: None,
+            last_start: None,
+            uploads: 0,
+        }
+    }
+}
+
+/// Maps values to [0, 1] for colouring, linearly or on a log scale over six decades.
+#[derive(Clone, Copy, Debug)]
+struct Scale {
+    lo: f64,
+    hi: f64,
+    eps: f64,
+    log: bool,
+}
+
+impl Scale {
+    fn new(grid: &Grid, log: bool) -> Self {
+        let span = (grid.max - grid.min).max(1e-300);
+        Self { lo: grid.min, hi: grid.max, eps: span * 1e-6, log }
+    }
+
+    fn t(&self, v: f64) -> f64 {
+        if self.log {
+            let e = self.eps.ln();
+            ((v - self.lo + self.eps).ln() - e) / ((self.hi - self.lo + self.eps).ln() - e)
+        } else {
+            (v - self.lo) / (self.hi - self.lo).max(1e-300)
+        }
+    }
+
+    fn value(&self, t: f64) -> f64 {
+        if self.log {
+            let e = self.eps.ln();
+            (e + t * ((self.hi - self.lo + self.eps).ln() - e)).exp() - self.eps + self.lo
+        } else {
+            self.lo + t * (self.hi - self.lo)
+        }
+    }
+}
+
+fn image(grid: &Grid, map: Colormap, log: bool) -> ColorImage {
+    let lut = colormap::lut(map);
+    let scale = Scale::new(grid, log);
+    let (nx, ny) = (grid.spec.nx, grid.spec.ny);
+    let mut pixels = Vec::with_capacity(nx * ny);
+    for row in 0..ny {
+        let j = ny - 1 - row;
+        for i in 0..nx {
+            let v = grid.at(i, j);
+            pixels.push(if v.is_finite() {
+                let [r, g, b] = lut[(scale.t(v) * 255.0).round().clamp(0.0, 255.0) as usize];
+                Color32::from_rgb(r, g, b)
+            } else {
+                Color32::TRANSPARENT
+            });
+        }
+    }
+    ColorImage { size: [nx, ny], source_size: egui::vec2(nx as f32, ny as f32), pixels }
+}
+
+/// f at (x, y) by bilinear interpolation of the grid, when inside it.
+pub fn interpolate(grid: &Grid, x: f64, y: f64) -> Option<f64> {
+    let b = grid.spec.bounds;
+    let (nx, ny) = (grid.spec.nx, grid.spec.ny);
+    let u = (x - b.x.0) / (b.x.1 - b.x.0) * (nx - 1) as f64;
+    let v = (y - b.y.0) / (b.y.1 - b.y.0) * (ny - 1) as f64;
+    if !(0.0..=(nx - 1) as f64).contains(&u) || !(0.0..=(ny - 1) as f64).contains(&v) {
+        return None;
+    }
+    let (i, j) = ((u as usize).min(nx - 2), (v as usize).min(ny - 2));
+    let (s, t) = (u - i as f64, v - j as f64);
+    let f = (1.0 - s) * (1.0 - t) * grid.at(i, j)
+        + s * (1.0 - t) * grid.at(i + 1, j)
+        + (1.0 - s) * t * grid.at(i, j + 1)
+        + s * t * grid.at(i + 1, j + 1);
+    f.is_finite().then_some(f)
+}
+
+fn bounds_of(b: &PlotBounds) -> ViewBounds {
+    ViewBounds { x: (b.min()[0], b.max()[0]), y: (b.min()[1], b.max()[1]) }
+}
+
+fn close(a: &ViewBounds, b: &ViewBounds) -> bool {
+    let w = (a.x.1 - a.x.0).abs().max(1e-300);
+    let h = (a.y.1 - a.y.0).abs().max(1e-300);
+    (a.x.0 - b.x.0).abs() < 0.01 * w
+        && (a.x.1 - b.x.1).abs() < 0.01 * w
+        && (a.y.0 - b.y.0).abs() < 0.01 * h
+        && (a.y.1 - b.y.1).abs() < 0.01 * h
+}
+
+/// Asks the engine for a grid over the visible window once it has settled.
+fn request_grid(ctx: &egui::Context, app: &mut App, visible: ViewBounds, px: egui::Vec2) {
+    let epoch = app.view.info.as_ref().map_or(0, |i| i.landscape_epoch);
+    let st = &mut app.landscape;
+    if let Some((b, e)) = &st.requested
+        && *e == epoch
+        && close(b, &visible)
+    {
+        st.moving = None;
+        return;
+    }
+    let now = Instant::now();
+    match st.moving {
+        Some((b, t)) if close(&b, &visible) => {
+            let no_grid = app.view.grid.is_none();
+            if !no_grid && t.elapsed() < SETTLE {
+                ctx.request_repaint_after(SETTLE);
+                return;
+            }
+        }
+        _ => {
+            st.moving = Some((visible, now));
+            if app.view.grid.is_some() {
+                ctx.request_repaint_after(SETTLE);
+                return;
+            }
+        }
+    }
+    let st = &mut app.landscape;
+    st.requested = Some((visible, epoch));
+    st.moving = None;
+    let (w, h) = (visible.x.1 - visible.x.0, visible.y.1 - visible.y.0);
+    let bounds = ViewBounds {
+        x: (visible.x.0 - MARGIN * w, visible.x.1 + MARGIN * w),
+        y: (visible.y.0 - MARGIN * h, visible.y.1 + MARGIN * h),
+    };
+    let scale = (1.0 + 2.0 * MARGIN) as f32;
+    let nx = ((px.x * scale) as usize).clamp(32, MAX_SIDE);
+    let ny = ((px.y * scale) as usize).clamp(32, MAX_SIDE);
+    let id = st.next_id;
+    st.next_id += 1;
+    app.send(Command::Landscape { id, spec: GridSpec { bounds, nx, ny, levels: LEVELS } });
+}
+
+/// Shows the central panel.
+pub fn landscape_panel(ui: &mut Ui, app: &mut App) {
+    egui::CentralPanel::default().show(ui, |ui| {
+        let Some(info) = app.view.info.clone() else {
+            ui.spinner();
+            return;
+        };
+        let (map, log) = (app.scene.view.colormap, app.scene.view.log_scale);
+        if let Some((grid, _)) = &app.view.grid {
+            let stale = app.landscape.texture.as_ref().is_none_or(|t| {
+                !Arc::ptr_eq(&t.grid, grid) || t.colormap != map || t.log != log
+            });
+            if stale {
+                let handle = ui.ctx().load_texture("landscape", image(grid, map, log), TextureOptions::LINEAR);
+                app.landscape.uploads += 1;
+                app.landscape.texture = Some(Texture { grid: grid.clone(), colormap: map, log, handle });
+            }
+        }
+        let title = if info.dim > 2 {
+            format!("2-D slice through the start of the {}-dimensional {}", info.dim, info.scene.problem.key())
+        } else {
+            format!("{} landscape", info.scene.problem.key())
+        };
+        ui.label(RichText::new(title).strong());
+        let readout_h = 28.0;
+        let size = ui.available_size();
+        let plot_size = egui::vec2((size.x - COLORBAR).max(100.0), (size.y - readout_h).max(100.0));
+        let (x_name, y_name) = if info.dim > 2 { ("x₀", "x₁") } else { ("x", "y") };
+        let mut readout = String::new();
+        ui.horizontal(|ui| {
+            let fit = std::mem::take(&mut app.landscape.fit);
+            let view_bounds = (app.scene.view.x, app.scene.view.y);
+            let texture = app.landscape.texture.as_ref().map(|t| (t.handle.id(), t.grid.clone()));
+            let grid = app.view.grid.as_ref().map(|(g, _)| g.clone());
+            let st = &app.landscape;
+            let (show_contours, show_gradient, show_step) = (st.show_contours, st.show_gradient, st.show_step);
+            let racers = &app.view.racers;
+            let contour_color = if ui.visuals().dark_mode {
+                Color32::from_white_alpha(70)
+            } else {
+                Color32::from_black_alpha(60)
+            };
+            let plot = Plot::new("landscape")
+                .width(plot_size.x)
+                .height(plot_size.y)
+                .data_aspect(1.0)
+                .allow_scroll(false)
+                .allow_zoom(false)
+                .allow_boxed_zoom(false)
+                .allow_double_click_reset(false)
+                .pan_pointer_button(PointerButton::Secondary)
+                .show_x(false)
+                .show_y(false)
+                .x_axis_label(x_name)
+                .y_axis_label(y_name)
+                .legend(Legend::default().position(egui_plot::Corner::LeftTop));
+            let response = plot.show(ui, |p| {
+                if fit {
+                    let (x, y) = view_bounds;
+                    p.set_plot_bounds(PlotBounds::from_min_max([x[0], y[0]], [x[1], y[1]]));
+                }
+                if p.response().hovered() {
+                    let scroll = p.ctx().input(|i| i.smooth_scroll_delta.y + i.zoom_delta().ln() * 200.0);
+                    if scroll != 0.0 {
+                        let z = (scroll * 0.003).exp();
+                        p.zoom_bounds_around_hovered(egui::vec2(z, z));
+                    }
+                }
+                if let Some((tex, g)) = &texture {
+                    let b = g.spec.bounds;
+                    let (nx, ny) = (g.spec.nx as f64, g.spec.ny as f64);
+                    let w = (b.x.1 - b.x.0) * nx / (nx - 1.0);
+                    let h = (b.y.1 - b.y.0) * ny / (ny - 1.0);
+                    let centre = PlotPoint::new((b.x.0 + b.x.1) / 2.0, (b.y.0 + b.y.1) / 2.0);
+                    p.image(PlotImage::new("", *tex, centre, egui::vec2(w as f32, h as f32)));
+                }
+                if show_contours && let Some(g) = &grid {
+                    for (k, c) in g.contours.iter().enumerate() {
+                        for (m, line) in c.lines.iter().enumerate() {
+                            p.line(
+                                Line::new("", line.clone())
+                                    .color(contour_color)
+                                    .width(1.0)
+                                    .allow_hover(false)
+                                    .id(("contour", k, m)),
+                            );
+                        }
+                    }
+                }
+                if !info.minima.is_empty() {
+                    p.points(
+                        Points::new("known minima", info.minima.clone())
+                            .shape(MarkerShape::Asterisk)
+                            .radius(7.0)
+                            .color(Color32::WHITE),
+                    );
+                }
+                let bounds = p.plot_bounds();
+                let arrow_len = 0.08 * (bounds.max()[0] - bounds.min()[0]).abs();
+                for (i, r) in racers.iter().enumerate() {
+                    let (label, color) = (&info.labels[i], color32(info.colors[i]));
+                    let pts: Vec<[f64; 2]> = r.history.samples().iter().map(|s| s.xy).collect();
+                    let (Some(first), Some(last)) = (pts.first().copied(), pts.last().copied()) else { continue };
+                    p.line(Line::new(label.clone(), pts).color(color).width(2.0));
+                    p.points(Points::new(label.clone(), vec![first]).shape(MarkerShape::Circle).filled(false).radius(6.0).color(color));
+                    if r.stopped.is_some() {
+                        p.points(Points::new(label.clone(), vec![last]).shape(MarkerShape::Cross).radius(9.0).color(color));
+                    } else {
+                        p.points(Points::new(label.clone(), vec![last]).shape(MarkerShape::Circle).filled(true).radius(5.0).color(color));
+                    }
+                    let Some(rec) = r.history.last() else { continue };
+                    if show_gradient && r.stopped.is_none() {
+                        let [gx, gy] = rec.grad_xy;
+                        let n = (gx * gx + gy * gy).sqrt();
+                        if n > 0.0 && n.is_finite() {
+                            let tip = [last[0] - arrow_len * gx / n, last[1] - arrow_len * gy / n];
+                            p.arrows(Arrows::new("", vec![last], vec![tip]).color(color.gamma_multiply(0.6)).tip_length(10.0));
+                        }
+                    }
+                    if show_step && r.stopped.is_none() && let Some(prev) = &r.previous {
+                        let (dx, dy) = (last[0] - prev.xy[0], last[1] - prev.xy[1]);
+                        let n = (dx * dx + dy * dy).sqrt();
+                        if n > 0.0 && n.is_finite() {
+                            let tip = [last[0] + arrow_len * dx / n, last[1] + arrow_len * dy / n];
+                            p.arrows(Arrows::new("", vec![last], vec![tip]).color(color).tip_length(14.0));
+                        }
+                    }
+                }
+                p.pointer_coordinate()
+            });
+            let pointer = response.inner;
+            let resp = &response.response;
+            // Moving the start: a click, or a drag with the primary button.
+            if let Some(pt) = pointer
+                && (resp.clicked_by(PointerButton::Primary) || resp.dragged_by(PointerButton::Primary))
+            {
+                let xy = [pt.x, pt.y];
+                if app.landscape.last_start != Some(xy) {
+                    app.landscape.last_start = Some(xy);
+                    let mut start = app.scene.start.clone();
+                    start[0] = xy[0];
+                    if start.len() > 1 {
+                        start[1] = xy[1];
+                    }
+                    app.scene.start = start.clone();
+                    app.send(Command::SetStart(start));
+                }
+            }
+            if let Some(pt) = pointer
+                && resp.hovered()
+            {
+                readout = hover_readout(app, pt, &response.transform);
+            }
+            let visible = bounds_of(response.transform.bounds());
+            let px = response.response.rect.size();
+            request_grid(&ui.ctx().clone(), app, visible, px);
+            colorbar(ui, app, plot_size.y);
+        });
+        ui.label(RichText::new(readout).monospace());
+    });
+}
+
+/// The text under the plot: x, y, f and |∇f| at the cursor, and the nearest trajectory point.
+fn hover_readout(app: &App, pt: PlotPoint, transform: &egui_plot::PlotTransform) -> String {
+    let mut s = format!("x = {:>10}  y = {:>10}", num(pt.x), num(pt.y));
+    if let Some((g, _)) = &app.view.grid {
+        let b = g.spec.bounds;
+        let hx = (b.x.1 - b.x.0) / (g.spec.nx - 1) as f64;
+        let hy = (b.y.1 - b.y.0) / (g.spec.ny - 1) as f64;
+        if let Some(f) = interpolate(g, pt.x, pt.y) {
+            s += &format!("  f ≈ {:>10}", num(f));
+            let d = |dx: f64, dy: f64| interpolate(g, pt.x + dx, pt.y + dy);
+            if let (Some(a), Some(b), Some(c), Some(e)) = (d(hx, 0.0), d(-hx, 0.0), d(0.0, hy), d(0.0, -hy)) {
+                let (gx, gy) = ((a - b) / (2.0 * hx), (c - e) / (2.0 * hy));
+                s += &format!("  |∇f| ≈ {:>10}", num((gx * gx + gy * gy).sqrt()));
+            }
+        }
+    }
+    // The nearest recorded point within 10 px.
+    let cursor = transform.position_from_point(&pt);
+    let mut best: Option<(f32, usize, &crate::engine::StepRecord)> = None;
+    for (i, r) in app.view.racers.iter().enumerate() {
+        for rec in r.history.samples() {
+            let p = transform.position_from_point(&PlotPoint::new(rec.xy[0], rec.xy[1]));
+            let d = p.distance(cursor);
+            if d < 10.0 && best.is_none_or(|(bd, _, _)| d < bd) {
+                best = Some((d, i, rec));
+            }
+        }
+    }
+    if let (Some((_, i, rec)), Some(info)) = (best, &app.view.info) {
+        s += &format!("   ·  {} step {} f = {}", info.labels[i], rec.step, num(rec.loss));
+    }
+    s
+}
+
+/// A vertical colorbar with real values at its ticks.
+fn colorbar(ui: &mut Ui, app: &App, height: f32) {
+    let Some((grid, _)) = &app.view.grid else { return };
+    let scale = Scale::new(grid, app.scene.view.log_scale);
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(COLORBAR, height), egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    let bar = egui::Rect::from_min_size(rect.min + egui::vec2(6.0, 12.0), egui::vec2(16.0, height - 40.0));
+    let n = 64;
+    for k in 0..n {
+        let t0 = k as f32 / n as f32;
+        let y1 = bar.bottom() - t0 * bar.height();
+        let y0 = bar.bottom() - (k + 1) as f32 / n as f32 * bar.height();
+        let [r, g, b] = colormap::sample(app.scene.view.colormap, (k as f64 + 0.5) / n as f64);
+        painter.rect_filled(egui::Rect::from_x_y_ranges(bar.x_range(), y0..=y1), 0.0, Color32::from_rgb(r, g, b));
+    }
+    let text = ui.visuals().text_color();
+    painter.rect_stroke(bar, 0.0, Stroke::new(1.0, text.gamma_multiply(0.5)), egui::StrokeKind::Outside);
+    for k in 0..=5 {
+        let t = k as f64 / 5.0;
+        let y = bar.bottom() - t as f32 * bar.height();
+        painter.line_segment([egui::pos2(bar.right(), y), egui::pos2(bar.right() + 4.0, y)], Stroke::new(1.0, text));
+        painter.text(
+            egui::pos2(bar.right() + 6.0, y),
+            egui::Align2::LEFT_CENTER,
+            num(scale.value(t)),
+            egui::FontId::monospace(11.0),
+            text,
+        );
+    }
+    let label = if scale.log { "f (log)" } else { "f" };
+    painter.text(egui::pos2(bar.left(), bar.bottom() + 6.0), egui::Align2::LEFT_TOP, label, egui::FontId::proportional(12.0), text);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::compute_grid;
+    use crate::problem::{Problem, SphereConfig};
+
+    #[test]
+    fn log_scale_round_trips_and_interpolation_matches_the_function() {
+        let f = Problem::Sphere(SphereConfig { d: 2 }).build();
+        let bounds = ViewBounds { x: (-2.0, 2.0), y: (-2.0, 2.0) };
+        let g = compute_grid(f.as_ref(), &[0.0, 0.0], GridSpec { bounds, nx: 101, ny: 101, levels: 0 });
+        for log in [false, true] {
+            let s = Scale::new(&g, log);
+            for v in [0.0, 0.01, 1.0, 7.9] {
+                assert!((s.value(s.t(v)) - v).abs() < 1e-9 * (1.0 + v), "{log} {v}");
+            }
+            assert!((s.t(g.min)).abs() < 1e-12 && (s.t(g.max) - 1.0).abs() < 1e-12);
+        }
+        let v = interpolate(&g, 0.52, -1.13).unwrap();
+        assert!((v - (0.52f64.powi(2) + 1.13f64.powi(2))).abs() < 2e-3, "{v}");
+        assert!(interpolate(&g, 2.5, 0.0).is_none());
+        let img = image(&g, Colormap::Viridis, true);
+        assert_eq!(img.size, [101, 101]);
+        // The top-left pixel is the grid's top row (y = max), first column.
+        let corner = colormap::sample(Colormap::Viridis, 1.0);
+        assert_eq!(img.pixels[0], Color32::from_rgb(corner[0], corner[1], corner[2]));
+    }
+}

@@ -1,0 +1,80 @@
+//! The optimizer loop body allocates nothing in the steady state.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use optiscope::engine::Run;
+use optiscope::noise::{GradNoise, Noise};
+use optiscope::optim::Method;
+use optiscope::problem::Problem;
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static COUNT: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Counts allocations made on the current thread while counting is switched on.
+struct Counting;
+
+// SAFETY: every call is forwarded to the system allocator unchanged.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.with(Cell::get) {
+            COUNT.with(|c| c.set(c.get() + 1));
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn run_step_does_not_allocate_for_any_method() {
+    for m in Method::defaults() {
+        for noise in [Noise::default(), Noise { grad: GradNoise { std: 0.1 } }] {
+            let mut run = Run::new(&Problem::default(), &[(m.key().into(), m.clone())], &[-1.5, 2.0], 0, noise);
+            run.step();
+            COUNTING.with(|c| c.set(true));
+            for _ in 0..1000 {
+                run.step();
+            }
+            COUNTING.with(|c| c.set(false));
+            let n = COUNT.with(|c| c.replace(0));
+            assert_eq!(n, 0, "{} allocated {n} times in 1000 steps", m.key());
+        }
+    }
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    COUNTING.with(|c| c.set(true));
+    let v: Vec<u64> = std::hint::black_box(Vec::with_capacity(10));
+    COUNTING.with(|c| c.set(false));
+    drop(v);
+    assert!(COUNT.with(|c| c.replace(0)) >= 1);
+}
+
+#[test]
+fn objectives_evaluate_without_allocating() {
+    use optiscope::problem::{Matrix, Vector};
+    for p in Problem::defaults() {
+        let f = p.build();
+        let n = f.dim();
+        let x = Vector::from_shape_fn(n, |i| 0.3 + 0.1 * i as f64);
+        let (mut g, mut h) = (Vector::zeros(n), Matrix::zeros((n, n)));
+        COUNTING.with(|c| c.set(true));
+        let v = f.value(x.view());
+        f.gradient_into(x.view(), g.view_mut());
+        f.hessian_into(x.view(), h.view_mut());
+        COUNTING.with(|c| c.set(false));
+        assert_eq!(COUNT.with(|c| c.replace(0)), 0, "{} allocated", p.key());
+        assert!(v.is_finite());
+    }
+}

@@ -1,0 +1,143 @@
+//! The headless CLI, run as the built binary.
+
+use std::process::{Command, Output};
+
+fn optiscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_optiscope")).args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Parses the CSV into a header and rows of fields.
+fn csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut lines = text.lines();
+    let header = lines.next().unwrap_or_default().split(',').map(str::to_owned).collect();
+    (header, lines.map(|l| l.split(',').map(str::to_owned).collect()).collect())
+}
+
+fn col(header: &[String], name: &str) -> usize {
+    header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"))
+}
+
+#[test]
+fn the_documented_race_writes_the_long_csv() {
+    let dir = std::env::temp_dir().join(format!("optiscope-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("traj.csv");
+    let o = optiscope(&[
+        "run", "--problem", "rosenbrock", "--start=-1.5,2", "--optimizer", "adam:lr=0.01",
+        "--optimizer", "sgd:lr=0.001,momentum=0.9", "--steps", "500", "--out", out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (header, rows) = csv(&std::fs::read_to_string(&out).unwrap());
+    for name in ["optimizer", "seed", "step", "f_evals", "g_evals", "h_evals", "loss", "x0", "x1"] {
+        col(&header, name);
+    }
+    assert_eq!(rows.len(), 2 * 501);
+    let (opt, step, g, loss, x0) =
+        (col(&header, "optimizer"), col(&header, "step"), col(&header, "g_evals"), col(&header, "loss"), col(&header, "x0"));
+    let adam: Vec<_> = rows.iter().filter(|r| r[opt] == "adam").collect();
+    assert_eq!(adam.len(), 501);
+    assert_eq!(adam[0][step], "0");
+    assert_eq!(adam[0][x0], "-1.5");
+    assert_eq!(adam[0][loss].parse::<f64>().unwrap(), 12.5);
+    assert_eq!(adam[500][step], "500");
+    assert_eq!(adam[500][g], "500");
+    // Adam's step 500 from the PyTorch golden file.
+    assert!((adam[500][x0].parse::<f64>().unwrap() - -1.05192299719273).abs() < 1e-9);
+    assert!(adam[500][loss].parse::<f64>().unwrap() < 12.5);
+    assert!(rows.iter().any(|r| r[opt] == "sgd"));
+}
+
+#[test]
+fn seeds_are_told_apart_and_reproducible() {
+    let args = ["run", "--optimizer", "spsa", "--steps", "20", "--seed", "5", "--seeds", "3", "--noise", "grad:std=0.1"];
+    let a = optiscope(&args);
+    assert!(a.status.success(), "{}", stderr(&a));
+    let (header, rows) = csv(&stdout(&a));
+    let seed = col(&header, "seed");
+    let seeds: std::collections::BTreeSet<_> = rows.iter().map(|r| r[seed].clone()).collect();
+    assert_eq!(seeds.into_iter().collect::<Vec<_>>(), ["5", "6", "7"]);
+    assert_eq!(stdout(&optiscope(&args)), stdout(&a), "same seed, same bytes");
+    let f = col(&header, "f_evals");
+    let g = col(&header, "g_evals");
+    let last = rows.last().unwrap();
+    assert_eq!((last[f].as_str(), last[g].as_str()), ("40", "0"));
+}
+
+#[test]
+fn a_scene_runs_and_flags_override_it() {
+    let scene = concat!(env!("CARGO_MANIFEST_DIR"), "/scenes/default.toml");
+    let o = optiscope(&["run", scene, "--steps", "10"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (header, rows) = csv(&stdout(&o));
+    let opt = col(&header, "optimizer");
+    let names: std::collections::BTreeSet<_> = rows.iter().map(|r| r[opt].as_str()).collect();
+    assert!(names.contains("newton") && names.contains("spsa") && names.contains("adam"), "{names:?}");
+    assert_eq!(rows.len(), names.len() * 11);
+    let o = optiscope(&["run", scene, "--steps", "3", "--optimizer", "gd", "--problem", "quadratic:kappa=50,angle=30"]);
+    let (header, rows) = csv(&stdout(&o));
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[0][col(&header, "x0")], "-1.5");
+}
+
+#[test]
+fn list_names_every_problem_method_and_channel() {
+    let o = optiscope(&["list"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    for word in [
+        "rosenbrock", "quadratic", "kappa", "sharp_flat", "styblinski_tang", "sgd", "nesterov", "adagrad",
+        "initial_accumulator_value", "rmsprop", "centered", "adamw", "amsgrad", "newton", "spsa", "big_a", "grad", "std",
+    ] {
+        assert!(text.contains(word), "`list` lacks {word}");
+    }
+}
+
+/// Bad input exits with 2 and one clear line, never a panic.
+#[test]
+fn bad_input_exits_2_with_a_message() {
+    let dir = std::env::temp_dir().join(format!("optiscope-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let malformed = dir.join("malformed.toml");
+    std::fs::write(&malformed, "version = 1\n[problem\nkind = 3").unwrap();
+    let typo = dir.join("typo.toml");
+    std::fs::write(&typo, "version = 1\n[[optimizers]]\nkind = \"adam\"\nbetta = 0.9\n").unwrap();
+    let missing = dir.join("missing.toml");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["run", "--problem", "rosenbrok", "--optimizer", "gd"], "rosenbrock"),
+        (vec!["run", "--optimizer", "adma"], "adam"),
+        (vec!["run", "--optimizer", "adam:betta=0.9"], "beta1"),
+        (vec!["run", "--optimizer", "adam:lr=abc"], "abc"),
+        (vec!["run", "--optimizer", "adam", "--steps", "ten"], "--steps"),
+        (vec!["run", "--optimizer", "adam", "--start=1,2,3"], "start"),
+        (vec!["run", "--optimizer", "adam", "--start=1,x"], "--start"),
+        (vec!["run", "--optimizer", "adam:lr=0"], "lr"),
+        (vec!["run", "--optimizer", "adam:lr=-1"], "lr"),
+        (vec!["run", "--optimizer", "adam:lr=inf"], "lr"),
+        (vec!["run", "--optimizer", "adam:lr=NaN"], "lr"),
+        (vec!["run", "--optimizer", "adam", "--steps", "0"], "steps"),
+        (vec!["run", "--optimizer", "adam", "--noise", "grad:std=-1"], "std"),
+        (vec!["run", "--optimizer", "adam", "--noise", "temperature:t=1"], "grad"),
+        (vec!["run"], "optimizer"),
+        (vec!["run", "--bogus"], "--bogus"),
+        (vec!["run", malformed.to_str().unwrap()], "malformed.toml"),
+        (vec!["run", typo.to_str().unwrap()], "betta"),
+        (vec!["run", missing.to_str().unwrap()], "missing.toml"),
+        (vec![missing.to_str().unwrap()], "missing.toml"),
+    ];
+    for (args, needle) in cases {
+        let o = optiscope(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?} → {:?}: {err}", o.status);
+        assert!(err.contains(needle), "{args:?}: message {err:?} lacks {needle:?}");
+        assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+        assert!(o.stdout.is_empty(), "{args:?} wrote to stdout");
+    }
+}

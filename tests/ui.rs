@@ -1,0 +1,146 @@
+//! The real app under egui_kittest: found by label, clicked, stepped with deadlines.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use optiscope::app::App;
+use optiscope::engine::Run;
+use optiscope::scene::Scene;
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+fn scene(text: &str) -> Scene {
+    Scene::from_toml(text, "test").unwrap()
+}
+
+/// A paused race on a quadratic: gd and adam.
+const PAUSED: &str = r#"
+version = 1
+start = [-1.5, 1.5]
+[problem]
+kind = "quadratic"
+[[optimizers]]
+kind = "gd"
+lr = 0.05
+[[optimizers]]
+kind = "adam"
+lr = 0.05
+[playback]
+speed = 200
+playing = false
+"#;
+
+fn harness(s: Scene) -> Harness<'static, App> {
+    Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(move |cc| App::new(cc, s, None))
+}
+
+/// Steps frames until `done` holds, failing after the deadline.
+fn step_until(h: &mut Harness<'_, App>, what: &str, mut done: impl FnMut(&App) -> bool) {
+    let end = Instant::now() + DEADLINE;
+    while !done(h.state()) {
+        assert!(Instant::now() < end, "timed out waiting for: {what}");
+        h.step();
+    }
+}
+
+fn received(app: &App) -> u64 {
+    app.view.racers.iter().map(|r| r.history.received()).sum()
+}
+
+#[test]
+fn the_default_scene_starts_playing_with_all_three_orders() {
+    let mut h = harness(Scene::default_scene());
+    step_until(&mut h, "steps of every racer", |a| {
+        a.view.racers.len() == 5 && a.view.racers.iter().all(|r| r.history.received() > 3)
+    });
+    let info = h.state().view.info.clone().unwrap();
+    let keys: Vec<_> = info.scene.racers().iter().map(|(_, m)| m.key()).collect();
+    assert_eq!(keys, ["gd", "sgd", "adam", "newton", "spsa"]);
+    h.get_by_label("‖ Pause");
+    step_until(&mut h, "a landscape grid", |a| a.view.grid.is_some());
+}
+
+#[test]
+fn pressing_play_makes_the_trajectories_grow() {
+    let mut h = harness(scene(PAUSED));
+    step_until(&mut h, "the start points", |a| received(a) == 2);
+    for _ in 0..5 {
+        h.step();
+    }
+    assert_eq!(received(h.state()), 2, "paused: nothing moves");
+    h.get_by_label("▶ Play").click();
+    step_until(&mut h, "trajectories to grow", |a| received(a) > 40);
+    assert!(h.state().view.playing);
+    h.get_by_label("‖ Pause");
+}
+
+#[test]
+fn choosing_another_method_by_label_changes_the_run() {
+    let mut h = harness(scene(PAUSED));
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    let run = h.state().view.run();
+    h.get_all_by_label("method").next().unwrap().click();
+    h.step();
+    h.get_by_label("newton").click();
+    step_until(&mut h, "a new run with newton", |a| {
+        a.view.run() > run && a.view.info.as_ref().unwrap().scene.entries[0].method.key() == "newton"
+    });
+    h.get_by_label("Step").click();
+    step_until(&mut h, "newton's first step", |a| a.view.racers[0].history.received() >= 2);
+    let xy = h.state().view.racers[0].history.last().unwrap().xy;
+    assert!(xy[0].abs() < 1e-9 && xy[1].abs() < 1e-9, "Newton solves the quadratic in one step: {xy:?}");
+}
+
+#[test]
+fn clicking_the_landscape_sets_the_start_and_reset_starts_a_new_run() {
+    let mut h = harness(scene(PAUSED));
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    h.step();
+    let run = h.state().view.run();
+    let old_start = h.state().scene.start.clone();
+    // The middle of the landscape plot, between the side panels.
+    let pos = egui::pos2(640.0, 420.0);
+    h.hover_at(pos);
+    h.step();
+    h.drag_at(pos);
+    h.step();
+    h.drop_at(pos);
+    step_until(&mut h, "a run from the clicked start", |a| a.view.run() > run);
+    let start = h.state().scene.start.clone();
+    assert_ne!(start, old_start);
+    step_until(&mut h, "the new start's records", |a| {
+        a.view.racers.first().and_then(|r| r.history.first()).is_some_and(|f| f.xy == [start[0], start[1]])
+    });
+    let run = h.state().view.run();
+    h.get_by_label("Reset").click();
+    step_until(&mut h, "a reset run", |a| a.view.run() > run);
+    assert_eq!(h.state().scene.start, start, "reset keeps the start");
+}
+
+#[test]
+fn the_noise_dial_changes_the_next_steps_without_a_reset() {
+    let text = PAUSED.replace("[[optimizers]]\nkind = \"adam\"\nlr = 0.05\n", "");
+    let s = scene(&text);
+    let mut h = harness(s.clone());
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    let run = h.state().view.run();
+    h.get_by_label("Step ×10").click();
+    step_until(&mut h, "ten steps", |a| a.view.racers[0].history.received() == 11);
+    h.get_by_label("gradient noise σ").set_value_accesskit(0.5);
+    step_until(&mut h, "the noise to reach the scene", |a| a.scene.noise.grad.std == 0.5);
+    h.step();
+    h.get_by_label("Step ×10").click();
+    step_until(&mut h, "ten more steps", |a| a.view.racers[0].history.received() == 21);
+    assert_eq!(h.state().view.run(), run, "no reset");
+    // The same scene without noise, headless: the first ten steps agree, the next ten do not.
+    let mut clean = Run::new(&s.problem, &s.racers(), &s.start, s.seed, s.noise.clone());
+    let samples = h.state().view.racers[0].history.samples().to_vec();
+    for k in 1..=20 {
+        clean.step();
+        let x = clean.racers()[0].x();
+        let ui = samples[k].xy;
+        let same = (ui[0] - x[0]).abs() < 1e-12 && (ui[1] - x[1]).abs() < 1e-12;
+        assert_eq!(same, k <= 10, "step {k}: app {ui:?} vs noise-free {x:?}");
+    }
+}
