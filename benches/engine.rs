@@ -2,6 +2,7 @@
 //!
 //! Targets (issue: core): ≥ 10 million Adam steps per second on 2-D Rosenbrock on one core
 //! (≤ 100 ns per `Run::step`), and a 512×512 grid with contours in ≤ 30 ms on two cores.
+#![allow(clippy::unwrap_used)] // A panic in a test is a failure with a message.
 
 use std::hint::black_box;
 
@@ -18,9 +19,20 @@ fn method(s: &str) -> Method {
 
 fn steps(c: &mut Criterion) {
     let mut group = c.benchmark_group("run_step_rosenbrock_2d");
-    for name in ["adam:lr=0.01", "sgd:lr=0.001,momentum=0.9", "newton", "spsa"] {
+    for name in [
+        "adam:lr=0.01",
+        "sgd:lr=0.001,momentum=0.9",
+        "newton",
+        "spsa",
+    ] {
         let m = method(name);
-        let mut run = Run::new(&Problem::default(), &[(name.into(), m)], &[-1.5, 2.0], 0, Noise::default());
+        let mut run = Run::new(
+            &Problem::default(),
+            &[(name.into(), m)],
+            &[-1.5, 2.0],
+            0,
+            Noise::default(),
+        );
         group.bench_function(name.split(':').next().unwrap_or(name), |b| {
             b.iter(|| black_box(run.step()));
         });
@@ -30,12 +42,20 @@ fn steps(c: &mut Criterion) {
 
 fn landscape(c: &mut Criterion) {
     let objective = Problem::default().build();
-    let bounds = ViewBounds { x: (-2.0, 2.0), y: (-1.0, 3.0) };
+    let bounds = ViewBounds {
+        x: (-2.0, 2.0),
+        y: (-1.0, 3.0),
+    };
     let mut group = c.benchmark_group("landscape");
     group.sample_size(20);
     group.bench_function("rosenbrock_512x512_12_contours", |b| {
         b.iter(|| {
-            let spec = GridSpec { bounds, nx: 512, ny: 512, levels: 12 };
+            let spec = GridSpec {
+                bounds,
+                nx: 512,
+                ny: 512,
+                levels: 12,
+            };
             black_box(compute_grid(objective.as_ref(), &[0.0, 0.0], spec))
         });
     });

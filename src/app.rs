@@ -27,7 +27,11 @@ pub struct Prefs {
 
 impl Default for Prefs {
     fn default() -> Self {
-        Self { theme: egui::ThemePreference::System, last_scene: None, presenter: false }
+        Self {
+            theme: egui::ThemePreference::System,
+            last_scene: None,
+            presenter: false,
+        }
     }
 }
 
@@ -41,7 +45,10 @@ pub struct FrameStats {
 
 impl Default for FrameStats {
     fn default() -> Self {
-        Self { last: Instant::now(), fps: 0.0 }
+        Self {
+            last: Instant::now(),
+            fps: 0.0,
+        }
     }
 }
 
@@ -49,7 +56,11 @@ impl FrameStats {
     fn tick(&mut self) {
         let dt = self.last.elapsed().as_secs_f32().max(1e-4);
         self.last = Instant::now();
-        self.fps = if self.fps == 0.0 { 1.0 / dt } else { 0.9 * self.fps + 0.1 / dt };
+        self.fps = if self.fps == 0.0 {
+            1.0 / dt
+        } else {
+            0.9 * self.fps + 0.1 / dt
+        };
     }
 }
 
@@ -76,8 +87,10 @@ pub struct App {
 impl App {
     /// Builds the app on `scene` and starts the engine, which wakes the UI when it has news.
     pub fn new(cc: &eframe::CreationContext<'_>, scene: Scene, path: Option<PathBuf>) -> Self {
-        let mut prefs: Prefs =
-            cc.storage.and_then(|s| eframe::get_value(s, PREFS_KEY)).unwrap_or_default();
+        let mut prefs: Prefs = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, PREFS_KEY))
+            .unwrap_or_default();
         if path.is_some() {
             prefs.last_scene = path;
         }
@@ -121,7 +134,11 @@ impl App {
         use egui::Key;
         let pressed = |k| ctx.input(|i| i.key_pressed(k));
         if pressed(Key::Space) {
-            let c = if self.view.playing { Command::Pause } else { Command::Play };
+            let c = if self.view.playing {
+                Command::Pause
+            } else {
+                Command::Play
+            };
             self.send(c);
         }
         if pressed(Key::ArrowRight) {
@@ -180,7 +197,11 @@ pub fn launch(path: Option<&Path>) -> anyhow::Result<()> {
         Some(p) => Scene::load(p).map_err(|e| UsageError(e.to_string()))?,
         None => Scene::default_scene(),
     };
-    let title = if scene.title.is_empty() { "Optiscope".to_owned() } else { format!("Optiscope — {}", scene.title) };
+    let title = if scene.title.is_empty() {
+        "Optiscope".to_owned()
+    } else {
+        format!("Optiscope — {}", scene.title)
+    };
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(title)

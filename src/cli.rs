@@ -29,7 +29,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a scene (or a race given by flags) headless and write a long-format CSV.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List every problem, method and noise channel with its parameters and defaults.
     List,
 }
@@ -72,7 +72,9 @@ pub struct RunArgs {
 pub struct UsageError(pub String);
 
 fn parse_u64(s: &str, what: &str) -> Result<u64, UsageError> {
-    s.trim().parse().map_err(|_| UsageError(format!("{what}: `{s}` is not a whole number ≥ 0")))
+    s.trim()
+        .parse()
+        .map_err(|_| UsageError(format!("{what}: `{s}` is not a whole number ≥ 0")))
 }
 
 /// Builds the validated scene of a `run` invocation.
@@ -82,9 +84,16 @@ pub fn scene_for(args: &RunArgs) -> Result<Scene, UsageError> {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
             let origin = path.display().to_string();
-            (SceneFile::parse(&text, &origin).map_err(|e| UsageError(e.to_string()))?, origin)
+            (
+                SceneFile::parse(&text, &origin).map_err(|e| UsageError(e.to_string()))?,
+                origin,
+            )
         }
-        None => (SceneFile::parse("version = 1", "command line").map_err(|e| UsageError(e.to_string()))?, "command line".to_owned()),
+        None => (
+            SceneFile::parse("version = 1", "command line")
+                .map_err(|e| UsageError(e.to_string()))?,
+            "command line".to_owned(),
+        ),
     };
     if let Some(p) = &args.problem {
         file.problem = spec::parse(p, "problem", Problem::keys()).map_err(UsageError)?;
@@ -109,7 +118,8 @@ pub fn scene_for(args: &RunArgs) -> Result<Scene, UsageError> {
         file.seed = parse_u64(s, "--seed")?;
     }
     for n in &args.noise {
-        let channel: NoiseChannel = spec::parse(n, "noise", NoiseChannel::keys()).map_err(UsageError)?;
+        let channel: NoiseChannel =
+            spec::parse(n, "noise", NoiseChannel::keys()).map_err(UsageError)?;
         file.noise.set(channel);
     }
     if file.optimizers.is_empty() {
@@ -118,7 +128,8 @@ pub fn scene_for(args: &RunArgs) -> Result<Scene, UsageError> {
             Method::keys().join(", ")
         )));
     }
-    file.validate(&origin).map_err(|e| UsageError(e.to_string()))
+    file.validate(&origin)
+        .map_err(|e| UsageError(e.to_string()))
 }
 
 /// `optiscope run`: runs every seed and writes the CSV.
@@ -130,7 +141,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     }
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).map_err(|e| UsageError(format!("{}: {e}", path.display())))?,
+            std::fs::File::create(path)
+                .map_err(|e| UsageError(format!("{}: {e}", path.display())))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
@@ -150,7 +162,10 @@ pub fn write_csv(
 ) -> std::io::Result<()> {
     let dim = scene.problem.dim();
     let coords = if dim <= 16 { dim } else { 0 };
-    write!(out, "optimizer,seed,step,f_evals,g_evals,h_evals,loss,grad_norm")?;
+    write!(
+        out,
+        "optimizer,seed,step,f_evals,g_evals,h_evals,loss,grad_norm"
+    )?;
     for i in 0..coords {
         write!(out, ",x{i}")?;
     }
@@ -158,18 +173,40 @@ pub fn write_csv(
     let racers = scene.racers();
     let mut last_report = Instant::now();
     for seed in first..first + count {
-        let mut run = Run::new(&scene.problem, &racers, &scene.start, seed, scene.noise.clone());
+        let mut run = Run::new(
+            &scene.problem,
+            &racers,
+            &scene.start,
+            seed,
+            scene.noise.clone(),
+        );
         let mut written = vec![u64::MAX; racers.len()];
         let mut told = vec![false; racers.len()];
         for step in 0..=scene.steps {
-            if step > 0 && run.step() == 0 && run.racers().iter().all(|r| r.step_idx() == written[0].min(r.step_idx())) {
+            if step > 0
+                && run.step() == 0
+                && run
+                    .racers()
+                    .iter()
+                    .all(|r| r.step_idx() == written[0].min(r.step_idx()))
+            {
                 // Nothing moved: every racer has stopped.
             }
             for (i, r) in run.racers().iter().enumerate() {
                 if written[i] != r.step_idx() {
                     written[i] = r.step_idx();
                     let c = r.counts();
-                    write!(out, "{},{seed},{},{},{},{},{},{}", csv_field(r.label()), r.step_idx(), c.f, c.g, c.h, r.loss(), r.grad_norm())?;
+                    write!(
+                        out,
+                        "{},{seed},{},{},{},{},{},{}",
+                        csv_field(r.label()),
+                        r.step_idx(),
+                        c.f,
+                        c.g,
+                        c.h,
+                        r.loss(),
+                        r.grad_norm()
+                    )?;
                     for v in r.x().iter().take(coords) {
                         write!(out, ",{v}")?;
                     }
@@ -197,7 +234,11 @@ pub fn write_csv(
 
 /// Quotes a CSV field when it needs it.
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
 }
 
 fn describe(value: ParamValue) -> String {
@@ -208,7 +249,13 @@ fn describe(value: ParamValue) -> String {
 pub fn list(out: &mut dyn Write) -> std::io::Result<()> {
     fn params(out: &mut dyn Write, p: &dyn Params) -> std::io::Result<()> {
         for (meta, value) in p.params() {
-            writeln!(out, "      {:<26} default {:<8} {}", meta.key, describe(value), meta.doc)?;
+            writeln!(
+                out,
+                "      {:<26} default {:<8} {}",
+                meta.key,
+                describe(value),
+                meta.doc
+            )?;
         }
         Ok(())
     }
@@ -219,7 +266,13 @@ pub fn list(out: &mut dyn Write) -> std::io::Result<()> {
     }
     writeln!(out, "\nMETHODS (--optimizer name:key=value,...)")?;
     for m in Method::defaults() {
-        writeln!(out, "  {:<16} {:<10} {}", m.key(), m.order().label(), m.summary())?;
+        writeln!(
+            out,
+            "  {:<16} {:<10} {}",
+            m.key(),
+            m.order().label(),
+            m.summary()
+        )?;
         params(out, m.config())?;
     }
     writeln!(out, "\nNOISE CHANNELS (--noise name:key=value,...)")?;

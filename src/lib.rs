@@ -8,6 +8,7 @@
 //! The compute side ([`problem`], [`optim`], [`noise`], [`engine`], [`scene`]) never touches the
 //! UI; the CLI, the tests and the desktop app all drive the same [`engine::Run::step`].
 
+pub mod app;
 pub mod cli;
 pub mod engine;
 pub mod linalg;
@@ -18,4 +19,3 @@ pub mod problem;
 pub mod scene;
 pub mod spec;
 pub mod ui;
-pub mod app;

@@ -121,7 +121,10 @@ pub trait Params {
                 ParamValue::Bool(_) => continue,
             };
             if !meta.valid.accepts(v) {
-                return Err(format!("`{}` must be {}, got {}", meta.key, meta.valid, value));
+                return Err(format!(
+                    "`{}` must be {}, got {}",
+                    meta.key, meta.valid, value
+                ));
             }
         }
         Ok(())

@@ -82,7 +82,12 @@ fn is_true(b: &bool) -> bool {
 impl OptimizerSpec {
     /// An enabled entry with default label and colour.
     pub fn new(method: Method) -> Self {
-        Self { label: None, color: None, enabled: true, method }
+        Self {
+            label: None,
+            color: None,
+            enabled: true,
+            method,
+        }
     }
 }
 
@@ -128,7 +133,10 @@ pub struct Playback {
 
 impl Default for Playback {
     fn default() -> Self {
-        Self { speed: 30.0, playing: true }
+        Self {
+            speed: 30.0,
+            playing: true,
+        }
     }
 }
 
@@ -246,7 +254,10 @@ impl SceneFile {
 
     /// Checks and completes the scene.
     pub fn validate(self, origin: &str) -> Result<Scene, SceneError> {
-        let bad = |message: String| SceneError::Invalid { origin: origin.to_owned(), message };
+        let bad = |message: String| SceneError::Invalid {
+            origin: origin.to_owned(),
+            message,
+        };
         if self.version != 1 {
             return Err(bad(format!("`version` must be 1, got {}", self.version)));
         }
@@ -269,16 +280,25 @@ impl SceneFile {
         self.noise.validate().map_err(bad)?;
         let mut entries = Vec::with_capacity(self.optimizers.len());
         for (i, spec) in self.optimizers.into_iter().enumerate() {
-            spec.method.validate().map_err(|e| bad(format!("optimizers[{i}]: {e}")))?;
+            spec.method
+                .validate()
+                .map_err(|e| bad(format!("optimizers[{i}]: {e}")))?;
             let color = match &spec.color {
                 Some(c) => parse_color(c).ok_or_else(|| {
-                    bad(format!("optimizers[{i}]: `color` must be #rrggbb, got {c:?}"))
+                    bad(format!(
+                        "optimizers[{i}]: `color` must be #rrggbb, got {c:?}"
+                    ))
                 })?,
                 None => PALETTE[i % PALETTE.len()],
             };
             let base = spec.label.unwrap_or_else(|| spec.method.key().to_owned());
             let label = unique_label(&base, entries.iter().map(|e: &Entry| e.label.as_str()));
-            entries.push(Entry { label, color, enabled: spec.enabled, method: spec.method });
+            entries.push(Entry {
+                label,
+                color,
+                enabled: spec.enabled,
+                method: spec.method,
+            });
         }
         let b = self.problem.build().bounds();
         let view = View {
@@ -289,12 +309,16 @@ impl SceneFile {
         };
         for (name, r) in [("view.x", view.x), ("view.y", view.y)] {
             if !(r[0].is_finite() && r[1].is_finite() && r[0] < r[1]) {
-                return Err(bad(format!("`{name}` must be [min, max] with min < max, got {r:?}")));
+                return Err(bad(format!(
+                    "`{name}` must be [min, max] with min < max, got {r:?}"
+                )));
             }
         }
         let speed = self.playback.speed;
         if speed.is_nan() || speed <= 0.0 {
-            return Err(bad(format!("`playback.speed` must be > 0 (or inf), got {speed}")));
+            return Err(bad(format!(
+                "`playback.speed` must be > 0 (or inf), got {speed}"
+            )));
         }
         Ok(Scene {
             title: self.title,
@@ -330,8 +354,10 @@ impl Scene {
 
     /// Reads, parses and validates a file.
     pub fn load(path: &Path) -> Result<Self, SceneError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| SceneError::Io { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| SceneError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
         Self::from_toml(&text, &path.display().to_string())
     }
 
@@ -354,8 +380,17 @@ impl Scene {
         let base = label.unwrap_or(method.key()).to_owned();
         let label = unique_label(&base, self.entries.iter().map(|e| e.label.as_str()));
         let used: Vec<[u8; 3]> = self.entries.iter().map(|e| e.color).collect();
-        let color = PALETTE.iter().copied().find(|c| !used.contains(c)).unwrap_or(PALETTE[self.entries.len() % PALETTE.len()]);
-        self.entries.push(Entry { label, color, enabled: true, method });
+        let color = PALETTE
+            .iter()
+            .copied()
+            .find(|c| !used.contains(c))
+            .unwrap_or(PALETTE[self.entries.len() % PALETTE.len()]);
+        self.entries.push(Entry {
+            label,
+            color,
+            enabled: true,
+            method,
+        });
     }
 
     /// The racers that run, as (label, method) pairs.
@@ -379,7 +414,10 @@ impl Scene {
                 .iter()
                 .map(|e| OptimizerSpec {
                     label: Some(e.label.clone()),
-                    color: Some(format!("#{:02x}{:02x}{:02x}", e.color[0], e.color[1], e.color[2])),
+                    color: Some(format!(
+                        "#{:02x}{:02x}{:02x}",
+                        e.color[0], e.color[1], e.color[2]
+                    )),
                     enabled: e.enabled,
                     method: e.method.clone(),
                 })
@@ -401,7 +439,10 @@ impl Scene {
     /// Writes the scene as TOML through a temporary file and a rename, so that the user's file
     /// is never left truncated.
     pub fn save(&self, path: &Path) -> Result<(), SceneError> {
-        let io = |source| SceneError::Io { path: path.to_owned(), source };
+        let io = |source| SceneError::Io {
+            path: path.to_owned(),
+            source,
+        };
         let text = toml::to_string_pretty(&self.to_file()).map_err(|e| SceneError::Invalid {
             origin: path.display().to_string(),
             message: e.to_string(),

@@ -11,11 +11,18 @@ pub fn parse<T: DeserializeOwned>(spec: &str, what: &str, keys: &[&str]) -> Resu
         None => (spec.trim(), None),
     };
     if !keys.contains(&name) {
-        return Err(format!("unknown {what} `{name}`; valid: {}", keys.join(", ")));
+        return Err(format!(
+            "unknown {what} `{name}`; valid: {}",
+            keys.join(", ")
+        ));
     }
     let mut table = toml::Table::new();
     table.insert("kind".into(), toml::Value::String(name.into()));
-    for pair in rest.into_iter().flat_map(|r| r.split(',')).filter(|p| !p.trim().is_empty()) {
+    for pair in rest
+        .into_iter()
+        .flat_map(|r| r.split(','))
+        .filter(|p| !p.trim().is_empty())
+    {
         let (key, value) = pair
             .split_once('=')
             .ok_or_else(|| format!("{what} `{name}`: expected key=value, got `{pair}`"))?;
@@ -23,7 +30,10 @@ pub fn parse<T: DeserializeOwned>(spec: &str, what: &str, keys: &[&str]) -> Resu
         table.insert(key.into(), scalar(value.trim()));
     }
     T::deserialize(toml::Value::Table(table)).map_err(|e| {
-        format!("{what} `{name}`: {}", e.to_string().trim_end().replace('\n', " "))
+        format!(
+            "{what} `{name}`: {}",
+            e.to_string().trim_end().replace('\n', " ")
+        )
     })
 }
 
@@ -66,17 +76,24 @@ mod tests {
     #[test]
     fn parses_methods_with_defaults() {
         let m: Method = parse("adam:lr=0.01,beta1=0.8", "optimizer", Method::keys()).unwrap();
-        let Method::Adam(c) = m else { panic!("not adam: {m:?}") };
+        let Method::Adam(c) = m else {
+            panic!("not adam: {m:?}")
+        };
         assert_eq!((c.lr, c.beta1, c.beta2), (0.01, 0.8, 0.999));
         let m: Method = parse("sgd:lr=1,nesterov=true", "optimizer", Method::keys()).unwrap();
-        let Method::Sgd(c) = m else { panic!("not sgd: {m:?}") };
+        let Method::Sgd(c) = m else {
+            panic!("not sgd: {m:?}")
+        };
         assert!(c.nesterov && c.lr == 1.0);
     }
 
     #[test]
     fn errors_name_the_valid_choices() {
         let e = parse::<Method>("adma", "optimizer", Method::keys()).unwrap_err();
-        assert!(e.contains("unknown optimizer `adma`") && e.contains("adam"), "{e}");
+        assert!(
+            e.contains("unknown optimizer `adma`") && e.contains("adam"),
+            "{e}"
+        );
         let e = parse::<Method>("adam:betta=0.9", "optimizer", Method::keys()).unwrap_err();
         assert!(e.contains("betta") && e.contains("beta1"), "{e}");
         let e = parse::<Method>("adam:lr=fast", "optimizer", Method::keys()).unwrap_err();

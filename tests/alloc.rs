@@ -1,4 +1,5 @@
 //! The optimizer loop body allocates nothing in the steady state.
+#![allow(clippy::unwrap_used)] // A panic in a test is a failure with a message.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -38,8 +39,19 @@ static GLOBAL: Counting = Counting;
 #[test]
 fn run_step_does_not_allocate_for_any_method() {
     for m in Method::defaults() {
-        for noise in [Noise::default(), Noise { grad: GradNoise { std: 0.1 } }] {
-            let mut run = Run::new(&Problem::default(), &[(m.key().into(), m.clone())], &[-1.5, 2.0], 0, noise);
+        for noise in [
+            Noise::default(),
+            Noise {
+                grad: GradNoise { std: 0.1 },
+            },
+        ] {
+            let mut run = Run::new(
+                &Problem::default(),
+                &[(m.key().into(), m.clone())],
+                &[-1.5, 2.0],
+                0,
+                noise,
+            );
             run.step();
             COUNTING.with(|c| c.set(true));
             for _ in 0..1000 {

@@ -1,9 +1,13 @@
 //! The headless CLI, run as the built binary.
+#![allow(clippy::unwrap_used)] // A panic in a test is a failure with a message.
 
 use std::process::{Command, Output};
 
 fn optiscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_optiscope")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_optiscope"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -17,12 +21,25 @@ fn stderr(o: &Output) -> String {
 /// Parses the CSV into a header and rows of fields.
 fn csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let mut lines = text.lines();
-    let header = lines.next().unwrap_or_default().split(',').map(str::to_owned).collect();
-    (header, lines.map(|l| l.split(',').map(str::to_owned).collect()).collect())
+    let header = lines
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    (
+        header,
+        lines
+            .map(|l| l.split(',').map(str::to_owned).collect())
+            .collect(),
+    )
 }
 
 fn col(header: &[String], name: &str) -> usize {
-    header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"))
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name}"))
 }
 
 #[test]
@@ -31,17 +48,42 @@ fn the_documented_race_writes_the_long_csv() {
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("traj.csv");
     let o = optiscope(&[
-        "run", "--problem", "rosenbrock", "--start=-1.5,2", "--optimizer", "adam:lr=0.01",
-        "--optimizer", "sgd:lr=0.001,momentum=0.9", "--steps", "500", "--out", out.to_str().unwrap(),
+        "run",
+        "--problem",
+        "rosenbrock",
+        "--start=-1.5,2",
+        "--optimizer",
+        "adam:lr=0.01",
+        "--optimizer",
+        "sgd:lr=0.001,momentum=0.9",
+        "--steps",
+        "500",
+        "--out",
+        out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let (header, rows) = csv(&std::fs::read_to_string(&out).unwrap());
-    for name in ["optimizer", "seed", "step", "f_evals", "g_evals", "h_evals", "loss", "x0", "x1"] {
+    for name in [
+        "optimizer",
+        "seed",
+        "step",
+        "f_evals",
+        "g_evals",
+        "h_evals",
+        "loss",
+        "x0",
+        "x1",
+    ] {
         col(&header, name);
     }
     assert_eq!(rows.len(), 2 * 501);
-    let (opt, step, g, loss, x0) =
-        (col(&header, "optimizer"), col(&header, "step"), col(&header, "g_evals"), col(&header, "loss"), col(&header, "x0"));
+    let (opt, step, g, loss, x0) = (
+        col(&header, "optimizer"),
+        col(&header, "step"),
+        col(&header, "g_evals"),
+        col(&header, "loss"),
+        col(&header, "x0"),
+    );
     let adam: Vec<_> = rows.iter().filter(|r| r[opt] == "adam").collect();
     assert_eq!(adam.len(), 501);
     assert_eq!(adam[0][step], "0");
@@ -57,14 +99,30 @@ fn the_documented_race_writes_the_long_csv() {
 
 #[test]
 fn seeds_are_told_apart_and_reproducible() {
-    let args = ["run", "--optimizer", "spsa", "--steps", "20", "--seed", "5", "--seeds", "3", "--noise", "grad:std=0.1"];
+    let args = [
+        "run",
+        "--optimizer",
+        "spsa",
+        "--steps",
+        "20",
+        "--seed",
+        "5",
+        "--seeds",
+        "3",
+        "--noise",
+        "grad:std=0.1",
+    ];
     let a = optiscope(&args);
     assert!(a.status.success(), "{}", stderr(&a));
     let (header, rows) = csv(&stdout(&a));
     let seed = col(&header, "seed");
     let seeds: std::collections::BTreeSet<_> = rows.iter().map(|r| r[seed].clone()).collect();
     assert_eq!(seeds.into_iter().collect::<Vec<_>>(), ["5", "6", "7"]);
-    assert_eq!(stdout(&optiscope(&args)), stdout(&a), "same seed, same bytes");
+    assert_eq!(
+        stdout(&optiscope(&args)),
+        stdout(&a),
+        "same seed, same bytes"
+    );
     let f = col(&header, "f_evals");
     let g = col(&header, "g_evals");
     let last = rows.last().unwrap();
@@ -79,9 +137,21 @@ fn a_scene_runs_and_flags_override_it() {
     let (header, rows) = csv(&stdout(&o));
     let opt = col(&header, "optimizer");
     let names: std::collections::BTreeSet<_> = rows.iter().map(|r| r[opt].as_str()).collect();
-    assert!(names.contains("newton") && names.contains("spsa") && names.contains("adam"), "{names:?}");
+    assert!(
+        names.contains("newton") && names.contains("spsa") && names.contains("adam"),
+        "{names:?}"
+    );
     assert_eq!(rows.len(), names.len() * 11);
-    let o = optiscope(&["run", scene, "--steps", "3", "--optimizer", "gd", "--problem", "quadratic:kappa=50,angle=30"]);
+    let o = optiscope(&[
+        "run",
+        scene,
+        "--steps",
+        "3",
+        "--optimizer",
+        "gd",
+        "--problem",
+        "quadratic:kappa=50,angle=30",
+    ]);
     let (header, rows) = csv(&stdout(&o));
     assert_eq!(rows.len(), 4);
     assert_eq!(rows[0][col(&header, "x0")], "-1.5");
@@ -93,8 +163,24 @@ fn list_names_every_problem_method_and_channel() {
     assert!(o.status.success());
     let text = stdout(&o);
     for word in [
-        "rosenbrock", "quadratic", "kappa", "sharp_flat", "styblinski_tang", "sgd", "nesterov", "adagrad",
-        "initial_accumulator_value", "rmsprop", "centered", "adamw", "amsgrad", "newton", "spsa", "big_a", "grad", "std",
+        "rosenbrock",
+        "quadratic",
+        "kappa",
+        "sharp_flat",
+        "styblinski_tang",
+        "sgd",
+        "nesterov",
+        "adagrad",
+        "initial_accumulator_value",
+        "rmsprop",
+        "centered",
+        "adamw",
+        "amsgrad",
+        "newton",
+        "spsa",
+        "big_a",
+        "grad",
+        "std",
     ] {
         assert!(text.contains(word), "`list` lacks {word}");
     }
@@ -108,14 +194,24 @@ fn bad_input_exits_2_with_a_message() {
     let malformed = dir.join("malformed.toml");
     std::fs::write(&malformed, "version = 1\n[problem\nkind = 3").unwrap();
     let typo = dir.join("typo.toml");
-    std::fs::write(&typo, "version = 1\n[[optimizers]]\nkind = \"adam\"\nbetta = 0.9\n").unwrap();
+    std::fs::write(
+        &typo,
+        "version = 1\n[[optimizers]]\nkind = \"adam\"\nbetta = 0.9\n",
+    )
+    .unwrap();
     let missing = dir.join("missing.toml");
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["run", "--problem", "rosenbrok", "--optimizer", "gd"], "rosenbrock"),
+        (
+            vec!["run", "--problem", "rosenbrok", "--optimizer", "gd"],
+            "rosenbrock",
+        ),
         (vec!["run", "--optimizer", "adma"], "adam"),
         (vec!["run", "--optimizer", "adam:betta=0.9"], "beta1"),
         (vec!["run", "--optimizer", "adam:lr=abc"], "abc"),
-        (vec!["run", "--optimizer", "adam", "--steps", "ten"], "--steps"),
+        (
+            vec!["run", "--optimizer", "adam", "--steps", "ten"],
+            "--steps",
+        ),
         (vec!["run", "--optimizer", "adam", "--start=1,2,3"], "start"),
         (vec!["run", "--optimizer", "adam", "--start=1,x"], "--start"),
         (vec!["run", "--optimizer", "adam:lr=0"], "lr"),
@@ -123,8 +219,14 @@ fn bad_input_exits_2_with_a_message() {
         (vec!["run", "--optimizer", "adam:lr=inf"], "lr"),
         (vec!["run", "--optimizer", "adam:lr=NaN"], "lr"),
         (vec!["run", "--optimizer", "adam", "--steps", "0"], "steps"),
-        (vec!["run", "--optimizer", "adam", "--noise", "grad:std=-1"], "std"),
-        (vec!["run", "--optimizer", "adam", "--noise", "temperature:t=1"], "grad"),
+        (
+            vec!["run", "--optimizer", "adam", "--noise", "grad:std=-1"],
+            "std",
+        ),
+        (
+            vec!["run", "--optimizer", "adam", "--noise", "temperature:t=1"],
+            "grad",
+        ),
         (vec!["run"], "optimizer"),
         (vec!["run", "--bogus"], "--bogus"),
         (vec!["run", malformed.to_str().unwrap()], "malformed.toml"),
@@ -136,7 +238,10 @@ fn bad_input_exits_2_with_a_message() {
         let o = optiscope(&args);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?} → {:?}: {err}", o.status);
-        assert!(err.contains(needle), "{args:?}: message {err:?} lacks {needle:?}");
+        assert!(
+            err.contains(needle),
+            "{args:?}: message {err:?} lacks {needle:?}"
+        );
         assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
         assert!(o.stdout.is_empty(), "{args:?} wrote to stdout");
     }

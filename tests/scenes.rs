@@ -1,4 +1,5 @@
 //! Every scene in `scenes/` loads, validates and runs headless; saving round-trips.
+#![allow(clippy::unwrap_used)] // A panic in a test is a failure with a message.
 
 use optiscope::engine::Run;
 use optiscope::scene::{Scene, SceneError};
@@ -21,13 +22,29 @@ fn every_scene_loads_and_runs_200_steps() {
     for path in files {
         let scene = Scene::load(&path).unwrap_or_else(|e| panic!("{e}"));
         assert!(!scene.title.is_empty(), "{} has no title", path.display());
-        assert!(!scene.racers().is_empty(), "{} has no optimizers", path.display());
-        let mut run = Run::new(&scene.problem, &scene.racers(), &scene.start, scene.seed, scene.noise.clone());
+        assert!(
+            !scene.racers().is_empty(),
+            "{} has no optimizers",
+            path.display()
+        );
+        let mut run = Run::new(
+            &scene.problem,
+            &scene.racers(),
+            &scene.start,
+            scene.seed,
+            scene.noise.clone(),
+        );
         for _ in 0..200 {
             run.step();
         }
         for r in run.racers() {
-            assert!(r.stopped().is_none(), "{}: {} stopped: {:?}", path.display(), r.label(), r.stopped());
+            assert!(
+                r.stopped().is_none(),
+                "{}: {} stopped: {:?}",
+                path.display(),
+                r.label(),
+                r.stopped()
+            );
             assert!(r.loss().is_finite());
         }
     }
@@ -50,7 +67,11 @@ fn a_scene_is_reproducible_bit_for_bit() {
         let mut out = Vec::new();
         for _ in 0..300 {
             run.step();
-            out.extend(run.racers().iter().flat_map(|r| r.x().iter().map(|v| v.to_bits())));
+            out.extend(
+                run.racers()
+                    .iter()
+                    .flat_map(|r| r.x().iter().map(|v| v.to_bits())),
+            );
         }
         out
     };
@@ -76,8 +97,14 @@ fn errors_name_the_origin_and_the_field() {
         ("version = 1\nstart = [1.0]", "start"),
         ("version = 1\n[problem]\nkind = \"rosenbrok\"", "rosenbrock"),
         ("version = 1\n[[optimizers]]\nkind = \"adam\"\nlr = 0", "lr"),
-        ("version = 1\n[[optimizers]]\nkind = \"sgd\"\nmomentum = 1.5", "momentum"),
-        ("version = 1\n[[optimizers]]\nkind = \"adam\"\ncolor = \"red\"", "color"),
+        (
+            "version = 1\n[[optimizers]]\nkind = \"sgd\"\nmomentum = 1.5",
+            "momentum",
+        ),
+        (
+            "version = 1\n[[optimizers]]\nkind = \"adam\"\ncolor = \"red\"",
+            "color",
+        ),
         ("version = 1\nsteps = 0", "steps"),
         ("version = 1\n[view]\nx = [1.0, -1.0]", "view.x"),
         ("version = 1\n[noise.grad]\nstd = -1.0", "std"),
@@ -88,6 +115,9 @@ fn errors_name_the_origin_and_the_field() {
         let msg = e.to_string();
         assert!(msg.starts_with("case.toml"), "{msg}");
         assert!(msg.contains(field), "{text:?}: {msg}");
-        assert!(matches!(e, SceneError::Parse { .. } | SceneError::Invalid { .. }));
+        assert!(matches!(
+            e,
+            SceneError::Parse { .. } | SceneError::Invalid { .. }
+        ));
     }
 }

@@ -1,7 +1,9 @@
 //! The real app under egui_kittest: found by label, clicked, stepped with deadlines.
+#![allow(clippy::unwrap_used)] // A panic in a test is a failure with a message.
 
 use std::time::{Duration, Instant};
 
+use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use optiscope::app::App;
@@ -32,7 +34,9 @@ playing = false
 "#;
 
 fn harness(s: Scene) -> Harness<'static, App> {
-    Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(move |cc| App::new(cc, s, None))
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| App::new(cc, s, None))
 }
 
 /// Steps frames until `done` holds, failing after the deadline.
@@ -80,16 +84,26 @@ fn choosing_another_method_by_label_changes_the_run() {
     let mut h = harness(scene(PAUSED));
     step_until(&mut h, "a run", |a| a.view.run() > 0);
     let run = h.state().view.run();
-    h.get_all_by_label("method").next().unwrap().click();
+    h.get_all_by_role_and_label(Role::ComboBox, "method")
+        .next()
+        .unwrap()
+        .click();
+    h.step();
     h.step();
     h.get_by_label("newton").click();
     step_until(&mut h, "a new run with newton", |a| {
-        a.view.run() > run && a.view.info.as_ref().unwrap().scene.entries[0].method.key() == "newton"
+        a.view.run() > run
+            && a.view.info.as_ref().unwrap().scene.entries[0].method.key() == "newton"
     });
     h.get_by_label("Step").click();
-    step_until(&mut h, "newton's first step", |a| a.view.racers[0].history.received() >= 2);
+    step_until(&mut h, "newton's first step", |a| {
+        a.view.racers[0].history.received() >= 2
+    });
     let xy = h.state().view.racers[0].history.last().unwrap().xy;
-    assert!(xy[0].abs() < 1e-9 && xy[1].abs() < 1e-9, "Newton solves the quadratic in one step: {xy:?}");
+    assert!(
+        xy[0].abs() < 1e-9 && xy[1].abs() < 1e-9,
+        "Newton solves the quadratic in one step: {xy:?}"
+    );
 }
 
 #[test]
@@ -106,11 +120,17 @@ fn clicking_the_landscape_sets_the_start_and_reset_starts_a_new_run() {
     h.drag_at(pos);
     h.step();
     h.drop_at(pos);
-    step_until(&mut h, "a run from the clicked start", |a| a.view.run() > run);
+    step_until(&mut h, "a run from the clicked start", |a| {
+        a.view.run() > run
+    });
     let start = h.state().scene.start.clone();
     assert_ne!(start, old_start);
     step_until(&mut h, "the new start's records", |a| {
-        a.view.racers.first().and_then(|r| r.history.first()).is_some_and(|f| f.xy == [start[0], start[1]])
+        a.view
+            .racers
+            .first()
+            .and_then(|r| r.history.first())
+            .is_some_and(|f| f.xy == [start[0], start[1]])
     });
     let run = h.state().view.run();
     h.get_by_label("Reset").click();
@@ -126,20 +146,27 @@ fn the_noise_dial_changes_the_next_steps_without_a_reset() {
     step_until(&mut h, "a run", |a| a.view.run() > 0);
     let run = h.state().view.run();
     h.get_by_label("Step ×10").click();
-    step_until(&mut h, "ten steps", |a| a.view.racers[0].history.received() == 11);
-    h.get_by_label("gradient noise σ").set_value_accesskit(0.5);
-    step_until(&mut h, "the noise to reach the scene", |a| a.scene.noise.grad.std == 0.5);
+    step_until(&mut h, "ten steps", |a| {
+        a.view.racers[0].history.received() == 11
+    });
+    h.get_by_role_and_label(Role::Slider, "gradient noise σ")
+        .set_value_accesskit(0.5);
+    step_until(&mut h, "the noise to reach the scene", |a| {
+        a.scene.noise.grad.std == 0.5
+    });
     h.step();
     h.get_by_label("Step ×10").click();
-    step_until(&mut h, "ten more steps", |a| a.view.racers[0].history.received() == 21);
+    step_until(&mut h, "ten more steps", |a| {
+        a.view.racers[0].history.received() == 21
+    });
     assert_eq!(h.state().view.run(), run, "no reset");
     // The same scene without noise, headless: the first ten steps agree, the next ten do not.
     let mut clean = Run::new(&s.problem, &s.racers(), &s.start, s.seed, s.noise.clone());
     let samples = h.state().view.racers[0].history.samples().to_vec();
-    for k in 1..=20 {
+    for (k, sample) in samples.iter().enumerate().skip(1) {
         clean.step();
         let x = clean.racers()[0].x();
-        let ui = samples[k].xy;
+        let ui = sample.xy;
         let same = (ui[0] - x[0]).abs() < 1e-12 && (ui[1] - x[1]).abs() < 1e-12;
         assert_eq!(same, k <= 10, "step {k}: app {ui:?} vs noise-free {x:?}");
     }

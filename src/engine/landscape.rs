@@ -91,10 +91,19 @@ pub fn compute(objective: &dyn Objective, slice: &[f64], spec: GridSpec) -> Grid
         _ => (0.0, 0.0),
     };
     let levels = quantile_levels(&finite, spec.levels);
-    let grid = Grid { spec, values, min, max, contours: Vec::new() };
+    let grid = Grid {
+        spec,
+        values,
+        min,
+        max,
+        contours: Vec::new(),
+    };
     let contours = levels
         .par_iter()
-        .map(|&level| Contour { level, lines: trace(&grid, level) })
+        .map(|&level| Contour {
+            level,
+            lines: trace(&grid, level),
+        })
         .collect();
     Grid { contours, ..grid }
 }
@@ -126,7 +135,11 @@ fn trace(grid: &Grid, level: f64) -> Vec<Vec<[f64; 2]>> {
     let point = |edge: usize| -> Option<[f64; 2]> {
         let k = edge / 2;
         let (i, j) = (k % nx, k / nx);
-        let (i2, j2) = if edge % 2 == 0 { (i + 1, j) } else { (i, j + 1) };
+        let (i2, j2) = if edge.is_multiple_of(2) {
+            (i + 1, j)
+        } else {
+            (i, j + 1)
+        };
         let (a, b) = (grid.at(i, j), grid.at(i2, j2));
         let t = ((level - a) / (b - a)).clamp(0.0, 1.0);
         let t = if t.is_finite() { t } else { 0.5 };
@@ -136,13 +149,26 @@ fn trace(grid: &Grid, level: f64) -> Vec<Vec<[f64; 2]>> {
     let mut segments: Vec<[usize; 2]> = Vec::new();
     for j in 0..ny - 1 {
         for i in 0..nx - 1 {
-            let c = [grid.at(i, j), grid.at(i + 1, j), grid.at(i + 1, j + 1), grid.at(i, j + 1)];
+            let c = [
+                grid.at(i, j),
+                grid.at(i + 1, j),
+                grid.at(i + 1, j + 1),
+                grid.at(i, j + 1),
+            ];
             if !c.iter().all(|v| v.is_finite()) {
                 continue;
             }
-            let case = c.iter().enumerate().fold(0, |m, (k, v)| m | (usize::from(*v > level) << k));
+            let case = c
+                .iter()
+                .enumerate()
+                .fold(0, |m, (k, v)| m | (usize::from(*v > level) << k));
             // Edges: bottom, right, top, left.
-            let (b, r, t, l) = (h_edge(i, j), v_edge(i + 1, j), h_edge(i, j + 1), v_edge(i, j));
+            let (b, r, t, l) = (
+                h_edge(i, j),
+                v_edge(i + 1, j),
+                h_edge(i, j + 1),
+                v_edge(i, j),
+            );
             let centre_above = (c.iter().sum::<f64>() / 4.0) > level;
             match case {
                 0 | 15 => {}
@@ -170,7 +196,10 @@ fn trace(grid: &Grid, level: f64) -> Vec<Vec<[f64; 2]>> {
             }
         }
     }
-    join(&segments).into_iter().filter_map(|chain| chain.into_iter().map(point).collect()).collect()
+    join(&segments)
+        .into_iter()
+        .filter_map(|chain| chain.into_iter().map(point).collect())
+        .collect()
 }
 
 /// Joins segments that share edge ids into chains of edge ids.
@@ -178,7 +207,9 @@ fn join(segments: &[[usize; 2]]) -> Vec<Vec<usize>> {
     let mut at: HashMap<usize, [usize; 2]> = HashMap::with_capacity(segments.len() * 2);
     for (s, seg) in segments.iter().enumerate() {
         for e in seg {
-            at.entry(*e).and_modify(|v| v[1] = s).or_insert([s, usize::MAX]);
+            at.entry(*e)
+                .and_modify(|v| v[1] = s)
+                .or_insert([s, usize::MAX]);
         }
     }
     let mut used = vec![false; segments.len()];
@@ -193,17 +224,28 @@ fn join(segments: &[[usize; 2]]) -> Vec<Vec<usize>> {
             continue;
         }
         used[start] = true;
-        let mut chain: std::collections::VecDeque<usize> = segments[start].iter().copied().collect();
+        let mut chain: std::collections::VecDeque<usize> =
+            segments[start].iter().copied().collect();
         // Walk forward from the second end, then backward from the first.
         for forward in [true, false] {
             let mut seg = start;
             loop {
-                let end = if forward { chain[chain.len() - 1] } else { chain[0] };
-                let Some(next) = other_seg(end, seg).filter(|n| !used[*n]) else { break };
+                let end = if forward {
+                    chain[chain.len() - 1]
+                } else {
+                    chain[0]
+                };
+                let Some(next) = other_seg(end, seg).filter(|n| !used[*n]) else {
+                    break;
+                };
                 used[next] = true;
                 let [a, b] = segments[next];
                 let new = if a == end { b } else { a };
-                if forward { chain.push_back(new) } else { chain.push_front(new) }
+                if forward {
+                    chain.push_back(new)
+                } else {
+                    chain.push_front(new)
+                }
                 seg = next;
             }
         }
@@ -219,8 +261,20 @@ mod tests {
 
     fn sphere_grid(n: usize, levels: usize) -> Grid {
         let f = Problem::Sphere(SphereConfig { d: 2 }).build();
-        let bounds = ViewBounds { x: (-2.0, 2.0), y: (-2.0, 2.0) };
-        compute(f.as_ref(), &[0.0, 0.0], GridSpec { bounds, nx: n, ny: n, levels })
+        let bounds = ViewBounds {
+            x: (-2.0, 2.0),
+            y: (-2.0, 2.0),
+        };
+        compute(
+            f.as_ref(),
+            &[0.0, 0.0],
+            GridSpec {
+                bounds,
+                nx: n,
+                ny: n,
+                levels,
+            },
+        )
     }
 
     #[test]
@@ -242,12 +296,20 @@ mod tests {
             if r >= 1.95 {
                 continue;
             }
-            assert_eq!(c.lines.len(), 1, "level {} should be one closed ring", c.level);
+            assert_eq!(
+                c.lines.len(),
+                1,
+                "level {} should be one closed ring",
+                c.level
+            );
             let line = &c.lines[0];
             assert_eq!(line.first(), line.last(), "the ring closes");
             for p in line {
                 let pr = (p[0] * p[0] + p[1] * p[1]).sqrt();
-                assert!((pr - r).abs() < 0.02, "point {p:?} off the circle of radius {r}");
+                assert!(
+                    (pr - r).abs() < 0.02,
+                    "point {p:?} off the circle of radius {r}"
+                );
             }
         }
     }

@@ -7,7 +7,7 @@ mod run;
 mod worker;
 
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 
 pub use landscape::{Contour, Grid, GridSpec, compute as compute_grid};
@@ -149,7 +149,11 @@ impl EngineHandle {
         let thread = std::thread::Builder::new()
             .name("optiscope-engine".into())
             .spawn(move || worker::Worker::new(scene, cmd_rx, ev_tx, Box::new(wake)).run())?;
-        Ok(Self { commands: Some(cmd_tx), events: ev_rx, thread: Some(thread) })
+        Ok(Self {
+            commands: Some(cmd_tx),
+            events: ev_rx,
+            thread: Some(thread),
+        })
     }
 
     /// Sends a command; it is ignored if the engine has stopped.
@@ -162,10 +166,7 @@ impl EngineHandle {
 
     /// The next event, if one is waiting.
     pub fn try_recv(&self) -> Option<Event> {
-        match self.events.try_recv() {
-            Ok(e) => Some(e),
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
-        }
+        self.events.try_recv().ok()
     }
 }
 

@@ -156,7 +156,11 @@ impl Run {
                 r
             })
             .collect();
-        Self { objective, noise, racers }
+        Self {
+            objective,
+            noise,
+            racers,
+        }
     }
 
     /// Advances every running racer by one step, in lock step. Returns how many still run.
@@ -210,7 +214,9 @@ impl Run {
     /// Gives racer `i` new live parameters, keeping its state. Returns `false` when that needs
     /// a new run instead.
     pub fn retune(&mut self, i: usize, method: &Method) -> bool {
-        let Some(r) = self.racers.get_mut(i) else { return false };
+        let Some(r) = self.racers.get_mut(i) else {
+            return false;
+        };
         if !r.method.differs_only_live(method) || !r.optimizer.retune(method) {
             return false;
         }

@@ -57,7 +57,22 @@ impl Probe {
                 }
             }
             let left = end.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "deadline passed; saw {} events: {:?}", seen.len(), seen.iter().map(|e| match e { Event::Steps { records, .. } => format!("steps {}..{} x{}", records[0].step, records[records.len()-1].step, records.len()), other => format!("{other:?}").chars().take(60).collect() }).collect::<Vec<_>>());
+            assert!(
+                !left.is_zero(),
+                "deadline passed; saw {} events: {:?}",
+                seen.len(),
+                seen.iter()
+                    .map(|e| match e {
+                        Event::Steps { records, .. } => format!(
+                            "steps {}..{} x{}",
+                            records[0].step,
+                            records[records.len() - 1].step,
+                            records.len()
+                        ),
+                        other => format!("{other:?}").chars().take(60).collect(),
+                    })
+                    .collect::<Vec<_>>()
+            );
             let _ = self.woken.recv_timeout(left.min(Duration::from_millis(50)));
         }
     }
@@ -83,7 +98,10 @@ fn steps_arrive_in_order_and_the_loss_falls() {
             assert_eq!(*r, run);
             for rec in records {
                 let i = rec.racer as usize;
-                assert!(rec.step == 0 || rec.step == last[i] + 1, "steps arrive in order");
+                assert!(
+                    rec.step == 0 || rec.step == last[i] + 1,
+                    "steps arrive in order"
+                );
                 last[i] = rec.step;
                 losses[i].push(rec.loss);
             }
@@ -91,7 +109,12 @@ fn steps_arrive_in_order_and_the_loss_falls() {
         last == [300, 300]
     });
     for l in &losses {
-        assert!(l.last().unwrap() < &l[0], "loss falls: {} → {}", l[0], l.last().unwrap());
+        assert!(
+            l.last().unwrap() < &l[0],
+            "loss falls: {} → {}",
+            l[0],
+            l.last().unwrap()
+        );
     }
 }
 
@@ -107,11 +130,11 @@ fn reset_and_set_start_bump_the_run_id() {
     p.engine.send(Command::SetStart(vec![0.5, 0.5]));
     let mut start_xy = None;
     p.until(|e| {
-        if let Event::Steps { run, records } = e {
-            if *run > second {
-                start_xy = Some(records[0].xy);
-                return true;
-            }
+        if let Event::Steps { run, records } = e
+            && *run > second
+        {
+            start_xy = Some(records[0].xy);
+            return true;
         }
         false
     });
@@ -127,7 +150,11 @@ fn a_diverging_racer_stops_and_the_other_goes_on() {
     let mut adam_last = 0;
     p.until(|e| {
         match e {
-            Event::Stopped { racer: 1, reason: r, .. } => reason = Some(r.to_string()),
+            Event::Stopped {
+                racer: 1,
+                reason: r,
+                ..
+            } => reason = Some(r.to_string()),
             Event::Steps { records, .. } => {
                 for r in records.iter().filter(|r| r.racer == 0) {
                     adam_last = r.step;
@@ -150,8 +177,13 @@ fn live_noise_keeps_the_run_and_structural_edits_start_a_new_one() {
     noisy.noise.grad.std = 1.0;
     p.engine.send(Command::Configure(Box::new(noisy.clone())));
     let ev = p.until(|e| matches!(e, Event::Retuned(_)));
-    assert!(ev.iter().all(|e| !matches!(e, Event::Started(_))), "noise is live");
-    let Some(Event::Retuned(info)) = ev.last() else { unreachable!() };
+    assert!(
+        ev.iter().all(|e| !matches!(e, Event::Started(_))),
+        "noise is live"
+    );
+    let Some(Event::Retuned(info)) = ev.last() else {
+        unreachable!()
+    };
     assert_eq!(info.run, run);
     let mut restarted = noisy;
     restarted.start = vec![0.0, 0.0];
@@ -163,11 +195,25 @@ fn live_noise_keeps_the_run_and_structural_edits_start_a_new_one() {
 #[test]
 fn landscape_requests_send_a_coarse_preview_then_the_grid() {
     let p = Probe::new(scene(RACE));
-    let bounds = crate::problem::ViewBounds { x: (-2.0, 2.0), y: (-1.0, 3.0) };
-    p.engine.send(Command::Landscape { id: 9, spec: GridSpec { bounds, nx: 200, ny: 150, levels: 10 } });
+    let bounds = crate::problem::ViewBounds {
+        x: (-2.0, 2.0),
+        y: (-1.0, 3.0),
+    };
+    p.engine.send(Command::Landscape {
+        id: 9,
+        spec: GridSpec {
+            bounds,
+            nx: 200,
+            ny: 150,
+            levels: 10,
+        },
+    });
     let mut got = Vec::new();
     p.until(|e| {
-        if let Event::Landscape { id, coarse, grid, .. } = e {
+        if let Event::Landscape {
+            id, coarse, grid, ..
+        } = e
+        {
             got.push((*id, *coarse, grid.spec.nx, grid.spec.ny));
             return !*coarse;
         }
@@ -183,5 +229,9 @@ fn dropping_the_handle_joins_promptly_even_while_playing() {
     p.until(|e| matches!(e, Event::Steps { records, .. } if records.iter().any(|r| r.step > 10)));
     let t = Instant::now();
     drop(p);
-    assert!(t.elapsed() < Duration::from_secs(1), "join took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(1),
+        "join took {:?}",
+        t.elapsed()
+    );
 }

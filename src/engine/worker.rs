@@ -42,7 +42,13 @@ pub(super) struct Worker {
 }
 
 fn build_run(scene: &Scene) -> Run {
-    Run::new(&scene.problem, &scene.racers(), &scene.start, scene.seed, scene.noise.clone())
+    Run::new(
+        &scene.problem,
+        &scene.racers(),
+        &scene.start,
+        scene.seed,
+        scene.noise.clone(),
+    )
 }
 
 impl Worker {
@@ -75,6 +81,7 @@ impl Worker {
             backlog: 0,
             last_flush: Instant::now(),
         };
+        w.queue.push_back(Event::Playing(w.playing));
         w.start_run();
         w
     }
@@ -91,7 +98,10 @@ impl Worker {
                 None
             };
             let first = match timeout {
-                None => self.commands.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                None => self
+                    .commands
+                    .recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected),
                 Some(t) if t.is_zero() => Err(RecvTimeoutError::Timeout),
                 Some(t) => self.commands.recv_timeout(t),
             };
@@ -118,7 +128,9 @@ impl Worker {
             return Some(Duration::ZERO);
         }
         let secs = (1.0 - self.credit) / self.speed - self.last_tick.elapsed().as_secs_f64();
-        Some(Duration::from_secs_f64(secs.clamp(0.0, FLUSH_EVERY.as_secs_f64())))
+        Some(Duration::from_secs_f64(
+            secs.clamp(0.0, FLUSH_EVERY.as_secs_f64()),
+        ))
     }
 
     fn handle(&mut self, command: Command) {
@@ -228,7 +240,11 @@ impl Worker {
         self.run = build_run(&self.scene);
         self.run_id += 1;
         // For d > 2 the landscape is a slice through the start, so the start matters too.
-        let slice = if self.scene.start.len() > 2 { self.scene.start.clone() } else { Vec::new() };
+        let slice = if self.scene.start.len() > 2 {
+            self.scene.start.clone()
+        } else {
+            Vec::new()
+        };
         let key = Some((self.scene.problem.clone(), slice));
         if key != self.epoch_key {
             self.epoch += 1;
@@ -238,10 +254,17 @@ impl Worker {
         self.credit = 0.0;
         self.clock = Duration::ZERO;
         self.reported = vec![false; self.run.racers().len()];
-        self.minima = self.run.objective().minima().into_iter().map(|m| m.x).collect();
+        self.minima = self
+            .run
+            .objective()
+            .minima()
+            .into_iter()
+            .map(|m| m.x)
+            .collect();
         // Records of the previous run are stale; drop them rather than send them.
         self.batch.clear();
-        self.queue.retain(|e| matches!(e, Event::Landscape { .. } | Event::Playing(_)));
+        self.queue
+            .retain(|e| matches!(e, Event::Landscape { .. } | Event::Playing(_)));
         self.backlog = 0;
         self.queue.push_back(Event::Started(Arc::new(self.info())));
         self.record(0.0);
@@ -304,7 +327,13 @@ impl Worker {
             let dist_min = self
                 .minima
                 .iter()
-                .map(|m| m.iter().zip(x).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt())
+                .map(|m| {
+                    m.iter()
+                        .zip(x)
+                        .map(|(a, b)| (a - b) * (a - b))
+                        .sum::<f64>()
+                        .sqrt()
+                })
                 .fold(f64::NAN, f64::min);
             self.batch.push(StepRecord {
                 racer: i as u32,
@@ -334,7 +363,11 @@ impl Worker {
             self.reported[i] = true;
             // Keep the order: the steps before the stop go first.
             self.push_batch();
-            self.queue.push_back(Event::Stopped { run: self.run_id, racer: i as u32, reason });
+            self.queue.push_back(Event::Stopped {
+                run: self.run_id,
+                racer: i as u32,
+                reason,
+            });
         }
     }
 
@@ -342,7 +375,10 @@ impl Worker {
         if !self.batch.is_empty() {
             self.backlog += self.batch.len();
             let records = std::mem::take(&mut self.batch);
-            self.queue.push_back(Event::Steps { run: self.run_id, records });
+            self.queue.push_back(Event::Steps {
+                run: self.run_id,
+                records,
+            });
         }
     }
 
@@ -381,7 +417,11 @@ impl Worker {
     /// Computes a coarse preview and then the requested grid, sending each as it is ready.
     fn landscape(&mut self, id: u64, spec: GridSpec) {
         let slice = self.scene.start.clone();
-        let coarse = GridSpec { nx: spec.nx.min(COARSE), ny: spec.ny.min(COARSE), ..spec };
+        let coarse = GridSpec {
+            nx: spec.nx.min(COARSE),
+            ny: spec.ny.min(COARSE),
+            ..spec
+        };
         let passes: &[(GridSpec, bool)] = if coarse == spec {
             &[(spec, false)]
         } else {

@@ -19,7 +19,11 @@ fn sl(v: &mut Vector) -> &mut [f64] {
 
 /// torch's `lerp`: `a + w (b − a)`, computed as PyTorch does for each half of the weight range.
 fn lerp(a: f64, b: f64, w: f64) -> f64 {
-    if w < 0.5 { a + w * (b - a) } else { b - (b - a) * (1.0 - w) }
+    if w < 0.5 {
+        a + w * (b - a)
+    } else {
+        b - (b - a) * (1.0 - w)
+    }
 }
 
 crate::params! {
@@ -142,7 +146,10 @@ macro_rules! first_order_config {
 }
 
 first_order_config!(GdConfig, |c: GdConfig, dim| Sgd::new(
-    SgdConfig { lr: c.lr, ..SgdConfig::default() },
+    SgdConfig {
+        lr: c.lr,
+        ..SgdConfig::default()
+    },
     dim
 ));
 first_order_config!(SgdConfig, Sgd::new);
@@ -172,7 +179,12 @@ struct Sgd {
 
 impl Sgd {
     fn new(c: SgdConfig, dim: usize) -> Self {
-        Self { c, g: Vector::zeros(dim), buf: Vector::zeros(dim), t: 0 }
+        Self {
+            c,
+            g: Vector::zeros(dim),
+            buf: Vector::zeros(dim),
+            t: 0,
+        }
     }
 }
 
@@ -189,8 +201,16 @@ impl Optimizer for Sgd {
                 gi += c.weight_decay * x[i];
             }
             if c.momentum != 0.0 {
-                buf[i] = if first { gi } else { buf[i] * c.momentum + (1.0 - c.dampening) * gi };
-                gi = if c.nesterov { gi + c.momentum * buf[i] } else { buf[i] };
+                buf[i] = if first {
+                    gi
+                } else {
+                    buf[i] * c.momentum + (1.0 - c.dampening) * gi
+                };
+                gi = if c.nesterov {
+                    gi + c.momentum * buf[i]
+                } else {
+                    buf[i]
+                };
             }
             x[i] += -c.lr * gi;
         }
@@ -218,7 +238,12 @@ struct Adagrad {
 impl Adagrad {
     fn new(c: AdagradConfig, dim: usize) -> Self {
         let sum = Vector::from_elem(dim, c.initial_accumulator_value);
-        Self { c, g: Vector::zeros(dim), sum, t: 0 }
+        Self {
+            c,
+            g: Vector::zeros(dim),
+            sum,
+            t: 0,
+        }
     }
 }
 
@@ -242,7 +267,9 @@ impl Optimizer for Adagrad {
     }
 
     fn retune(&mut self, method: &Method) -> bool {
-        let Method::Adagrad(c) = method else { return false };
+        let Method::Adagrad(c) = method else {
+            return false;
+        };
         self.c = c.clone();
         true
     }
@@ -260,7 +287,13 @@ struct Rmsprop {
 impl Rmsprop {
     fn new(c: RmspropConfig, dim: usize) -> Self {
         let z = Vector::zeros(dim);
-        Self { c, g: z.clone(), square_avg: z.clone(), grad_avg: z.clone(), buf: z }
+        Self {
+            c,
+            g: z.clone(),
+            square_avg: z.clone(),
+            grad_avg: z.clone(),
+            buf: z,
+        }
     }
 }
 
@@ -269,7 +302,11 @@ impl Optimizer for Rmsprop {
         oracle.gradient_into(x.view(), &mut self.g);
         let c = &self.c;
         let (x, g) = (sl(x), sl(&mut self.g));
-        let (sq, ga, buf) = (sl(&mut self.square_avg), sl(&mut self.grad_avg), sl(&mut self.buf));
+        let (sq, ga, buf) = (
+            sl(&mut self.square_avg),
+            sl(&mut self.grad_avg),
+            sl(&mut self.buf),
+        );
         for i in 0..x.len() {
             let mut gi = g[i];
             if c.weight_decay != 0.0 {
@@ -278,7 +315,8 @@ impl Optimizer for Rmsprop {
             sq[i] = sq[i] * c.alpha + (1.0 - c.alpha) * gi * gi;
             let avg = if c.centered {
                 ga[i] = lerp(ga[i], gi, 1.0 - c.alpha);
-                (sq[i] + -1.0 * ga[i] * ga[i]).sqrt()
+                // torch: square_avg.addcmul(grad_avg, grad_avg, value=-1).
+                (sq[i] - ga[i] * ga[i]).sqrt()
             } else {
                 sq[i].sqrt()
             } + c.eps;
@@ -293,7 +331,9 @@ impl Optimizer for Rmsprop {
     }
 
     fn retune(&mut self, method: &Method) -> bool {
-        let Method::Rmsprop(c) = method else { return false };
+        let Method::Rmsprop(c) = method else {
+            return false;
+        };
         self.c = c.clone();
         true
     }
@@ -313,7 +353,15 @@ struct Adam {
 impl Adam {
     fn new(c: AdamConfig, decoupled: bool, dim: usize) -> Self {
         let z = Vector::zeros(dim);
-        Self { c, decoupled, g: z.clone(), m: z.clone(), v: z.clone(), v_max: z, t: 0 }
+        Self {
+            c,
+            decoupled,
+            g: z.clone(),
+            m: z.clone(),
+            v: z.clone(),
+            v_max: z,
+            t: 0,
+        }
     }
 }
 

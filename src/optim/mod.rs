@@ -9,9 +9,7 @@ mod oracle;
 mod second_order;
 mod zeroth_order;
 
-pub use first_order::{
-    AdagradConfig, AdamConfig, AdamWConfig, GdConfig, RmspropConfig, SgdConfig,
-};
+pub use first_order::{AdagradConfig, AdamConfig, AdamWConfig, GdConfig, RmspropConfig, SgdConfig};
 pub use oracle::{Counts, Oracle};
 pub use second_order::NewtonConfig;
 pub use zeroth_order::SpsaConfig;

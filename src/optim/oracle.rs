@@ -40,7 +40,13 @@ impl<'a> Oracle<'a> {
         probe_rng: &'a mut Pcg64,
         counts: &'a mut Counts,
     ) -> Self {
-        Self { objective, noise, noise_rng, probe_rng, counts }
+        Self {
+            objective,
+            noise,
+            noise_rng,
+            probe_rng,
+            counts,
+        }
     }
 
     /// The number of parameters.

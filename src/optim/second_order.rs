@@ -60,7 +60,9 @@ impl Optimizer for Newton {
     }
 
     fn retune(&mut self, method: &Method) -> bool {
-        let Method::Newton(c) = method else { return false };
+        let Method::Newton(c) = method else {
+            return false;
+        };
         self.c = c.clone();
         true
     }

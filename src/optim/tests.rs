@@ -11,7 +11,13 @@ const START: [f64; 2] = [-1.5, 2.0];
 
 /// Runs one method on `problem` and returns the iterates x_0 … x_n.
 fn trajectory(problem: &Problem, method: &Method, start: &[f64], n: usize) -> Vec<Vec<f64>> {
-    let mut run = Run::new(problem, &[("m".into(), method.clone())], start, 7, Noise::default());
+    let mut run = Run::new(
+        problem,
+        &[("m".into(), method.clone())],
+        start,
+        7,
+        Noise::default(),
+    );
     let mut xs = vec![run.racers()[0].x().to_vec()];
     for _ in 0..n {
         run.step();
@@ -27,21 +33,58 @@ fn rosenbrock() -> Problem {
 /// ∇ of (1 − x)² + 100(y − x²)², written out independently of `problem::functions`.
 fn rosen_grad(p: [f64; 2]) -> [f64; 2] {
     let [x, y] = p;
-    [-2.0 * (1.0 - x) - 400.0 * x * (y - x * x), 200.0 * (y - x * x)]
+    [
+        -2.0 * (1.0 - x) - 400.0 * x * (y - x * x),
+        200.0 * (y - x * x),
+    ]
 }
 
 /// The update rules exactly as torch.optim's documentation writes them, one coordinate at a time.
 enum Reference {
-    Sgd { lr: f64, momentum: f64, dampening: f64, nesterov: bool, wd: f64 },
-    Adagrad { lr: f64, lr_decay: f64, eps: f64, init: f64, wd: f64 },
-    Rmsprop { lr: f64, alpha: f64, eps: f64, momentum: f64, centered: bool, wd: f64 },
-    Adam { lr: f64, b1: f64, b2: f64, eps: f64, wd: f64, amsgrad: bool, decoupled: bool },
+    Sgd {
+        lr: f64,
+        momentum: f64,
+        dampening: f64,
+        nesterov: bool,
+        wd: f64,
+    },
+    Adagrad {
+        lr: f64,
+        lr_decay: f64,
+        eps: f64,
+        init: f64,
+        wd: f64,
+    },
+    Rmsprop {
+        lr: f64,
+        alpha: f64,
+        eps: f64,
+        momentum: f64,
+        centered: bool,
+        wd: f64,
+    },
+    Adam {
+        lr: f64,
+        b1: f64,
+        b2: f64,
+        eps: f64,
+        wd: f64,
+        amsgrad: bool,
+        decoupled: bool,
+    },
 }
 
 impl Reference {
     fn run(&self, n: usize) -> Vec<[f64; 2]> {
         let mut th = START;
-        let (mut b, mut s, mut v, mut m, mut gave, mut vmax) = ([0.0f64; 2], [0.0f64; 2], [0.0f64; 2], [0.0f64; 2], [0.0f64; 2], [0.0f64; 2]);
+        let (mut b, mut s, mut v, mut m, mut gave, mut vmax) = (
+            [0.0f64; 2],
+            [0.0f64; 2],
+            [0.0f64; 2],
+            [0.0f64; 2],
+            [0.0f64; 2],
+            [0.0f64; 2],
+        );
         if let Reference::Adagrad { init, .. } = self {
             s = [*init; 2];
         }
@@ -51,21 +94,44 @@ impl Reference {
             for i in 0..2 {
                 let mut g = g0[i];
                 match *self {
-                    Reference::Sgd { lr, momentum, dampening, nesterov, wd } => {
+                    Reference::Sgd {
+                        lr,
+                        momentum,
+                        dampening,
+                        nesterov,
+                        wd,
+                    } => {
                         g += wd * th[i];
                         if momentum != 0.0 {
-                            b[i] = if t > 1 { momentum * b[i] + (1.0 - dampening) * g } else { g };
+                            b[i] = if t > 1 {
+                                momentum * b[i] + (1.0 - dampening) * g
+                            } else {
+                                g
+                            };
                             g = if nesterov { g + momentum * b[i] } else { b[i] };
                         }
                         th[i] -= lr * g;
                     }
-                    Reference::Adagrad { lr, lr_decay, eps, wd, .. } => {
+                    Reference::Adagrad {
+                        lr,
+                        lr_decay,
+                        eps,
+                        wd,
+                        ..
+                    } => {
                         g += wd * th[i];
                         let clr = lr / (1.0 + (t as f64 - 1.0) * lr_decay);
                         s[i] += g * g;
                         th[i] -= clr * g / (s[i].sqrt() + eps);
                     }
-                    Reference::Rmsprop { lr, alpha, eps, momentum, centered, wd } => {
+                    Reference::Rmsprop {
+                        lr,
+                        alpha,
+                        eps,
+                        momentum,
+                        centered,
+                        wd,
+                    } => {
                         g += wd * th[i];
                         v[i] = alpha * v[i] + (1.0 - alpha) * g * g;
                         let mut vt = v[i];
@@ -80,7 +146,15 @@ impl Reference {
                             th[i] -= lr * g / (vt.sqrt() + eps);
                         }
                     }
-                    Reference::Adam { lr, b1, b2, eps, wd, amsgrad, decoupled } => {
+                    Reference::Adam {
+                        lr,
+                        b1,
+                        b2,
+                        eps,
+                        wd,
+                        amsgrad,
+                        decoupled,
+                    } => {
                         if decoupled {
                             th[i] -= lr * wd * th[i];
                         } else {
@@ -109,20 +183,157 @@ fn method(s: &str) -> Method {
 fn first_order_methods_follow_torch_documented_rules_for_500_steps() {
     use Reference as R;
     let cases = [
-        ("gd:lr=0.001", R::Sgd { lr: 1e-3, momentum: 0.0, dampening: 0.0, nesterov: false, wd: 0.0 }),
-        ("sgd:lr=0.001", R::Sgd { lr: 1e-3, momentum: 0.0, dampening: 0.0, nesterov: false, wd: 0.0 }),
-        ("sgd:lr=0.0002,momentum=0.9", R::Sgd { lr: 2e-4, momentum: 0.9, dampening: 0.0, nesterov: false, wd: 0.0 }),
-        ("sgd:lr=0.0002,momentum=0.8,nesterov=true", R::Sgd { lr: 2e-4, momentum: 0.8, dampening: 0.0, nesterov: true, wd: 0.0 }),
-        ("sgd:lr=0.0005,momentum=0.5,dampening=0.3,weight_decay=0.05", R::Sgd { lr: 5e-4, momentum: 0.5, dampening: 0.3, nesterov: false, wd: 0.05 }),
-        ("adagrad:lr=0.2", R::Adagrad { lr: 0.2, lr_decay: 0.0, eps: 1e-10, init: 0.0, wd: 0.0 }),
-        ("adagrad:lr=0.3,lr_decay=0.002,eps=1e-6,initial_accumulator_value=0.5,weight_decay=0.02", R::Adagrad { lr: 0.3, lr_decay: 0.002, eps: 1e-6, init: 0.5, wd: 0.02 }),
-        ("rmsprop:lr=0.002", R::Rmsprop { lr: 2e-3, alpha: 0.99, eps: 1e-8, momentum: 0.0, centered: false, wd: 0.0 }),
-        ("rmsprop:lr=0.001,alpha=0.95,momentum=0.5,weight_decay=0.01", R::Rmsprop { lr: 1e-3, alpha: 0.95, eps: 1e-8, momentum: 0.5, centered: false, wd: 0.01 }),
-        ("rmsprop:lr=0.0005,centered=true,eps=0.001", R::Rmsprop { lr: 5e-4, alpha: 0.99, eps: 1e-3, momentum: 0.0, centered: true, wd: 0.0 }),
-        ("adam:lr=0.02", R::Adam { lr: 0.02, b1: 0.9, b2: 0.999, eps: 1e-8, wd: 0.0, amsgrad: false, decoupled: false }),
-        ("adam:lr=0.01,beta1=0.7,beta2=0.99,eps=1e-6,weight_decay=0.03,amsgrad=true", R::Adam { lr: 0.01, b1: 0.7, b2: 0.99, eps: 1e-6, wd: 0.03, amsgrad: true, decoupled: false }),
-        ("adamw:lr=0.02", R::Adam { lr: 0.02, b1: 0.9, b2: 0.999, eps: 1e-8, wd: 0.01, amsgrad: false, decoupled: true }),
-        ("adamw:lr=0.01,beta1=0.6,weight_decay=0.2,amsgrad=true", R::Adam { lr: 0.01, b1: 0.6, b2: 0.999, eps: 1e-8, wd: 0.2, amsgrad: true, decoupled: true }),
+        (
+            "gd:lr=0.001",
+            R::Sgd {
+                lr: 1e-3,
+                momentum: 0.0,
+                dampening: 0.0,
+                nesterov: false,
+                wd: 0.0,
+            },
+        ),
+        (
+            "sgd:lr=0.001",
+            R::Sgd {
+                lr: 1e-3,
+                momentum: 0.0,
+                dampening: 0.0,
+                nesterov: false,
+                wd: 0.0,
+            },
+        ),
+        (
+            "sgd:lr=0.0002,momentum=0.9",
+            R::Sgd {
+                lr: 2e-4,
+                momentum: 0.9,
+                dampening: 0.0,
+                nesterov: false,
+                wd: 0.0,
+            },
+        ),
+        (
+            "sgd:lr=0.0002,momentum=0.8,nesterov=true",
+            R::Sgd {
+                lr: 2e-4,
+                momentum: 0.8,
+                dampening: 0.0,
+                nesterov: true,
+                wd: 0.0,
+            },
+        ),
+        (
+            "sgd:lr=0.0005,momentum=0.5,dampening=0.3,weight_decay=0.05",
+            R::Sgd {
+                lr: 5e-4,
+                momentum: 0.5,
+                dampening: 0.3,
+                nesterov: false,
+                wd: 0.05,
+            },
+        ),
+        (
+            "adagrad:lr=0.2",
+            R::Adagrad {
+                lr: 0.2,
+                lr_decay: 0.0,
+                eps: 1e-10,
+                init: 0.0,
+                wd: 0.0,
+            },
+        ),
+        (
+            "adagrad:lr=0.3,lr_decay=0.002,eps=1e-6,initial_accumulator_value=0.5,weight_decay=0.02",
+            R::Adagrad {
+                lr: 0.3,
+                lr_decay: 0.002,
+                eps: 1e-6,
+                init: 0.5,
+                wd: 0.02,
+            },
+        ),
+        (
+            "rmsprop:lr=0.002",
+            R::Rmsprop {
+                lr: 2e-3,
+                alpha: 0.99,
+                eps: 1e-8,
+                momentum: 0.0,
+                centered: false,
+                wd: 0.0,
+            },
+        ),
+        (
+            "rmsprop:lr=0.001,alpha=0.95,momentum=0.5,weight_decay=0.01",
+            R::Rmsprop {
+                lr: 1e-3,
+                alpha: 0.95,
+                eps: 1e-8,
+                momentum: 0.5,
+                centered: false,
+                wd: 0.01,
+            },
+        ),
+        (
+            "rmsprop:lr=0.0005,centered=true,eps=0.001",
+            R::Rmsprop {
+                lr: 5e-4,
+                alpha: 0.99,
+                eps: 1e-3,
+                momentum: 0.0,
+                centered: true,
+                wd: 0.0,
+            },
+        ),
+        (
+            "adam:lr=0.02",
+            R::Adam {
+                lr: 0.02,
+                b1: 0.9,
+                b2: 0.999,
+                eps: 1e-8,
+                wd: 0.0,
+                amsgrad: false,
+                decoupled: false,
+            },
+        ),
+        (
+            "adam:lr=0.01,beta1=0.7,beta2=0.99,eps=1e-6,weight_decay=0.03,amsgrad=true",
+            R::Adam {
+                lr: 0.01,
+                b1: 0.7,
+                b2: 0.99,
+                eps: 1e-6,
+                wd: 0.03,
+                amsgrad: true,
+                decoupled: false,
+            },
+        ),
+        (
+            "adamw:lr=0.02",
+            R::Adam {
+                lr: 0.02,
+                b1: 0.9,
+                b2: 0.999,
+                eps: 1e-8,
+                wd: 0.01,
+                amsgrad: false,
+                decoupled: true,
+            },
+        ),
+        (
+            "adamw:lr=0.01,beta1=0.6,weight_decay=0.2,amsgrad=true",
+            R::Adam {
+                lr: 0.01,
+                b1: 0.6,
+                b2: 0.999,
+                eps: 1e-8,
+                wd: 0.2,
+                amsgrad: true,
+                decoupled: true,
+            },
+        ),
     ];
     for (spec, reference) in cases {
         let ours = trajectory(&rosenbrock(), &method(spec), &START, 500);
@@ -138,7 +349,10 @@ fn first_order_methods_follow_torch_documented_rules_for_500_steps() {
             }
         }
         // The trajectory must actually move, or the comparison proves nothing.
-        assert!((ours[500][0] - START[0]).abs() > 1e-3, "{spec} did not move");
+        assert!(
+            (ours[500][0] - START[0]).abs() > 1e-3,
+            "{spec} did not move"
+        );
     }
 }
 
@@ -179,7 +393,10 @@ fn newton_reaches_the_rosenbrock_minimum_exactly_at_step_7() {
 
 #[test]
 fn newton_solves_a_quadratic_in_one_step() {
-    let q = Problem::Quadratic(QuadraticConfig { kappa: 100.0, angle: 30.0 });
+    let q = Problem::Quadratic(QuadraticConfig {
+        kappa: 100.0,
+        angle: 30.0,
+    });
     let xs = trajectory(&q, &method("newton"), &[-1.5, 1.5], 1);
     assert!(xs[1].iter().all(|v| v.abs() < 1e-12), "{:?}", xs[1]);
 }
@@ -187,7 +404,14 @@ fn newton_solves_a_quadratic_in_one_step() {
 #[test]
 fn every_method_descends_on_a_quadratic_and_on_rosenbrock() {
     let problems = [
-        (Problem::Quadratic(QuadraticConfig { kappa: 10.0, angle: 30.0 }), vec![-1.5, 1.5], 1e-2),
+        (
+            Problem::Quadratic(QuadraticConfig {
+                kappa: 10.0,
+                angle: 30.0,
+            }),
+            vec![-1.5, 1.5],
+            1e-2,
+        ),
         (rosenbrock(), START.to_vec(), 0.5),
     ];
     // Step sizes that suit these two problems (the quadratic's curvatures are 1 and 10);
@@ -208,13 +432,25 @@ fn every_method_descends_on_a_quadratic_and_on_rosenbrock() {
     for m in Method::defaults() {
         for (problem, start, factor) in &problems {
             let m = tuned(m.clone(), problem.key() == "quadratic");
-            let mut run = Run::new(problem, &[(m.key().into(), m.clone())], start, 1, Noise::default());
+            let mut run = Run::new(
+                problem,
+                &[(m.key().into(), m.clone())],
+                start,
+                1,
+                Noise::default(),
+            );
             let f0 = run.racers()[0].loss();
             for _ in 0..2000 {
                 run.step();
             }
             let r = &run.racers()[0];
-            assert!(r.stopped().is_none(), "{} stopped on {}: {:?}", m.key(), problem.key(), r.stopped());
+            assert!(
+                r.stopped().is_none(),
+                "{} stopped on {}: {:?}",
+                m.key(),
+                problem.key(),
+                r.stopped()
+            );
             assert!(
                 r.loss() < factor * f0,
                 "{} on {}: loss {} → {} (needed < {factor}×)",
@@ -253,10 +489,15 @@ fn methods_round_trip_through_toml_and_validate_defaults() {
 #[test]
 fn gradient_noise_has_the_set_spread_and_is_seeded() {
     let objective = rosenbrock().build();
-    let noise = Noise { grad: GradNoise { std: 0.5 } };
+    let noise = Noise {
+        grad: GradNoise { std: 0.5 },
+    };
     let draw = |seed: u64, n: usize| -> Vec<f64> {
         use rand::SeedableRng as _;
-        let (mut a, mut b) = (rand_pcg::Pcg64::seed_from_u64(seed), rand_pcg::Pcg64::seed_from_u64(0));
+        let (mut a, mut b) = (
+            rand_pcg::Pcg64::seed_from_u64(seed),
+            rand_pcg::Pcg64::seed_from_u64(0),
+        );
         let mut counts = Counts::default();
         let mut o = Oracle::new(objective.as_ref(), &noise, &mut a, &mut b, &mut counts);
         let x = Vector::from(vec![0.3, -0.2]);

@@ -31,7 +31,12 @@ crate::params! {
 impl MethodConfig for SpsaConfig {
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         let z = Vector::zeros(dim);
-        Box::new(Spsa { c: self.clone(), delta: z.clone(), probe: z, k: 0 })
+        Box::new(Spsa {
+            c: self.clone(),
+            delta: z.clone(),
+            probe: z,
+            k: 0,
+        })
     }
     fn order(&self) -> Order {
         Order::Zeroth
@@ -74,7 +79,9 @@ impl Optimizer for Spsa {
     }
 
     fn retune(&mut self, method: &Method) -> bool {
-        let Method::Spsa(c) = method else { return false };
+        let Method::Spsa(c) = method else {
+            return false;
+        };
         self.c = c.clone();
         true
     }

@@ -32,20 +32,23 @@ impl ControlsUi {
 
 /// Shows the left panel.
 pub fn controls_panel(ui: &mut Ui, app: &mut App) {
-    egui::Panel::left("controls").resizable(true).default_size(330.0).show(ui, |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            scene_section(ui, app);
-            let before = app.scene.clone();
-            problem_section(ui, app);
-            optimizers_section(ui, app);
-            noise_section(ui, app);
-            playback_section(ui, app);
-            view_section(ui, app);
-            if app.scene != before {
-                apply_edit(app, &before);
-            }
+    egui::Panel::left("controls")
+        .resizable(true)
+        .default_size(330.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                scene_section(ui, app);
+                let before = app.scene.clone();
+                problem_section(ui, app);
+                optimizers_section(ui, app);
+                noise_section(ui, app);
+                playback_section(ui, app);
+                view_section(ui, app);
+                if app.scene != before {
+                    apply_edit(app, &before);
+                }
+            });
         });
-    });
 }
 
 /// Sends an edited scene to the engine and says when it starts a new run.
@@ -58,7 +61,10 @@ fn apply_edit(app: &mut App, before: &Scene) {
     } else if s.start != before.start {
         Some("start moved")
     } else if s.racers().len() != before.racers().len()
-        || s.racers().iter().zip(before.racers()).any(|((_, a), (_, b))| !b.differs_only_live(a))
+        || s.racers()
+            .iter()
+            .zip(before.racers())
+            .any(|((_, a), (_, b))| !b.differs_only_live(a))
     {
         Some("optimizers changed")
     } else {
@@ -73,27 +79,42 @@ fn apply_edit(app: &mut App, before: &Scene) {
 
 fn scene_section(ui: &mut Ui, app: &mut App) {
     ui.add_space(4.0);
-    let title = if app.scene.title.is_empty() { "Optiscope" } else { &app.scene.title };
+    let title = if app.scene.title.is_empty() {
+        "Optiscope"
+    } else {
+        &app.scene.title
+    };
     ui.label(RichText::new(title).heading());
     if !app.scene.description.is_empty() {
         ui.label(RichText::new(&app.scene.description).weak());
     }
     ui.horizontal(|ui| {
-        if ui.button("Open scene…").on_hover_text("Open a scene file (.toml).").clicked() {
-            if let Some(path) = rfd::FileDialog::new().add_filter("scene", &["toml"]).pick_file() {
-                match Scene::load(&path) {
-                    Ok(scene) => {
-                        app.prefs.last_scene = Some(path);
-                        app.controls.error = None;
-                        app.load_scene(scene);
-                        app.controls.note("New run: scene opened");
-                    }
-                    Err(e) => app.controls.error = Some(e.to_string()),
+        if ui
+            .button("Open scene…")
+            .on_hover_text("Open a scene file (.toml).")
+            .clicked()
+            && let Some(path) = rfd::FileDialog::new()
+                .add_filter("scene", &["toml"])
+                .pick_file()
+        {
+            match Scene::load(&path) {
+                Ok(scene) => {
+                    app.prefs.last_scene = Some(path);
+                    app.controls.error = None;
+                    app.load_scene(scene);
+                    app.controls.note("New run: scene opened");
                 }
+                Err(e) => app.controls.error = Some(e.to_string()),
             }
         }
-        if ui.button("Save scene…").on_hover_text("Save the current settings as a scene file.").clicked()
-            && let Some(path) = rfd::FileDialog::new().add_filter("scene", &["toml"]).set_file_name("scene.toml").save_file()
+        if ui
+            .button("Save scene…")
+            .on_hover_text("Save the current settings as a scene file.")
+            .clicked()
+            && let Some(path) = rfd::FileDialog::new()
+                .add_filter("scene", &["toml"])
+                .set_file_name("scene.toml")
+                .save_file()
         {
             match app.scene.save(&path) {
                 Ok(()) => app.prefs.last_scene = Some(path),
@@ -104,41 +125,47 @@ fn scene_section(ui: &mut Ui, app: &mut App) {
     if let Some(e) = &app.controls.error {
         ui.colored_label(ui.visuals().error_fg_color, e);
     }
-    if let Some((text, at)) = &app.controls.notice {
-        if at.elapsed() < NOTICE {
-            ui.label(RichText::new(text).color(ui.visuals().warn_fg_color));
-            ui.ctx().request_repaint_after(NOTICE);
-        }
+    if let Some((text, at)) = &app.controls.notice
+        && at.elapsed() < NOTICE
+    {
+        ui.label(RichText::new(text).color(ui.visuals().warn_fg_color));
+        ui.ctx().request_repaint_after(NOTICE);
     }
     ui.separator();
 }
 
 fn problem_section(ui: &mut Ui, app: &mut App) {
-    CollapsingHeader::new("Problem").default_open(true).show(ui, |ui| {
-        let current = app.scene.problem.key();
-        let mut chosen = None;
-        egui::ComboBox::from_label("problem")
-            .selected_text(current)
-            .show_ui(ui, |ui| {
-                for p in Problem::defaults() {
-                    if ui.selectable_label(p.key() == current, p.key()).on_hover_text(p.summary()).clicked() {
-                        chosen = Some(p);
+    CollapsingHeader::new("Problem")
+        .default_open(true)
+        .show(ui, |ui| {
+            let current = app.scene.problem.key();
+            let mut chosen = None;
+            egui::ComboBox::from_label("problem")
+                .selected_text(current)
+                .show_ui(ui, |ui| {
+                    for p in Problem::defaults() {
+                        if ui
+                            .selectable_label(p.key() == current, p.key())
+                            .on_hover_text(p.summary())
+                            .clicked()
+                        {
+                            chosen = Some(p);
+                        }
                     }
-                }
-            })
-            .response
-            .on_hover_text(app.scene.problem.summary());
-        if let Some(p) = chosen.filter(|p| p.key() != current) {
-            app.scene.set_problem(p);
-            app.landscape.fit = true;
-        }
-        ui.label(RichText::new(app.scene.problem.summary()).weak());
-        let mut problem = app.scene.problem.clone();
-        if params_ui(ui, problem.config_mut()) {
-            app.scene.set_problem(problem);
-            app.landscape.fit = true;
-        }
-    });
+                })
+                .response
+                .on_hover_text(app.scene.problem.summary());
+            if let Some(p) = chosen.filter(|p| p.key() != current) {
+                app.scene.set_problem(p);
+                app.landscape.fit = true;
+            }
+            ui.label(RichText::new(app.scene.problem.summary()).weak());
+            let mut problem = app.scene.problem.clone();
+            if params_ui(ui, problem.config_mut()) {
+                app.scene.set_problem(problem);
+                app.landscape.fit = true;
+            }
+        });
 }
 
 fn optimizers_section(ui: &mut Ui, app: &mut App) {
@@ -177,10 +204,13 @@ fn optimizers_section(ui: &mut Ui, app: &mut App) {
             let e = app.scene.entries[i].clone();
             app.scene.add_optimizer(e.method, Some(&e.label));
         }
-        if app.scene.entries.len() < 8 {
-            if ui.button("+ Add optimizer").on_hover_text("Add another racer (up to eight).").clicked() {
-                app.scene.add_optimizer(Method::defaults().remove(4), None);
-            }
+        if app.scene.entries.len() < 8
+            && ui
+                .button("+ Add optimizer")
+                .on_hover_text("Add another racer (up to eight).")
+                .clicked()
+        {
+            app.scene.add_optimizer(Method::defaults().remove(4), None);
         }
     });
 }
@@ -194,8 +224,15 @@ fn method_picker(ui: &mut Ui, method: &mut Method) {
         .show_ui(ui, |ui| {
             for order in [Order::First, Order::Second, Order::Zeroth] {
                 ui.label(RichText::new(order.label()).weak());
-                for m in Method::defaults().into_iter().filter(|m| m.order() == order) {
-                    if ui.selectable_label(m.key() == current, m.key()).on_hover_text(m.summary()).clicked() {
+                for m in Method::defaults()
+                    .into_iter()
+                    .filter(|m| m.order() == order)
+                {
+                    if ui
+                        .selectable_label(m.key() == current, m.key())
+                        .on_hover_text(m.summary())
+                        .clicked()
+                    {
                         chosen = Some(m);
                     }
                 }
@@ -220,7 +257,9 @@ pub fn params_ui(ui: &mut Ui, p: &mut dyn Params) -> bool {
                 let r = ui.add(
                     Slider::new(v, lo..=hi)
                         .text(meta.key)
-                        .logarithmic(meta.scale == Scale::Log || hi / lo.max(1e-300) > 1e3 && lo >= 0.0)
+                        .logarithmic(
+                            meta.scale == Scale::Log || hi / lo.max(1e-300) > 1e3 && lo >= 0.0,
+                        )
                         .smallest_positive(lo.max(1e-12).min(hi * 1e-3))
                         .clamping(egui::SliderClamping::Never),
                 );
@@ -233,8 +272,12 @@ pub fn params_ui(ui: &mut Ui, p: &mut dyn Params) -> bool {
             ParamMut::Usize(v) => {
                 let old = *v;
                 let (lo, hi) = meta.range;
-                ui.add(Slider::new(v, lo as usize..=hi as usize).text(meta.key).clamping(egui::SliderClamping::Never))
-                    .on_hover_text(tip);
+                ui.add(
+                    Slider::new(v, lo as usize..=hi as usize)
+                        .text(meta.key)
+                        .clamping(egui::SliderClamping::Never),
+                )
+                .on_hover_text(tip);
                 if !meta.valid.accepts(*v as f64) {
                     *v = old;
                 }
@@ -316,34 +359,51 @@ fn playback_section(ui: &mut Ui, app: &mut App) {
 }
 
 fn view_section(ui: &mut Ui, app: &mut App) {
-    CollapsingHeader::new("View").default_open(false).show(ui, |ui| {
-        let v = &mut app.scene.view;
-        egui::ComboBox::from_label("colormap").selected_text(colormap::name(v.colormap)).show_ui(ui, |ui| {
-            for m in colormap::ALL {
-                ui.selectable_value(&mut v.colormap, m, colormap::name(m));
+    CollapsingHeader::new("View")
+        .default_open(false)
+        .show(ui, |ui| {
+            let v = &mut app.scene.view;
+            egui::ComboBox::from_label("colormap")
+                .selected_text(colormap::name(v.colormap))
+                .show_ui(ui, |ui| {
+                    for m in colormap::ALL {
+                        ui.selectable_value(&mut v.colormap, m, colormap::name(m));
+                    }
+                });
+            ui.checkbox(&mut v.log_scale, "log scale")
+                .on_hover_text("Colour by log(f − min) (L).");
+            let l = &mut app.landscape;
+            ui.checkbox(&mut l.show_contours, "contours")
+                .on_hover_text("Contour lines computed by the engine.");
+            ui.checkbox(&mut l.show_gradient, "gradient arrows")
+                .on_hover_text("−∇f at each current point (direction only).");
+            ui.checkbox(&mut l.show_step, "step arrows")
+                .on_hover_text("The direction of each optimizer's last step.");
+            if ui
+                .button("Fit view")
+                .on_hover_text("Show the problem's default window (F).")
+                .clicked()
+            {
+                l.fit = true;
+            }
+            ui.separator();
+            ui.horizontal(|ui| {
+                let p = &mut app.prefs;
+                let before = p.theme;
+                ui.selectable_value(&mut p.theme, egui::ThemePreference::System, "System");
+                ui.selectable_value(&mut p.theme, egui::ThemePreference::Dark, "Dark");
+                ui.selectable_value(&mut p.theme, egui::ThemePreference::Light, "Light");
+                if p.theme != before {
+                    ui.ctx().set_theme(p.theme);
+                }
+            });
+            if ui
+                .checkbox(&mut app.prefs.presenter, "presenter mode")
+                .on_hover_text("Everything 1.6× larger, for projectors.")
+                .changed()
+            {
+                ui.ctx()
+                    .set_zoom_factor(if app.prefs.presenter { 1.6 } else { 1.0 });
             }
         });
-        ui.checkbox(&mut v.log_scale, "log scale").on_hover_text("Colour by log(f − min) (L).");
-        let l = &mut app.landscape;
-        ui.checkbox(&mut l.show_contours, "contours").on_hover_text("Contour lines computed by the engine.");
-        ui.checkbox(&mut l.show_gradient, "gradient arrows").on_hover_text("−∇f at each current point (direction only).");
-        ui.checkbox(&mut l.show_step, "step arrows").on_hover_text("The direction of each optimizer's last step.");
-        if ui.button("Fit view").on_hover_text("Show the problem's default window (F).").clicked() {
-            l.fit = true;
-        }
-        ui.separator();
-        ui.horizontal(|ui| {
-            let p = &mut app.prefs;
-            let before = p.theme;
-            ui.selectable_value(&mut p.theme, egui::ThemePreference::System, "System");
-            ui.selectable_value(&mut p.theme, egui::ThemePreference::Dark, "Dark");
-            ui.selectable_value(&mut p.theme, egui::ThemePreference::Light, "Light");
-            if p.theme != before {
-                ui.ctx().set_theme(p.theme);
-            }
-        });
-        if ui.checkbox(&mut app.prefs.presenter, "presenter mode").on_hover_text("Everything 1.6× larger, for projectors.").changed() {
-            ui.ctx().set_zoom_factor(if app.prefs.presenter { 1.6 } else { 1.0 });
-        }
-    });
 }

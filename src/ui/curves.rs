@@ -58,9 +58,21 @@ struct Metric {
 }
 
 const METRICS: [Metric; 3] = [
-    Metric { title: "loss", axis: "f(x)", value: |r| r.loss },
-    Metric { title: "gradient norm", axis: "‖∇f(x)‖", value: |r| r.grad_norm },
-    Metric { title: "distance to nearest minimum", axis: "‖x − x*‖", value: |r| r.dist_min },
+    Metric {
+        title: "loss",
+        axis: "f(x)",
+        value: |r| r.loss,
+    },
+    Metric {
+        title: "gradient norm",
+        axis: "‖∇f(x)‖",
+        value: |r| r.grad_norm,
+    },
+    Metric {
+        title: "distance to nearest minimum",
+        axis: "‖x − x*‖",
+        value: |r| r.dist_min,
+    },
 ];
 
 /// log₁₀ of a positive value, with zero and below clamped to 1e-16 so that exact convergence

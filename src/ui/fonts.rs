@@ -12,10 +12,21 @@ const MONO: &[u8] = include_bytes!("../../assets/fonts/DejaVuSansMono.ttf");
 /// Installs the bundled fonts into `ctx`.
 pub fn install(ctx: &egui::Context) {
     let mut fonts = FontDefinitions::default();
-    fonts.font_data.insert("dejavu-sans".into(), Arc::new(FontData::from_static(SANS)));
-    fonts.font_data.insert("dejavu-mono".into(), Arc::new(FontData::from_static(MONO)));
-    for (family, name) in [(FontFamily::Proportional, "dejavu-sans"), (FontFamily::Monospace, "dejavu-mono")] {
-        fonts.families.entry(family).or_default().insert(0, name.into());
+    fonts
+        .font_data
+        .insert("dejavu-sans".into(), Arc::new(FontData::from_static(SANS)));
+    fonts
+        .font_data
+        .insert("dejavu-mono".into(), Arc::new(FontData::from_static(MONO)));
+    for (family, name) in [
+        (FontFamily::Proportional, "dejavu-sans"),
+        (FontFamily::Monospace, "dejavu-mono"),
+    ] {
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .insert(0, name.into());
     }
     ctx.set_fonts(fonts);
 }

@@ -13,7 +13,11 @@ pub fn num(v: f64) -> String {
     } else {
         let digits = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
         let s = format!("{v:.digits$}");
-        if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_owned() } else { s }
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            s
+        }
     }
 }
 
@@ -22,7 +26,7 @@ pub fn count(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push('\u{2009}');
         }
         out.push(ch);
@@ -36,7 +40,7 @@ mod tests {
 
     #[test]
     fn readouts_use_four_significant_digits() {
-        assert_eq!(num(3.14159), "3.142");
+        assert_eq!(num(1.23456), "1.235");
         assert_eq!(num(12.5), "12.5");
         assert_eq!(num(0.012), "0.012");
         assert_eq!(num(3.2e-4), "3.200e-4");

@@ -80,7 +80,8 @@ fn decimate(s: &[StepRecord]) -> Vec<StepRecord> {
             idx.push(i);
         }
         let (p, q) = (b[0].xy, b[b.len() - 1].xy);
-        let far = (0..b.len()).max_by(|&i, &j| chord_dist(p, q, b[i].xy).total_cmp(&chord_dist(p, q, b[j].xy)));
+        let far = (0..b.len())
+            .max_by(|&i, &j| chord_dist(p, q, b[i].xy).total_cmp(&chord_dist(p, q, b[j].xy)));
         idx.extend(far);
         idx.sort_unstable();
         idx.dedup();
@@ -93,7 +94,11 @@ fn decimate(s: &[StepRecord]) -> Vec<StepRecord> {
 fn chord_dist(p: [f64; 2], q: [f64; 2], r: [f64; 2]) -> f64 {
     let (dx, dy) = (q[0] - p[0], q[1] - p[1]);
     let len2 = dx * dx + dy * dy;
-    let t = if len2 > 0.0 { (((r[0] - p[0]) * dx + (r[1] - p[1]) * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
+    let t = if len2 > 0.0 {
+        (((r[0] - p[0]) * dx + (r[1] - p[1]) * dy) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let (ex, ey) = (p[0] + t * dx - r[0], p[1] + t * dy - r[1]);
     (ex * ex + ey * ey).sqrt()
 }
@@ -104,7 +109,17 @@ mod tests {
     use crate::optim::Counts;
 
     fn rec(step: u64, xy: [f64; 2], loss: f64) -> StepRecord {
-        StepRecord { racer: 0, step, xy, grad_xy: [0.0; 2], loss, grad_norm: 0.0, dist_min: 0.0, counts: Counts::default(), wall: 0.0 }
+        StepRecord {
+            racer: 0,
+            step,
+            xy,
+            grad_xy: [0.0; 2],
+            loss,
+            grad_norm: 0.0,
+            dist_min: 0.0,
+            counts: Counts::default(),
+            wall: 0.0,
+        }
     }
 
     #[test]

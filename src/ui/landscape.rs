@@ -6,8 +6,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use egui::{Color32, ColorImage, PointerButton, RichText, Stroke, TextureHandle, TextureOptions, Ui};
-use egui_plot::{Arrows, Legend, Line, MarkerShape, Plot, PlotBounds, PlotImage, PlotPoint, Points};
+use egui::{
+    Color32, ColorImage, PointerButton, RichText, Stroke, TextureHandle, TextureOptions, Ui,
+};
+use egui_plot::{
+    Arrows, Legend, Line, MarkerShape, Plot, PlotBounds, PlotImage, PlotPoint, Points,
+};
 
 use super::colormap;
 use super::format::num;
@@ -85,7 +89,12 @@ struct Scale {
 impl Scale {
     fn new(grid: &Grid, log: bool) -> Self {
         let span = (grid.max - grid.min).max(1e-300);
-        Self { lo: grid.min, hi: grid.max, eps: span * 1e-6, log }
+        Self {
+            lo: grid.min,
+            hi: grid.max,
+            eps: span * 1e-6,
+            log,
+        }
     }
 
     fn t(&self, v: f64) -> f64 {
@@ -124,7 +133,11 @@ fn image(grid: &Grid, map: Colormap, log: bool) -> ColorImage {
             });
         }
     }
-    ColorImage { size: [nx, ny], source_size: egui::vec2(nx as f32, ny as f32), pixels }
+    ColorImage {
+        size: [nx, ny],
+        source_size: egui::vec2(nx as f32, ny as f32),
+        pixels,
+    }
 }
 
 /// f at (x, y) by bilinear interpolation of the grid, when inside it.
@@ -146,7 +159,10 @@ pub fn interpolate(grid: &Grid, x: f64, y: f64) -> Option<f64> {
 }
 
 fn bounds_of(b: &PlotBounds) -> ViewBounds {
-    ViewBounds { x: (b.min()[0], b.max()[0]), y: (b.min()[1], b.max()[1]) }
+    ViewBounds {
+        x: (b.min()[0], b.max()[0]),
+        y: (b.min()[1], b.max()[1]),
+    }
 }
 
 fn close(a: &ViewBounds, b: &ViewBounds) -> bool {
@@ -199,7 +215,15 @@ fn request_grid(ctx: &egui::Context, app: &mut App, visible: ViewBounds, px: egu
     let ny = ((px.y * scale) as usize).clamp(32, MAX_SIDE);
     let id = st.next_id;
     st.next_id += 1;
-    app.send(Command::Landscape { id, spec: GridSpec { bounds, nx, ny, levels: LEVELS } });
+    app.send(Command::Landscape {
+        id,
+        spec: GridSpec {
+            bounds,
+            nx,
+            ny,
+            levels: LEVELS,
+        },
+    });
 }
 
 /// Shows the central panel.
@@ -211,33 +235,59 @@ pub fn landscape_panel(ui: &mut Ui, app: &mut App) {
         };
         let (map, log) = (app.scene.view.colormap, app.scene.view.log_scale);
         if let Some((grid, _)) = &app.view.grid {
-            let stale = app.landscape.texture.as_ref().is_none_or(|t| {
-                !Arc::ptr_eq(&t.grid, grid) || t.colormap != map || t.log != log
-            });
+            let stale =
+                app.landscape.texture.as_ref().is_none_or(|t| {
+                    !Arc::ptr_eq(&t.grid, grid) || t.colormap != map || t.log != log
+                });
             if stale {
-                let handle = ui.ctx().load_texture("landscape", image(grid, map, log), TextureOptions::LINEAR);
+                let handle = ui.ctx().load_texture(
+                    "landscape",
+                    image(grid, map, log),
+                    TextureOptions::LINEAR,
+                );
                 app.landscape.uploads += 1;
-                app.landscape.texture = Some(Texture { grid: grid.clone(), colormap: map, log, handle });
+                app.landscape.texture = Some(Texture {
+                    grid: grid.clone(),
+                    colormap: map,
+                    log,
+                    handle,
+                });
             }
         }
         let title = if info.dim > 2 {
-            format!("2-D slice through the start of the {}-dimensional {}", info.dim, info.scene.problem.key())
+            format!(
+                "2-D slice through the start of the {}-dimensional {}",
+                info.dim,
+                info.scene.problem.key()
+            )
         } else {
             format!("{} landscape", info.scene.problem.key())
         };
         ui.label(RichText::new(title).strong());
         let readout_h = 28.0;
         let size = ui.available_size();
-        let plot_size = egui::vec2((size.x - COLORBAR).max(100.0), (size.y - readout_h).max(100.0));
-        let (x_name, y_name) = if info.dim > 2 { ("x₀", "x₁") } else { ("x", "y") };
+        let plot_size = egui::vec2(
+            (size.x - COLORBAR).max(100.0),
+            (size.y - readout_h).max(100.0),
+        );
+        let (x_name, y_name) = if info.dim > 2 {
+            ("x₀", "x₁")
+        } else {
+            ("x", "y")
+        };
         let mut readout = String::new();
         ui.horizontal(|ui| {
             let fit = std::mem::take(&mut app.landscape.fit);
             let view_bounds = (app.scene.view.x, app.scene.view.y);
-            let texture = app.landscape.texture.as_ref().map(|t| (t.handle.id(), t.grid.clone()));
+            let texture = app
+                .landscape
+                .texture
+                .as_ref()
+                .map(|t| (t.handle.id(), t.grid.clone()));
             let grid = app.view.grid.as_ref().map(|(g, _)| g.clone());
             let st = &app.landscape;
-            let (show_contours, show_gradient, show_step) = (st.show_contours, st.show_gradient, st.show_step);
+            let (show_contours, show_gradient, show_step) =
+                (st.show_contours, st.show_gradient, st.show_step);
             let racers = &app.view.racers;
             let contour_color = if ui.visuals().dark_mode {
                 Color32::from_white_alpha(70)
@@ -264,7 +314,9 @@ pub fn landscape_panel(ui: &mut Ui, app: &mut App) {
                     p.set_plot_bounds(PlotBounds::from_min_max([x[0], y[0]], [x[1], y[1]]));
                 }
                 if p.response().hovered() {
-                    let scroll = p.ctx().input(|i| i.smooth_scroll_delta.y + i.zoom_delta().ln() * 200.0);
+                    let scroll = p
+                        .ctx()
+                        .input(|i| i.smooth_scroll_delta.y + i.zoom_delta().ln() * 200.0);
                     if scroll != 0.0 {
                         let z = (scroll * 0.003).exp();
                         p.zoom_bounds_around_hovered(egui::vec2(z, z));
@@ -276,7 +328,12 @@ pub fn landscape_panel(ui: &mut Ui, app: &mut App) {
                     let w = (b.x.1 - b.x.0) * nx / (nx - 1.0);
                     let h = (b.y.1 - b.y.0) * ny / (ny - 1.0);
                     let centre = PlotPoint::new((b.x.0 + b.x.1) / 2.0, (b.y.0 + b.y.1) / 2.0);
-                    p.image(PlotImage::new("", *tex, centre, egui::vec2(w as f32, h as f32)));
+                    p.image(PlotImage::new(
+                        "",
+                        *tex,
+                        centre,
+                        egui::vec2(w as f32, h as f32),
+                    ));
                 }
                 if show_contours && let Some(g) = &grid {
                     for (k, c) in g.contours.iter().enumerate() {
@@ -304,29 +361,62 @@ pub fn landscape_panel(ui: &mut Ui, app: &mut App) {
                 for (i, r) in racers.iter().enumerate() {
                     let (label, color) = (&info.labels[i], color32(info.colors[i]));
                     let pts: Vec<[f64; 2]> = r.history.samples().iter().map(|s| s.xy).collect();
-                    let (Some(first), Some(last)) = (pts.first().copied(), pts.last().copied()) else { continue };
+                    let (Some(first), Some(last)) = (pts.first().copied(), pts.last().copied())
+                    else {
+                        continue;
+                    };
                     p.line(Line::new(label.clone(), pts).color(color).width(2.0));
-                    p.points(Points::new(label.clone(), vec![first]).shape(MarkerShape::Circle).filled(false).radius(6.0).color(color));
+                    p.points(
+                        Points::new(label.clone(), vec![first])
+                            .shape(MarkerShape::Circle)
+                            .filled(false)
+                            .radius(6.0)
+                            .color(color),
+                    );
                     if r.stopped.is_some() {
-                        p.points(Points::new(label.clone(), vec![last]).shape(MarkerShape::Cross).radius(9.0).color(color));
+                        p.points(
+                            Points::new(label.clone(), vec![last])
+                                .shape(MarkerShape::Cross)
+                                .radius(9.0)
+                                .color(color),
+                        );
                     } else {
-                        p.points(Points::new(label.clone(), vec![last]).shape(MarkerShape::Circle).filled(true).radius(5.0).color(color));
+                        p.points(
+                            Points::new(label.clone(), vec![last])
+                                .shape(MarkerShape::Circle)
+                                .filled(true)
+                                .radius(5.0)
+                                .color(color),
+                        );
                     }
-                    let Some(rec) = r.history.last() else { continue };
+                    let Some(rec) = r.history.last() else {
+                        continue;
+                    };
                     if show_gradient && r.stopped.is_none() {
                         let [gx, gy] = rec.grad_xy;
                         let n = (gx * gx + gy * gy).sqrt();
                         if n > 0.0 && n.is_finite() {
                             let tip = [last[0] - arrow_len * gx / n, last[1] - arrow_len * gy / n];
-                            p.arrows(Arrows::new("", vec![last], vec![tip]).color(color.gamma_multiply(0.6)).tip_length(10.0));
+                            p.arrows(
+                                Arrows::new("", vec![last], vec![tip])
+                                    .color(color.gamma_multiply(0.6))
+                                    .tip_length(10.0),
+                            );
                         }
                     }
-                    if show_step && r.stopped.is_none() && let Some(prev) = &r.previous {
+                    if show_step
+                        && r.stopped.is_none()
+                        && let Some(prev) = &r.previous
+                    {
                         let (dx, dy) = (last[0] - prev.xy[0], last[1] - prev.xy[1]);
                         let n = (dx * dx + dy * dy).sqrt();
                         if n > 0.0 && n.is_finite() {
                             let tip = [last[0] + arrow_len * dx / n, last[1] + arrow_len * dy / n];
-                            p.arrows(Arrows::new("", vec![last], vec![tip]).color(color).tip_length(14.0));
+                            p.arrows(
+                                Arrows::new("", vec![last], vec![tip])
+                                    .color(color)
+                                    .tip_length(14.0),
+                            );
                         }
                     }
                 }
@@ -336,7 +426,8 @@ pub fn landscape_panel(ui: &mut Ui, app: &mut App) {
             let resp = &response.response;
             // Moving the start: a click, or a drag with the primary button.
             if let Some(pt) = pointer
-                && (resp.clicked_by(PointerButton::Primary) || resp.dragged_by(PointerButton::Primary))
+                && (resp.clicked_by(PointerButton::Primary)
+                    || resp.dragged_by(PointerButton::Primary))
             {
                 let xy = [pt.x, pt.y];
                 if app.landscape.last_start != Some(xy) {
@@ -374,7 +465,9 @@ fn hover_readout(app: &App, pt: PlotPoint, transform: &egui_plot::PlotTransform)
         if let Some(f) = interpolate(g, pt.x, pt.y) {
             s += &format!("  f ≈ {:>10}", num(f));
             let d = |dx: f64, dy: f64| interpolate(g, pt.x + dx, pt.y + dy);
-            if let (Some(a), Some(b), Some(c), Some(e)) = (d(hx, 0.0), d(-hx, 0.0), d(0.0, hy), d(0.0, -hy)) {
+            if let (Some(a), Some(b), Some(c), Some(e)) =
+                (d(hx, 0.0), d(-hx, 0.0), d(0.0, hy), d(0.0, -hy))
+            {
                 let (gx, gy) = ((a - b) / (2.0 * hx), (c - e) / (2.0 * hy));
                 s += &format!("  |∇f| ≈ {:>10}", num((gx * gx + gy * gy).sqrt()));
             }
@@ -393,32 +486,54 @@ fn hover_readout(app: &App, pt: PlotPoint, transform: &egui_plot::PlotTransform)
         }
     }
     if let (Some((_, i, rec)), Some(info)) = (best, &app.view.info) {
-        s += &format!("   ·  {} step {} f = {}", info.labels[i], rec.step, num(rec.loss));
+        s += &format!(
+            "   ·  {} step {} f = {}",
+            info.labels[i],
+            rec.step,
+            num(rec.loss)
+        );
     }
     s
 }
 
 /// A vertical colorbar with real values at its ticks.
 fn colorbar(ui: &mut Ui, app: &App, height: f32) {
-    let Some((grid, _)) = &app.view.grid else { return };
+    let Some((grid, _)) = &app.view.grid else {
+        return;
+    };
     let scale = Scale::new(grid, app.scene.view.log_scale);
     let (rect, _) = ui.allocate_exact_size(egui::vec2(COLORBAR, height), egui::Sense::hover());
     let painter = ui.painter_at(rect);
-    let bar = egui::Rect::from_min_size(rect.min + egui::vec2(6.0, 12.0), egui::vec2(16.0, height - 40.0));
+    let bar = egui::Rect::from_min_size(
+        rect.min + egui::vec2(6.0, 12.0),
+        egui::vec2(16.0, height - 40.0),
+    );
     let n = 64;
     for k in 0..n {
         let t0 = k as f32 / n as f32;
         let y1 = bar.bottom() - t0 * bar.height();
         let y0 = bar.bottom() - (k + 1) as f32 / n as f32 * bar.height();
         let [r, g, b] = colormap::sample(app.scene.view.colormap, (k as f64 + 0.5) / n as f64);
-        painter.rect_filled(egui::Rect::from_x_y_ranges(bar.x_range(), y0..=y1), 0.0, Color32::from_rgb(r, g, b));
+        painter.rect_filled(
+            egui::Rect::from_x_y_ranges(bar.x_range(), y0..=y1),
+            0.0,
+            Color32::from_rgb(r, g, b),
+        );
     }
     let text = ui.visuals().text_color();
-    painter.rect_stroke(bar, 0.0, Stroke::new(1.0, text.gamma_multiply(0.5)), egui::StrokeKind::Outside);
+    painter.rect_stroke(
+        bar,
+        0.0,
+        Stroke::new(1.0, text.gamma_multiply(0.5)),
+        egui::StrokeKind::Outside,
+    );
     for k in 0..=5 {
         let t = k as f64 / 5.0;
         let y = bar.bottom() - t as f32 * bar.height();
-        painter.line_segment([egui::pos2(bar.right(), y), egui::pos2(bar.right() + 4.0, y)], Stroke::new(1.0, text));
+        painter.line_segment(
+            [egui::pos2(bar.right(), y), egui::pos2(bar.right() + 4.0, y)],
+            Stroke::new(1.0, text),
+        );
         painter.text(
             egui::pos2(bar.right() + 6.0, y),
             egui::Align2::LEFT_CENTER,
@@ -428,7 +543,13 @@ fn colorbar(ui: &mut Ui, app: &App, height: f32) {
         );
     }
     let label = if scale.log { "f (log)" } else { "f" };
-    painter.text(egui::pos2(bar.left(), bar.bottom() + 6.0), egui::Align2::LEFT_TOP, label, egui::FontId::proportional(12.0), text);
+    painter.text(
+        egui::pos2(bar.left(), bar.bottom() + 6.0),
+        egui::Align2::LEFT_TOP,
+        label,
+        egui::FontId::proportional(12.0),
+        text,
+    );
 }
 
 #[cfg(test)]
@@ -440,8 +561,20 @@ mod tests {
     #[test]
     fn log_scale_round_trips_and_interpolation_matches_the_function() {
         let f = Problem::Sphere(SphereConfig { d: 2 }).build();
-        let bounds = ViewBounds { x: (-2.0, 2.0), y: (-2.0, 2.0) };
-        let g = compute_grid(f.as_ref(), &[0.0, 0.0], GridSpec { bounds, nx: 101, ny: 101, levels: 0 });
+        let bounds = ViewBounds {
+            x: (-2.0, 2.0),
+            y: (-2.0, 2.0),
+        };
+        let g = compute_grid(
+            f.as_ref(),
+            &[0.0, 0.0],
+            GridSpec {
+                bounds,
+                nx: 101,
+                ny: 101,
+                levels: 0,
+            },
+        );
         for log in [false, true] {
             let s = Scale::new(&g, log);
             for v in [0.0, 0.01, 1.0, 7.9] {
@@ -450,12 +583,18 @@ mod tests {
             assert!((s.t(g.min)).abs() < 1e-12 && (s.t(g.max) - 1.0).abs() < 1e-12);
         }
         let v = interpolate(&g, 0.52, -1.13).unwrap();
-        assert!((v - (0.52f64.powi(2) + 1.13f64.powi(2))).abs() < 2e-3, "{v}");
+        assert!(
+            (v - (0.52f64.powi(2) + 1.13f64.powi(2))).abs() < 2e-3,
+            "{v}"
+        );
         assert!(interpolate(&g, 2.5, 0.0).is_none());
         let img = image(&g, Colormap::Viridis, true);
         assert_eq!(img.size, [101, 101]);
         // The top-left pixel is the grid's top row (y = max), first column.
         let corner = colormap::sample(Colormap::Viridis, 1.0);
-        assert_eq!(img.pixels[0], Color32::from_rgb(corner[0], corner[1], corner[2]));
+        assert_eq!(
+            img.pixels[0],
+            Color32::from_rgb(corner[0], corner[1], corner[2])
+        );
     }
 }

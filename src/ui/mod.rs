@@ -3,9 +3,9 @@
 //! objective or an optimizer, and they change things only by sending engine commands.
 
 pub mod colormap;
-pub mod fonts;
 pub mod controls;
 pub mod curves;
+pub mod fonts;
 pub mod format;
 pub mod history;
 pub mod landscape;
@@ -84,9 +84,18 @@ impl View {
                 }
             }
             Event::Playing(p) => self.playing = p,
-            Event::Landscape { epoch, coarse, grid, .. } => {
-                let fresh = self.info.as_ref().is_some_and(|i| i.landscape_epoch == epoch);
-                let replaces_fine = coarse && matches!(&self.grid, Some((g, false)) if g.spec.bounds == grid.spec.bounds);
+            Event::Landscape {
+                epoch,
+                coarse,
+                grid,
+                ..
+            } => {
+                let fresh = self
+                    .info
+                    .as_ref()
+                    .is_some_and(|i| i.landscape_epoch == epoch);
+                let replaces_fine = coarse
+                    && matches!(&self.grid, Some((g, false)) if g.spec.bounds == grid.spec.bounds);
                 if fresh && !replaces_fine {
                     self.grid = Some((grid, coarse));
                 }
@@ -96,6 +105,11 @@ impl View {
 
     /// The largest step any racer has reached.
     pub fn max_step(&self) -> u64 {
-        self.racers.iter().filter_map(|r| r.history.last()).map(|r| r.step).max().unwrap_or(0)
+        self.racers
+            .iter()
+            .filter_map(|r| r.history.last())
+            .map(|r| r.step)
+            .max()
+            .unwrap_or(0)
     }
 }
