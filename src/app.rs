@@ -10,7 +10,7 @@ use crate::scene::Scene;
 use crate::ui::{View, controls, curves, landscape, status};
 
 /// Time the app may spend draining engine events per frame.
-const DRAIN_BUDGET: Duration = Duration::from_millis(6);
+const DRAIN_BUDGET: Duration = Duration::from_millis(3);
 const PREFS_KEY: &str = "optiscope.prefs";
 
 /// UI preferences that persist between sessions (experiments live in scene files).

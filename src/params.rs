@@ -168,7 +168,7 @@ impl ParamField for bool {
 
 /// Declares a parameter struct once: fields with defaults, docs, slider ranges and validity.
 ///
-/// ```ignore
+/// ```text
 /// params! {
 ///     /// Adam's hyperparameters.
 ///     pub struct AdamConfig {

@@ -13,15 +13,16 @@ use crate::problem::Problem;
 /// The scene the app opens with, embedded in the binary.
 pub const DEFAULT_SCENE: &str = include_str!("../scenes/default.toml");
 
-/// The Okabe–Ito colour-blind-safe palette, in the order optimizers receive it.
+/// The Okabe–Ito colour-blind-safe palette, in the order optimizers receive it. Yellow comes
+/// late because it vanishes against the bright end of viridis.
 pub const PALETTE: [[u8; 3]; 8] = [
     [0xE6, 0x9F, 0x00],
     [0x56, 0xB4, 0xE9],
     [0x00, 0x9E, 0x73],
-    [0xF0, 0xE4, 0x42],
-    [0x00, 0x72, 0xB2],
     [0xD5, 0x5E, 0x00],
     [0xCC, 0x79, 0xA7],
+    [0x00, 0x72, 0xB2],
+    [0xF0, 0xE4, 0x42],
     [0xEE, 0xEE, 0xEE],
 ];
 

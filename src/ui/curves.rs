@@ -6,6 +6,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use super::format::num;
 use super::status::color32;
+use super::thin;
 use crate::app::App;
 use crate::engine::StepRecord;
 
@@ -121,15 +122,15 @@ pub fn curves_panel(ui: &mut Ui, app: &mut App) {
                 plot = plot.legend(Legend::default().position(egui_plot::Corner::RightTop));
             }
             ui.label(metric.title);
+            let buckets = ui.available_width() as usize;
             plot.show(ui, |plot_ui| {
                 for (i, r) in app.view.racers.iter().enumerate() {
-                    let points: PlotPoints<'_> = r
-                        .history
-                        .samples()
-                        .iter()
-                        .map(|s| [x_axis.of(s), log10((metric.value)(s))])
-                        .filter(|p| p[1].is_finite())
-                        .collect();
+                    // Min/max per pixel column on the raw values (log is monotone), then log.
+                    let points: PlotPoints<'_> =
+                        thin::min_max(r.history.samples(), |s| x_axis.of(s), metric.value, buckets)
+                            .into_iter()
+                            .map(|[x, y]| [x, log10(y)])
+                            .collect();
                     plot_ui.line(Line::new(info.labels[i].clone(), points).color(color32(info.colors[i])).width(2.0));
                 }
             });

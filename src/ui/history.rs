@@ -4,7 +4,7 @@
 use crate::engine::StepRecord;
 
 /// Recent samples kept in full.
-pub const RECENT: usize = 2048;
+pub const RECENT: usize = 1024;
 /// Bucket size of one decimation pass; each bucket keeps at most four samples.
 const BUCKET: usize = 8;
 

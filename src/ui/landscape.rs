@@ -16,6 +16,7 @@ use egui_plot::{
 use super::colormap;
 use super::format::num;
 use super::status::color32;
+use super::thin;
 use crate::app::App;
 use crate::engine::{Command, Grid, GridSpec};
 use crate::problem::ViewBounds;
@@ -289,6 +290,7 @@ pub fn landscape_panel(ui: &mut Ui, app: &mut App) {
             let (show_contours, show_gradient, show_step) =
                 (st.show_contours, st.show_gradient, st.show_step);
             let racers = &app.view.racers;
+            let halo = Color32::from_black_alpha(150);
             let contour_color = if ui.visuals().dark_mode {
                 Color32::from_white_alpha(70)
             } else {
@@ -343,6 +345,7 @@ pub fn landscape_panel(ui: &mut Ui, app: &mut App) {
                                     .color(contour_color)
                                     .width(1.0)
                                     .allow_hover(false)
+                                    .allow_band(false)
                                     .id(("contour", k, m)),
                             );
                         }
@@ -357,15 +360,37 @@ pub fn landscape_panel(ui: &mut Ui, app: &mut App) {
                     );
                 }
                 let bounds = p.plot_bounds();
+                let rect = p.response().rect;
+                let px_per_unit = [
+                    rect.width() as f64 / (bounds.max()[0] - bounds.min()[0]).abs().max(1e-300),
+                    rect.height() as f64 / (bounds.max()[1] - bounds.min()[1]).abs().max(1e-300),
+                ];
                 let arrow_len = 0.08 * (bounds.max()[0] - bounds.min()[0]).abs();
                 for (i, r) in racers.iter().enumerate() {
                     let (label, color) = (&info.labels[i], color32(info.colors[i]));
-                    let pts: Vec<[f64; 2]> = r.history.samples().iter().map(|s| s.xy).collect();
+                    let pts = thin::by_distance(
+                        r.history.samples().iter().map(|s| s.xy),
+                        px_per_unit,
+                        0.75,
+                    );
                     let (Some(first), Some(last)) = (pts.first().copied(), pts.last().copied())
                     else {
                         continue;
                     };
-                    p.line(Line::new(label.clone(), pts).color(color).width(2.0));
+                    // A dark halo under each path keeps it legible on every colormap.
+                    p.line(
+                        Line::new("", pts.clone())
+                            .color(halo)
+                            .width(5.0)
+                            .allow_band(false)
+                            .allow_hover(false),
+                    );
+                    p.line(
+                        Line::new(label.clone(), pts)
+                            .color(color)
+                            .width(2.0)
+                            .allow_band(false),
+                    );
                     p.points(
                         Points::new(label.clone(), vec![first])
                             .shape(MarkerShape::Circle)

@@ -10,6 +10,7 @@ pub mod format;
 pub mod history;
 pub mod landscape;
 pub mod status;
+pub mod thin;
 
 use std::sync::Arc;
 
