@@ -37,6 +37,32 @@ fn steps(c: &mut Criterion) {
             b.iter(|| black_box(run.step()));
         });
     }
+    // Steps within the first 1000 of a fresh run, where Adam's bias corrections still call
+    // `powf` (after about 37 000 steps they round to exactly 1 and are skipped).
+    group.bench_function("adam_fresh", |b| {
+        b.iter_custom(|iters| {
+            let mut total = std::time::Duration::ZERO;
+            let mut left = iters;
+            while left > 0 {
+                let n = left.min(1000);
+                left -= n;
+                let m = method("adam:lr=0.01");
+                let mut run = Run::new(
+                    &Problem::default(),
+                    &[("adam".into(), m)],
+                    &[-1.5, 2.0],
+                    0,
+                    Noise::default(),
+                );
+                let t = std::time::Instant::now();
+                for _ in 0..n {
+                    black_box(run.step());
+                }
+                total += t.elapsed();
+            }
+            total
+        });
+    });
     group.finish();
 }
 

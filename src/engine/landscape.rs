@@ -84,13 +84,24 @@ pub fn compute(objective: &dyn Objective, slice: &[f64], spec: GridSpec) -> Grid
             *v = objective.value(p.view());
         }
     });
-    let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    finite.sort_unstable_by(f64::total_cmp);
-    let (min, max) = match (finite.first(), finite.last()) {
-        (Some(a), Some(b)) => (*a, *b),
-        _ => (0.0, 0.0),
-    };
-    let levels = quantile_levels(&finite, spec.levels);
+    let (min, max) = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let (min, max) = if min <= max { (min, max) } else { (0.0, 0.0) };
+    // Contour levels need quantiles, not exact order statistics: a strided sample of at most
+    // about 16 000 values is sorted instead of the whole grid.
+    let stride = (values.len() / 16_384).max(1);
+    let mut sample: Vec<f64> = values
+        .iter()
+        .step_by(stride)
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    sample.sort_unstable_by(f64::total_cmp);
+    let levels = quantile_levels(&sample, spec.levels);
     let grid = Grid {
         spec,
         values,

@@ -91,8 +91,7 @@ impl Racer {
 
     /// Recomputes the clean metrics at `x`, outside the oracle's counts.
     fn measure(&mut self, objective: &dyn Objective) {
-        self.loss = objective.value(self.x.view());
-        objective.gradient_into(self.x.view(), self.grad.view_mut());
+        self.loss = objective.value_and_gradient_into(self.x.view(), self.grad.view_mut());
     }
 }
 

@@ -348,9 +348,22 @@ struct Adam {
     v: Vector,
     v_max: Vector,
     t: u64,
+    /// Whether 1 − βᵗ has rounded to exactly 1 (it then stays 1, and `powf` can be skipped).
+    saturated: [bool; 2],
 }
 
 impl Adam {
+    /// 1 − βᵗ as PyTorch computes it (`1 - beta ** step`). Once it rounds to 1 it stays 1
+    /// for every later t, because βᵗ only shrinks.
+    fn bias_correction(&mut self, k: usize, beta: f64) -> f64 {
+        if self.saturated[k] {
+            return 1.0;
+        }
+        let bc = 1.0 - beta.powf(self.t as f64);
+        self.saturated[k] = bc == 1.0;
+        bc
+    }
+
     fn new(c: AdamConfig, decoupled: bool, dim: usize) -> Self {
         let z = Vector::zeros(dim);
         Self {
@@ -361,6 +374,7 @@ impl Adam {
             v: z.clone(),
             v_max: z,
             t: 0,
+            saturated: [false; 2],
         }
     }
 }
@@ -369,12 +383,11 @@ impl Optimizer for Adam {
     fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
         oracle.gradient_into(x.view(), &mut self.g);
         self.t += 1;
+        let bias_correction1 = self.bias_correction(0, self.c.beta1);
+        let bias_correction2 = self.bias_correction(1, self.c.beta2);
         let c = &self.c;
-        let t = self.t as f64;
-        let bias_correction1 = 1.0 - c.beta1.powf(t);
-        let bias_correction2 = 1.0 - c.beta2.powf(t);
         let step_size = c.lr / bias_correction1;
-        let bias_correction2_sqrt = bias_correction2.powf(0.5);
+        let bias_correction2_sqrt = bias_correction2.sqrt();
         let (x, g) = (sl(x), sl(&mut self.g));
         let (m, v, v_max) = (sl(&mut self.m), sl(&mut self.v), sl(&mut self.v_max));
         for i in 0..x.len() {
@@ -401,6 +414,8 @@ impl Optimizer for Adam {
     }
 
     fn retune(&mut self, method: &Method) -> bool {
+        // New betas restart the saturation check.
+        self.saturated = [false; 2];
         match method {
             Method::Adam(c) if !self.decoupled => self.c = c.clone(),
             Method::AdamW(c) if self.decoupled => {

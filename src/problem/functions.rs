@@ -320,6 +320,24 @@ impl Objective for Rosenbrock {
         }
     }
 
+    fn value_and_gradient_into(
+        &self,
+        x: ArrayView1<'_, f64>,
+        mut g: ArrayViewMut1<'_, f64>,
+    ) -> f64 {
+        debug_assert_eq!(x.len(), self.d);
+        g.fill(0.0);
+        let mut f = 0.0;
+        for i in 0..self.d - 1 {
+            let u = self.a - x[i];
+            let t = x[i + 1] - x[i] * x[i];
+            f += u * u + self.b * t * t;
+            g[i] += -2.0 * u - 4.0 * self.b * x[i] * t;
+            g[i + 1] += 2.0 * self.b * t;
+        }
+        f
+    }
+
     fn hessian_into(&self, x: ArrayView1<'_, f64>, mut h: ArrayViewMut2<'_, f64>) {
         debug_assert_eq!(x.len(), self.d);
         h.fill(0.0);

@@ -42,6 +42,12 @@ pub trait Objective: Send + Sync {
     /// Known minima; empty when the function has none (for example the monkey saddle).
     fn minima(&self) -> Vec<Minimum>;
 
+    /// f(x), with ∇f(x) written into `g`; objectives that share work between the two override it.
+    fn value_and_gradient_into(&self, x: ArrayView1<'_, f64>, g: ArrayViewMut1<'_, f64>) -> f64 {
+        self.gradient_into(x, g);
+        self.value(x)
+    }
+
     /// ∇f(x) as a new vector.
     fn gradient(&self, x: ArrayView1<'_, f64>) -> Vector {
         let mut g = Vector::zeros(self.dim());
