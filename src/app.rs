@@ -81,6 +81,8 @@ pub struct App {
     pub controls: controls::ControlsUi,
     /// Frame timing.
     pub frames: FrameStats,
+    /// When the process started, and how long until the first frame was drawn.
+    pub startup: (Instant, Option<Duration>),
     outbox: Vec<Command>,
 }
 
@@ -111,6 +113,7 @@ impl App {
             curves: Default::default(),
             controls: Default::default(),
             frames: Default::default(),
+            startup: (Instant::now(), None),
             outbox: Vec::new(),
         }
     }
@@ -171,6 +174,13 @@ impl eframe::App for App {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.frames.tick();
+        if self.startup.1.is_none() {
+            let t = self.startup.0.elapsed();
+            self.startup.1 = Some(t);
+            if std::env::var_os("OPTISCOPE_TIMING").is_some() {
+                eprintln!("first frame {:.1} ms after launch", t.as_secs_f64() * 1e3);
+            }
+        }
         let ctx = ui.ctx().clone();
         self.shortcuts(&ctx);
         status::status_bar(ui, self);
@@ -191,8 +201,9 @@ impl eframe::App for App {
     }
 }
 
-/// Opens the app on the scene at `path`, or on the built-in default scene.
-pub fn launch(path: Option<&Path>) -> anyhow::Result<()> {
+/// Opens the app on the scene at `path`, or on the built-in default scene. `started` is when the
+/// process started; with `OPTISCOPE_TIMING` set, the time to the first frame goes to stderr.
+pub fn launch(path: Option<&Path>, started: Instant) -> anyhow::Result<()> {
     let scene = match path {
         Some(p) => Scene::load(p).map_err(|e| UsageError(e.to_string()))?,
         None => Scene::default_scene(),
@@ -215,7 +226,11 @@ pub fn launch(path: Option<&Path>) -> anyhow::Result<()> {
     eframe::run_native(
         "Optiscope",
         options,
-        Box::new(move |cc| Ok(Box::new(App::new(cc, scene, path)))),
+        Box::new(move |cc| {
+            let mut app = App::new(cc, scene, path);
+            app.startup.0 = started;
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
 }

@@ -6,11 +6,12 @@ use clap::Parser as _;
 use optiscope::cli::{self, Cli, Command, UsageError};
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::Run(args)) => cli::run(args),
         Some(Command::List) => cli::list(&mut std::io::stdout().lock()).map_err(Into::into),
-        None => optiscope::app::launch(cli.scene.as_deref()),
+        None => optiscope::app::launch(cli.scene.as_deref(), started),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -171,3 +171,37 @@ fn the_noise_dial_changes_the_next_steps_without_a_reset() {
         assert_eq!(same, k <= 10, "step {k}: app {ui:?} vs noise-free {x:?}");
     }
 }
+
+#[test]
+fn keyboard_shortcuts_drive_playback_and_view() {
+    let mut h = harness(scene(PAUSED));
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    h.key_press(egui::Key::Space);
+    step_until(&mut h, "Space plays", |a| a.view.playing);
+    h.key_press(egui::Key::Space);
+    step_until(&mut h, "Space pauses", |a| !a.view.playing);
+    // Let the steps taken before the pause drain: wait until nothing arrives for 20 frames.
+    let (mut last, mut quiet) = (0, 0);
+    step_until(&mut h, "the race to settle", |a| {
+        let now = received(a);
+        quiet = if now == last { quiet + 1 } else { 0 };
+        last = now;
+        quiet >= 20
+    });
+    let before = h.state().view.racers[0].history.received();
+    h.key_press(egui::Key::ArrowRight);
+    step_until(&mut h, "→ steps once", |a| {
+        a.view.racers[0].history.received() == before + 1
+    });
+    let run = h.state().view.run();
+    h.key_press(egui::Key::R);
+    step_until(&mut h, "R resets", |a| a.view.run() > run);
+    let log = h.state().scene.view.log_scale;
+    h.key_press(egui::Key::L);
+    h.step();
+    assert_eq!(
+        h.state().scene.view.log_scale,
+        !log,
+        "L toggles the log scale"
+    );
+}

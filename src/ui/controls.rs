@@ -189,7 +189,6 @@ fn optimizers_section(ui: &mut Ui, app: &mut App) {
                         }
                     });
                     method_picker(ui, &mut e.method);
-                    ui.label(RichText::new(e.method.summary()).weak().small());
                     CollapsingHeader::new("parameters").id_salt(("params", i)).show(ui, |ui| {
                         params_ui(ui, e.method.config_mut());
                         ui.label(RichText::new(format!("Reference: {}", e.method.config().reference())).weak().small());
@@ -239,7 +238,10 @@ fn method_picker(ui: &mut Ui, method: &mut Method) {
             }
         })
         .response
-        .on_hover_text("The optimization method. Changing it starts a new run.");
+        .on_hover_text(format!(
+            "{}\n\nThe optimization method. Changing it starts a new run.",
+            method.summary()
+        ));
     if let Some(m) = chosen.filter(|m| m.key() != current) {
         *method = m;
     }

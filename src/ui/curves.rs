@@ -119,7 +119,7 @@ pub fn curves_panel(ui: &mut Ui, app: &mut App) {
                     egui_plot::HoverPosition::Elsewhere { .. } => None,
                 });
             if k == 0 {
-                plot = plot.legend(Legend::default().position(egui_plot::Corner::RightTop));
+                plot = plot.legend(Legend::default().position(egui_plot::Corner::RightTop).background_alpha(0.6));
             }
             ui.label(metric.title);
             let buckets = ui.available_width() as usize;

@@ -5,8 +5,8 @@ use crate::engine::StepRecord;
 
 /// Recent samples kept in full.
 pub const RECENT: usize = 1024;
-/// Bucket size of one decimation pass; each bucket keeps at most four samples.
-const BUCKET: usize = 8;
+/// Bucket size for keeping loss extremes during decimation.
+const BUCKET: usize = 16;
 
 /// A sequence of step records, exact for the last [`RECENT`] and decimated before.
 #[derive(Clone, Debug, Default)]
@@ -65,42 +65,66 @@ impl History {
     }
 }
 
-/// Keeps, from each bucket, its first sample, its lowest- and highest-loss samples (so curve
-/// spikes survive) and the sample farthest from the chord between the bucket's ends (so the
-/// trajectory's corners survive), in step order.
+/// Thins older samples while keeping the path's shape and the curves' spikes: a sample is kept
+/// when it lies at least `tol` away from the last kept one (so every jump survives and only
+/// clusters are thinned), with `tol` doubled until at most a quarter remain; in addition each
+/// bucket of [`BUCKET`] samples keeps its lowest- and highest-loss samples. The first and last
+/// samples always stay.
 fn decimate(s: &[StepRecord]) -> Vec<StepRecord> {
-    let mut out = Vec::with_capacity(s.len() / 2 + BUCKET);
-    for b in s.chunks(BUCKET) {
-        let mut idx = vec![0];
-        let by_loss = |a: &&StepRecord, c: &&StepRecord| a.loss.total_cmp(&c.loss);
-        if let Some(i) = b.iter().position(|r| Some(r) == b.iter().min_by(by_loss)) {
-            idx.push(i);
-        }
-        if let Some(i) = b.iter().position(|r| Some(r) == b.iter().max_by(by_loss)) {
-            idx.push(i);
-        }
-        let (p, q) = (b[0].xy, b[b.len() - 1].xy);
-        let far = (0..b.len())
-            .max_by(|&i, &j| chord_dist(p, q, b[i].xy).total_cmp(&chord_dist(p, q, b[j].xy)));
-        idx.extend(far);
-        idx.sort_unstable();
-        idx.dedup();
-        out.extend(idx.into_iter().map(|i| b[i]));
+    let n = s.len();
+    if n <= 2 {
+        return s.to_vec();
     }
-    out
+    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for r in s.iter().filter(|r| r.xy.iter().all(|v| v.is_finite())) {
+        for k in 0..2 {
+            lo[k] = lo[k].min(r.xy[k]);
+            hi[k] = hi[k].max(r.xy[k]);
+        }
+    }
+    let extent = (hi[0] - lo[0]).max(hi[1] - lo[1]);
+    let mut keep = vec![false; n];
+    if extent.is_finite() && extent > 0.0 {
+        let mut tol = extent * 1e-4;
+        loop {
+            keep.fill(false);
+            let mut last = s[0].xy;
+            let mut kept = 0;
+            for (i, r) in s.iter().enumerate().skip(1) {
+                if dist(r.xy, last) >= tol {
+                    keep[i] = true;
+                    last = r.xy;
+                    kept += 1;
+                }
+            }
+            if kept <= n / 4 || tol > extent {
+                break;
+            }
+            tol *= 2.0;
+        }
+    }
+    keep[0] = true;
+    keep[n - 1] = true;
+    for (b, chunk) in s.chunks(BUCKET).enumerate() {
+        let by_loss =
+            |a: &(usize, &StepRecord), c: &(usize, &StepRecord)| a.1.loss.total_cmp(&c.1.loss);
+        if let Some((i, _)) = chunk.iter().enumerate().min_by(by_loss) {
+            keep[b * BUCKET + i] = true;
+        }
+        if let Some((i, _)) = chunk.iter().enumerate().max_by(by_loss) {
+            keep[b * BUCKET + i] = true;
+        }
+    }
+    s.iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(r, _)| *r)
+        .collect()
 }
 
-/// Distance of `r` from the segment p–q (from p when p = q).
-fn chord_dist(p: [f64; 2], q: [f64; 2], r: [f64; 2]) -> f64 {
-    let (dx, dy) = (q[0] - p[0], q[1] - p[1]);
-    let len2 = dx * dx + dy * dy;
-    let t = if len2 > 0.0 {
-        (((r[0] - p[0]) * dx + (r[1] - p[1]) * dy) / len2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let (ex, ey) = (p[0] + t * dx - r[0], p[1] + t * dy - r[1]);
-    (ex * ex + ey * ey).sqrt()
+fn dist(p: [f64; 2], q: [f64; 2]) -> f64 {
+    let (dx, dy) = (p[0] - q[0], p[1] - q[1]);
+    (dx * dx + dy * dy).sqrt()
 }
 
 #[cfg(test)]
@@ -147,5 +171,32 @@ mod tests {
         assert!(d.len() < s.len());
         assert!(d.iter().any(|r| r.step == 13), "spike kept");
         assert!(d.iter().any(|r| r.step == 42), "corner kept");
+    }
+
+    #[test]
+    fn decimation_keeps_every_big_jump() {
+        // Newton-like: a few long jumps, then a long stay at the minimum.
+        let jumps = [
+            [-1.5, 2.0],
+            [-1.45, 2.1],
+            [0.2, -2.7],
+            [0.21, 0.04],
+            [1.0, 0.37],
+            [1.0, 1.0],
+        ];
+        let s: Vec<StepRecord> = (0..256)
+            .map(|k| {
+                rec(
+                    k,
+                    jumps[(k as usize).min(jumps.len() - 1)],
+                    1.0 / (1.0 + k as f64),
+                )
+            })
+            .collect();
+        let d = decimate(&s);
+        assert!(d.len() <= s.len() / 2, "kept {}", d.len());
+        for (k, j) in jumps.iter().enumerate() {
+            assert!(d.iter().any(|r| r.xy == *j), "jump {k} to {j:?} lost");
+        }
     }
 }

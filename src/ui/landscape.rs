@@ -307,6 +307,7 @@ pub fn landscape_panel(ui: &mut Ui, app: &mut App) {
                 .pan_pointer_button(PointerButton::Secondary)
                 .show_x(false)
                 .show_y(false)
+                .show_grid(false)
                 .x_axis_label(x_name)
                 .y_axis_label(y_name)
                 .legend(Legend::default().position(egui_plot::Corner::LeftTop));
@@ -352,6 +353,13 @@ pub fn landscape_panel(ui: &mut Ui, app: &mut App) {
                     }
                 }
                 if !info.minima.is_empty() {
+                    p.points(
+                        Points::new("", info.minima.clone())
+                            .shape(MarkerShape::Asterisk)
+                            .radius(9.0)
+                            .color(Color32::BLACK)
+                            .allow_hover(false),
+                    );
                     p.points(
                         Points::new("known minima", info.minima.clone())
                             .shape(MarkerShape::Asterisk)

@@ -12,10 +12,16 @@ pub fn color32(c: [u8; 3]) -> Color32 {
     Color32::from_rgb(c[0], c[1], c[2])
 }
 
+/// Width of one optimizer's cell: room for a label and counts in the millions.
+const CELL: f32 = 360.0;
+
 /// Shows the status bar along the bottom.
 pub fn status_bar(ui: &mut egui::Ui, app: &mut App) {
     egui::Panel::bottom("status").show(ui, |ui| {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
+            let playing = if app.view.playing { "▶ playing" } else { "‖ paused " };
+            ui.label(RichText::new(format!("{playing} {:>3.0} fps", app.frames.fps)).monospace())
+                .on_hover_text("Playback state, and frames drawn per second (frames are only drawn when something changes).");
             let Some(info) = app.view.info.clone() else {
                 ui.label("starting…");
                 return;
@@ -23,13 +29,10 @@ pub fn status_bar(ui: &mut egui::Ui, app: &mut App) {
             ui.label(RichText::new(format!("run #{:<3}", info.run)).monospace()).on_hover_text(
                 "A new run starts whenever the problem, a method, the start point or the seed changes, or on Reset.",
             );
-            let right = 210.0;
-            let n = app.view.racers.len().max(1) as f32;
-            let cell = ((ui.available_width() - right) / n).max(120.0);
             let height = ui.spacing().interact_size.y;
             for (i, r) in app.view.racers.iter().enumerate() {
-                ui.allocate_ui(egui::vec2(cell, height), |ui| {
-                    ui.set_width(cell);
+                ui.allocate_ui(egui::vec2(CELL, height), |ui| {
+                    ui.set_width(CELL);
                     ui.horizontal(|ui| {
                         ui.separator();
                         ui.label(RichText::new("●").color(color32(info.colors[i])));
@@ -47,11 +50,6 @@ pub fn status_bar(ui: &mut egui::Ui, app: &mut App) {
                     });
                 });
             }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                ui.label(RichText::new(format!("{:>3.0} fps", app.frames.fps)).monospace())
-                    .on_hover_text("Frames drawn per second (frames are only drawn when something changes).");
-                ui.label(if app.view.playing { "▶ playing" } else { "‖ paused" });
-            });
         });
     });
 }
