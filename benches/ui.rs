@@ -108,4 +108,14 @@ fn main() {
         frames[frames.len() - 1]
     );
     println!("ui_first_frame  App::new + first frame in the harness = {first:.2?}");
+    // Resident memory of this process: the app, engine and histories, without a GL driver.
+    let rss = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS"))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "VmRSS: unavailable".into());
+    println!("ui_memory  {rss} (headless: no GL driver or framebuffers)");
 }

@@ -205,3 +205,47 @@ fn keyboard_shortcuts_drive_playback_and_view() {
         "L toggles the log scale"
     );
 }
+
+#[test]
+fn zooming_recomputes_the_landscape_and_textures_upload_once_per_grid() {
+    let mut h = harness(scene(PAUSED));
+    step_until(&mut h, "a finished grid", |a| {
+        a.view.grids_received[1] >= 1 && a.landscape.uploads >= 1
+    });
+    let first = h.state().view.grid.as_ref().unwrap().0.spec.bounds;
+    // Frames without new grids upload nothing, even while the race plays.
+    h.get_by_label("▶ Play").click();
+    for _ in 0..30 {
+        h.step();
+    }
+    let received: u64 = h.state().view.grids_received.iter().sum();
+    let uploads = h.state().landscape.uploads;
+    assert!(
+        uploads >= 1 && uploads <= received,
+        "{uploads} uploads for {received} grids over 30+ frames"
+    );
+    // Zoom in with the wheel over the landscape.
+    let centre = egui::pos2(640.0, 420.0);
+    h.hover_at(centre);
+    h.step();
+    let [coarse0, fine0] = h.state().view.grids_received;
+    for _ in 0..5 {
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, 120.0),
+            phase: egui::TouchPhase::Move,
+            modifiers: egui::Modifiers::NONE,
+            source: egui::MouseWheelSource::Wheel,
+        });
+        h.step();
+    }
+    step_until(&mut h, "a preview and a grid for the zoomed window", |a| {
+        a.view.grids_received[0] > coarse0 && a.view.grids_received[1] > fine0
+    });
+    let zoomed = h.state().view.grid.as_ref().unwrap().0.spec.bounds;
+    let width = |b: optiscope::problem::ViewBounds| b.x.1 - b.x.0;
+    assert!(
+        width(zoomed) < 0.9 * width(first),
+        "zoomed {zoomed:?} vs first {first:?}"
+    );
+}

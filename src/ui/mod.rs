@@ -41,6 +41,8 @@ pub struct View {
     pub grid: Option<(Arc<Grid>, bool)>,
     /// Events applied so far (for tests and diagnostics).
     pub events: u64,
+    /// Landscape grids accepted so far: coarse previews and finished grids.
+    pub grids_received: [u64; 2],
 }
 
 impl View {
@@ -98,6 +100,7 @@ impl View {
                 let replaces_fine = coarse
                     && matches!(&self.grid, Some((g, false)) if g.spec.bounds == grid.spec.bounds);
                 if fresh && !replaces_fine {
+                    self.grids_received[usize::from(!coarse)] += 1;
                     self.grid = Some((grid, coarse));
                 }
             }
