@@ -183,15 +183,11 @@ pub fn write_csv(
         let mut written = vec![u64::MAX; racers.len()];
         let mut told = vec![false; racers.len()];
         for step in 0..=scene.steps {
-            if step > 0
-                && run.step() == 0
-                && run
-                    .racers()
-                    .iter()
-                    .all(|r| r.step_idx() == written[0].min(r.step_idx()))
-            {
-                // Nothing moved: every racer has stopped.
+            if step > 0 {
+                run.step();
             }
+            // A racer's row is written once per step it took, so the row of the step at which
+            // it stopped (with its non-finite loss, if it diverged) is the last one.
             for (i, r) in run.racers().iter().enumerate() {
                 if written[i] != r.step_idx() {
                     written[i] = r.step_idx();
