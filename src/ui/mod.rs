@@ -7,6 +7,7 @@ pub mod controls;
 pub mod curves;
 pub mod fonts;
 pub mod format;
+pub mod heatmap;
 pub mod history;
 pub mod landscape;
 pub mod status;
