@@ -235,3 +235,25 @@ fn dropping_the_handle_joins_promptly_even_while_playing() {
         t.elapsed()
     );
 }
+
+#[test]
+fn loading_a_scene_starts_a_new_run_that_plays_as_the_scene_says() {
+    let p = Probe::new(scene(RACE));
+    let first = started_run(&p.until(|e| matches!(e, Event::Steps { .. }))).unwrap();
+    let playing = RACE.replace("playing = false", "playing = true");
+    p.engine.send(Command::Load(Box::new(scene(&playing))));
+    let mut run = None;
+    let mut saw_play = false;
+    p.until(|e| {
+        match e {
+            Event::Started(info) => run = Some(info.run),
+            Event::Playing(true) => saw_play = true,
+            Event::Steps { run: r, records } => {
+                return Some(*r) == run && records.iter().any(|rec| rec.step > 5);
+            }
+            _ => {}
+        }
+        false
+    });
+    assert!(run.unwrap() > first && saw_play);
+}

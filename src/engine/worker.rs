@@ -137,8 +137,10 @@ impl Worker {
         match command {
             Command::Load(scene) => {
                 self.speed = scene.playback.speed;
+                let playing = scene.playback.playing;
                 self.scene = *scene;
                 self.start_run();
+                self.set_playing(playing);
             }
             Command::Configure(scene) => self.configure(*scene),
             Command::Play => self.set_playing(true),
