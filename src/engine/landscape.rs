@@ -207,9 +207,51 @@ fn trace(grid: &Grid, level: f64) -> Vec<Vec<[f64; 2]>> {
             }
         }
     }
+    // Simplify each polyline to within a quarter cell: invisible on screen, and several times
+    // fewer vertices for the renderer.
+    let cell = ((grid.x(1) - grid.x(0)).abs()).min((grid.y(1) - grid.y(0)).abs());
     join(&segments)
         .into_iter()
-        .filter_map(|chain| chain.into_iter().map(point).collect())
+        .filter_map(|chain| chain.into_iter().map(point).collect::<Option<Vec<_>>>())
+        .map(|line| simplify(&line, 0.25 * cell))
+        .collect()
+}
+
+/// Ramer–Douglas–Peucker: drops points closer than `tol` to the simplified line, keeping the
+/// end points (so closed rings stay closed).
+fn simplify(line: &[[f64; 2]], tol: f64) -> Vec<[f64; 2]> {
+    if line.len() < 3 {
+        return line.to_vec();
+    }
+    let mut keep = vec![false; line.len()];
+    keep[0] = true;
+    keep[line.len() - 1] = true;
+    let mut stack = vec![(0, line.len() - 1)];
+    while let Some((a, b)) = stack.pop() {
+        let (p, q) = (line[a], line[b]);
+        let (dx, dy) = (q[0] - p[0], q[1] - p[1]);
+        let len = (dx * dx + dy * dy).sqrt();
+        let mut best = (0.0, a);
+        for (i, r) in line.iter().enumerate().take(b).skip(a + 1) {
+            let d = if len > 0.0 {
+                ((r[0] - p[0]) * dy - (r[1] - p[1]) * dx).abs() / len
+            } else {
+                ((r[0] - p[0]).powi(2) + (r[1] - p[1]).powi(2)).sqrt()
+            };
+            if d > best.0 {
+                best = (d, i);
+            }
+        }
+        if best.0 > tol {
+            keep[best.1] = true;
+            stack.push((a, best.1));
+            stack.push((best.1, b));
+        }
+    }
+    line.iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(p, _)| *p)
         .collect()
 }
 
@@ -296,6 +338,18 @@ mod tests {
         assert!((g.at(0, 0) - 8.0).abs() < 1e-12);
         assert!((g.at(40, 20) - 4.0).abs() < 1e-12);
         assert_eq!((g.min, g.max), (0.0, 8.0));
+    }
+
+    #[test]
+    fn simplification_keeps_corners_and_drops_collinear_points() {
+        let line: Vec<[f64; 2]> = (0..=10)
+            .map(|i| [i as f64, 0.0])
+            .chain((1..=10).map(|i| [10.0, i as f64]))
+            .collect();
+        assert_eq!(
+            simplify(&line, 0.01),
+            vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0]]
+        );
     }
 
     #[test]

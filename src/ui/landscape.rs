@@ -396,7 +396,13 @@ pub fn landscape_panel(ui: &mut Ui, app: &mut App) {
             }
             let visible = bounds_of(response.transform.bounds());
             let px = response.response.rect.size();
-            request_grid(&ui.ctx().clone(), app, visible, px);
+            if fit {
+                // The window settles on the next frame (the plot applies its aspect ratio), so
+                // ask for the grid then rather than twice.
+                ui.ctx().request_repaint();
+            } else {
+                request_grid(&ui.ctx().clone(), app, visible, px);
+            }
             heatmap::colorbar(ui, app, plot_size.y);
         });
         ui.label(RichText::new(readout).monospace());
