@@ -84,7 +84,7 @@ fn main() {
             .expect("reader thread");
         let first = rx
             .recv_timeout(Duration::from_secs(10))
-            .map_or_else(|_| "no first frame within 10 s".to_owned(), |l| l);
+            .unwrap_or_else(|_| "no first frame within 10 s".to_owned());
         std::thread::sleep(Duration::from_secs(10));
         let rss = rss_kib(pid).map_or_else(
             || "unavailable".into(),
