@@ -249,3 +249,50 @@ fn zooming_recomputes_the_landscape_and_textures_upload_once_per_grid() {
         "zoomed {zoomed:?} vs first {first:?}"
     );
 }
+
+#[test]
+fn hovering_the_landscape_reads_out_f_and_the_gradient_norm() {
+    let mut h = harness(scene(PAUSED));
+    step_until(&mut h, "a finished grid", |a| a.view.grids_received[1] >= 1);
+    h.hover_at(egui::pos2(640.0, 420.0));
+    h.step();
+    h.step();
+    // One readout line carries x, y, f and |∇f| (each query fails unless exactly one matches).
+    h.get_by_label_contains("f ≈");
+    h.get_by_label_contains("|∇f| ≈");
+    h.get_by_label_contains("  y = ");
+}
+
+#[test]
+fn the_problem_picker_and_the_optimizer_list_change_the_race() {
+    let mut h = harness(scene(PAUSED));
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    let run = h.state().view.run();
+    h.get_by_role_and_label(Role::ComboBox, "problem").click();
+    h.step();
+    h.step();
+    h.get_by_label("himmelblau").click();
+    step_until(&mut h, "a new run on himmelblau", |a| {
+        a.view.run() > run && a.view.info.as_ref().unwrap().scene.problem.key() == "himmelblau"
+    });
+    assert_eq!(
+        h.state().scene.start,
+        vec![-0.5, -0.5],
+        "the problem's classic start"
+    );
+    h.get_by_label("+ Add optimizer").click();
+    step_until(&mut h, "three racers", |a| a.view.racers.len() == 3);
+    h.get_all_by_label("copy").next().unwrap().click();
+    step_until(&mut h, "four racers", |a| a.view.racers.len() == 4);
+    let labels = h.state().view.info.as_ref().unwrap().labels.clone();
+    assert_eq!(labels[3], "gd 2", "a copy gets a unique label: {labels:?}");
+    h.get_all_by_label("✕").next().unwrap().click();
+    step_until(&mut h, "three racers again", |a| a.view.racers.len() == 3);
+    // The curves' x axis switches by label.
+    h.get_by_label("function evaluations").click();
+    h.step();
+    assert_eq!(
+        h.state().curves.x_axis,
+        optiscope::ui::curves::XAxis::FEvals
+    );
+}
