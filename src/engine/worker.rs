@@ -182,6 +182,9 @@ impl Worker {
             self.playing = playing;
             self.credit = 0.0;
             self.last_tick = Instant::now();
+            // Steps taken before the change are reported before it: once the app sees
+            // `Playing(false)`, nothing more arrives until it asks for it.
+            self.push_batch();
             self.queue.push_back(Event::Playing(playing));
         }
     }
