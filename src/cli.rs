@@ -128,8 +128,15 @@ pub fn scene_for(args: &RunArgs) -> Result<Scene, UsageError> {
             Method::keys().join(", ")
         )));
     }
-    file.validate(&origin)
-        .map_err(|e| UsageError(e.to_string()))
+    let scene = file
+        .validate(&origin)
+        .map_err(|e| UsageError(e.to_string()))?;
+    if scene.racers().is_empty() {
+        return Err(UsageError(format!(
+            "{origin}: every optimizer is disabled (enabled = false)"
+        )));
+    }
+    Ok(scene)
 }
 
 /// `optiscope run`: runs every seed and writes the CSV.
@@ -138,6 +145,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let seeds = parse_u64(&args.seeds, "--seeds")?;
     if seeds == 0 {
         return Err(UsageError("--seeds must be at least 1".into()).into());
+    }
+    if scene.seed.checked_add(seeds - 1).is_none() {
+        return Err(UsageError(format!(
+            "--seed {} plus --seeds {seeds} runs past the largest seed, {}",
+            scene.seed,
+            u64::MAX
+        ))
+        .into());
     }
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -172,7 +187,7 @@ pub fn write_csv(
     writeln!(out)?;
     let racers = scene.racers();
     let mut last_report = Instant::now();
-    for seed in first..first + count {
+    for seed in (0..count).map(|k| first.wrapping_add(k)) {
         let mut run = Run::new(
             &scene.problem,
             &racers,

@@ -7,11 +7,14 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::noise::Noise;
-use crate::optim::Method;
+use crate::optim::{Method, Order};
 use crate::problem::Problem;
 
 /// The scene the app opens with, embedded in the binary.
 pub const DEFAULT_SCENE: &str = include_str!("../scenes/default.toml");
+
+/// The largest dimension for methods that form a dense Hessian (memory d², time d³ per step).
+pub const MAX_DENSE_DIM: usize = 500;
 
 /// The Okabe–Ito colour-blind-safe palette, in the order optimizers receive it. Yellow comes
 /// late because it vanishes against the bright end of viridis.
@@ -284,6 +287,12 @@ impl SceneFile {
             spec.method
                 .validate()
                 .map_err(|e| bad(format!("optimizers[{i}]: {e}")))?;
+            if spec.method.order() == Order::Second && dim > MAX_DENSE_DIM {
+                return Err(bad(format!(
+                    "optimizers[{i}]: `{}` forms a dense {dim}×{dim} Hessian; it allows d ≤ {MAX_DENSE_DIM}",
+                    spec.method.key()
+                )));
+            }
             let color = match &spec.color {
                 Some(c) => parse_color(c).ok_or_else(|| {
                     bad(format!(

@@ -200,6 +200,12 @@ fn bad_input_exits_2_with_a_message() {
     )
     .unwrap();
     let missing = dir.join("missing.toml");
+    let disabled = dir.join("disabled.toml");
+    std::fs::write(
+        &disabled,
+        "version = 1\n[[optimizers]]\nkind = \"adam\"\nenabled = false\n",
+    )
+    .unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec!["run", "--problem", "rosenbrok", "--optimizer", "gd"],
@@ -228,6 +234,27 @@ fn bad_input_exits_2_with_a_message() {
             "grad",
         ),
         (vec!["run"], "optimizer"),
+        (vec!["run", disabled.to_str().unwrap()], "disabled"),
+        (
+            vec![
+                "run",
+                "--optimizer",
+                "gd",
+                "--seed",
+                "18446744073709551615",
+                "--seeds",
+                "2",
+            ],
+            "--seed",
+        ),
+        (
+            vec!["run", "--problem", "sphere:d=1000", "--optimizer", "newton"],
+            "Hessian",
+        ),
+        (
+            vec!["run", "--problem", "sphere:d=0", "--optimizer", "gd"],
+            "`d`",
+        ),
         (vec!["run", "--bogus"], "--bogus"),
         (vec!["run", malformed.to_str().unwrap()], "malformed.toml"),
         (vec!["run", typo.to_str().unwrap()], "betta"),

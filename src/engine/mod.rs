@@ -7,6 +7,7 @@ mod run;
 mod worker;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 
@@ -137,6 +138,8 @@ pub enum Event {
 pub struct EngineHandle {
     commands: Option<Sender<Command>>,
     events: Receiver<Event>,
+    /// Step records sent or queued by the engine and not yet received here.
+    backlog: Arc<AtomicUsize>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -146,12 +149,17 @@ impl EngineHandle {
     pub fn spawn(scene: Scene, wake: impl Fn() + Send + 'static) -> std::io::Result<Self> {
         let (cmd_tx, cmd_rx) = mpsc::channel();
         let (ev_tx, ev_rx): (SyncSender<Event>, _) = mpsc::sync_channel(EVENT_CAPACITY);
+        let backlog = Arc::new(AtomicUsize::new(0));
+        let shared = backlog.clone();
         let thread = std::thread::Builder::new()
             .name("optiscope-engine".into())
-            .spawn(move || worker::Worker::new(scene, cmd_rx, ev_tx, Box::new(wake)).run())?;
+            .spawn(move || {
+                worker::Worker::new(scene, cmd_rx, ev_tx, shared, Box::new(wake)).run()
+            })?;
         Ok(Self {
             commands: Some(cmd_tx),
             events: ev_rx,
+            backlog,
             thread: Some(thread),
         })
     }
@@ -166,7 +174,11 @@ impl EngineHandle {
 
     /// The next event, if one is waiting.
     pub fn try_recv(&self) -> Option<Event> {
-        self.events.try_recv().ok()
+        let event = self.events.try_recv().ok()?;
+        if let Event::Steps { records, .. } = &event {
+            self.backlog.fetch_sub(records.len(), Ordering::Relaxed);
+        }
+        Some(event)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::time::{Duration, Instant};
 
@@ -37,7 +38,9 @@ pub(super) struct Worker {
     clock: Duration,
     batch: Vec<StepRecord>,
     queue: VecDeque<Event>,
-    backlog: usize,
+    /// Records queued here or waiting in the channel, shared with the handle, which subtracts
+    /// what the app receives.
+    backlog: Arc<AtomicUsize>,
     last_flush: Instant,
 }
 
@@ -56,6 +59,7 @@ impl Worker {
         scene: Scene,
         commands: Receiver<Command>,
         events: SyncSender<Event>,
+        backlog: Arc<AtomicUsize>,
         wake: Box<dyn Fn() + Send>,
     ) -> Self {
         let run = build_run(&scene);
@@ -78,7 +82,7 @@ impl Worker {
             clock: Duration::ZERO,
             batch: Vec::new(),
             queue: VecDeque::new(),
-            backlog: 0,
+            backlog,
             last_flush: Instant::now(),
         };
         w.queue.push_back(Event::Playing(w.playing));
@@ -122,8 +126,17 @@ impl Worker {
         }
     }
 
+    /// Whether the app is so far behind that computing should wait.
+    fn over_backlog(&self) -> bool {
+        self.backlog.load(Ordering::Relaxed) > BACKLOG_LIMIT
+    }
+
     /// How long until the next step is due at the set speed (zero when one is due now).
     fn time_to_next_step(&self) -> Option<Duration> {
+        if self.over_backlog() {
+            // Wait for the app to catch up instead of spinning.
+            return Some(FLUSH_EVERY);
+        }
         if self.steps_left > 0 || self.speed.is_infinite() || self.credit >= 1.0 {
             return Some(Duration::ZERO);
         }
@@ -244,12 +257,9 @@ impl Worker {
     fn start_run(&mut self) {
         self.run = build_run(&self.scene);
         self.run_id += 1;
-        // For d > 2 the landscape is a slice through the start, so the start matters too.
-        let slice = if self.scene.start.len() > 2 {
-            self.scene.start.clone()
-        } else {
-            Vec::new()
-        };
+        // For d > 2 the landscape is a slice through the start's other coordinates; x₀ and x₁
+        // are the grid's own axes, so only the rest of the start matters.
+        let slice = self.scene.start.get(2..).unwrap_or_default().to_vec();
         let key = Some((self.scene.problem.clone(), slice));
         if key != self.epoch_key {
             self.epoch += 1;
@@ -268,9 +278,17 @@ impl Worker {
             .collect();
         // Records of the previous run are stale; drop them rather than send them.
         self.batch.clear();
+        let dropped: usize = self
+            .queue
+            .iter()
+            .map(|e| match e {
+                Event::Steps { records, .. } => records.len(),
+                _ => 0,
+            })
+            .sum();
+        self.backlog.fetch_sub(dropped, Ordering::Relaxed);
         self.queue
             .retain(|e| matches!(e, Event::Landscape { .. } | Event::Playing(_)));
-        self.backlog = 0;
         self.queue.push_back(Event::Started(Arc::new(self.info())));
         self.record(0.0);
         self.report_stops();
@@ -299,7 +317,7 @@ impl Worker {
         } else {
             0
         };
-        if due == 0 || self.backlog > BACKLOG_LIMIT {
+        if due == 0 || self.over_backlog() {
             return;
         }
         let t0 = Instant::now();
@@ -378,7 +396,7 @@ impl Worker {
 
     fn push_batch(&mut self) {
         if !self.batch.is_empty() {
-            self.backlog += self.batch.len();
+            self.backlog.fetch_add(self.batch.len(), Ordering::Relaxed);
             let records = std::mem::take(&mut self.batch);
             self.queue.push_back(Event::Steps {
                 run: self.run_id,
@@ -395,13 +413,8 @@ impl Worker {
         }
         let mut sent = false;
         while let Some(event) = self.queue.pop_front() {
-            let n = match &event {
-                Event::Steps { records, .. } => records.len(),
-                _ => 0,
-            };
             match self.events.try_send(event) {
                 Ok(()) => {
-                    self.backlog = self.backlog.saturating_sub(n);
                     sent = true;
                 }
                 Err(TrySendError::Full(event)) => {

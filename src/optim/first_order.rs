@@ -122,7 +122,10 @@ crate::params! {
 
 /// Whether a first-order key is a live dial (booleans change the state's structure).
 fn live_key(key: &str) -> bool {
-    !matches!(key, "nesterov" | "centered" | "amsgrad")
+    !matches!(
+        key,
+        "nesterov" | "centered" | "amsgrad" | "initial_accumulator_value"
+    )
 }
 
 macro_rules! first_order_config {
@@ -174,7 +177,9 @@ struct Sgd {
     c: SgdConfig,
     g: Vector,
     buf: Vector,
-    t: u64,
+    /// Whether the momentum buffer exists yet (torch creates it as the first gradient it
+    /// sees with momentum on, also when momentum is switched on mid-run).
+    has_buf: bool,
 }
 
 impl Sgd {
@@ -183,7 +188,7 @@ impl Sgd {
             c,
             g: Vector::zeros(dim),
             buf: Vector::zeros(dim),
-            t: 0,
+            has_buf: false,
         }
     }
 }
@@ -191,9 +196,9 @@ impl Sgd {
 impl Optimizer for Sgd {
     fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
         oracle.gradient_into(x.view(), &mut self.g);
-        self.t += 1;
         let c = &self.c;
-        let first = self.t == 1;
+        let first = !self.has_buf;
+        self.has_buf |= c.momentum != 0.0;
         let (x, g, buf) = (sl(x), sl(&mut self.g), sl(&mut self.buf));
         for i in 0..x.len() {
             let mut gi = g[i];

@@ -53,6 +53,14 @@ pub fn controls_panel(ui: &mut Ui, app: &mut App) {
 
 /// Sends an edited scene to the engine and says when it starts a new run.
 fn apply_edit(app: &mut App, before: &Scene) {
+    // The same checks as a scene file: an edit that would not load (Newton at d = 10⁵, say)
+    // is refused, and the controls say why.
+    if let Err(e) = app.scene.to_file().validate("this edit") {
+        app.controls.error = Some(e.to_string());
+        app.scene = before.clone();
+        return;
+    }
+    app.controls.error = None;
     let s = &app.scene;
     let why = if s.problem != before.problem {
         Some("problem changed")
@@ -259,9 +267,7 @@ pub fn params_ui(ui: &mut Ui, p: &mut dyn Params) -> bool {
                 let r = ui.add(
                     Slider::new(v, lo..=hi)
                         .text(meta.key)
-                        .logarithmic(
-                            meta.scale == Scale::Log || hi / lo.max(1e-300) > 1e3 && lo >= 0.0,
-                        )
+                        .logarithmic(meta.scale == Scale::Log)
                         .smallest_positive(lo.max(1e-12).min(hi * 1e-3))
                         .clamping(egui::SliderClamping::Never),
                 );
@@ -344,18 +350,26 @@ fn playback_section(ui: &mut Ui, app: &mut App) {
         let mut max = pb.speed.is_infinite();
         let mut speed = if max { 1e6 } else { pb.speed };
         ui.horizontal(|ui| {
-            ui.add_enabled(!max, Slider::new(&mut speed, 1.0..=1e6).logarithmic(true).text("steps/s"))
+            let slider = Slider::new(&mut speed, 1.0..=1e6)
+                .logarithmic(true)
+                .clamping(egui::SliderClamping::Never)
+                .text("steps/s");
+            ui.add_enabled(!max, slider)
                 .on_hover_text("Playback speed, from 1 step per second upward.");
             ui.checkbox(&mut max, "max").on_hover_text("As fast as the engine goes.");
         });
         let new = if max { f64::INFINITY } else { speed };
-        if new != pb.speed {
+        if new != pb.speed && new > 0.0 {
             pb.speed = new;
             app.send(Command::SetSpeed(new));
         }
         ui.add(egui::DragValue::new(&mut app.scene.seed).prefix("seed "))
             .on_hover_text("The seed of every random stream (noise, probes). Same scene + seed = same run, bit for bit.");
-        let start = app.scene.start.iter().map(|v| super::format::num(*v)).collect::<Vec<_>>().join(", ");
+        let shown = app.scene.start.iter().take(4).map(|v| super::format::num(*v));
+        let mut start = shown.collect::<Vec<_>>().join(", ");
+        if app.scene.start.len() > 4 {
+            start += &format!(", … ({} coordinates)", app.scene.start.len());
+        }
         ui.label(format!("start ({start})")).on_hover_text("Click or drag on the landscape to move the start point.");
     });
 }

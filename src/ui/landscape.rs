@@ -150,6 +150,10 @@ pub fn landscape_panel(ui: &mut Ui, app: &mut App) {
             return;
         };
         let (map, log) = (app.scene.view.colormap, app.scene.view.log_scale);
+        if app.view.grid.is_none() {
+            // A new problem: the old heatmap must not linger until the new grid arrives.
+            app.landscape.texture = None;
+        }
         if let Some((grid, _)) = &app.view.grid {
             let stale =
                 app.landscape.texture.as_ref().is_none_or(|t| {
