@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use egui::{Color32, PointerButton, RichText, TextureHandle, TextureOptions, Ui};
 use egui_plot::{
-    Arrows, Legend, Line, MarkerShape, Plot, PlotBounds, PlotImage, PlotPoint, Points,
+    Arrows, Legend, Line, MarkerShape, Plot, PlotBounds, PlotImage, PlotPoint, PlotPoints, Points,
 };
 
 use super::format::num;
@@ -35,6 +35,8 @@ struct Texture {
     colormap: Colormap,
     log: bool,
     handle: TextureHandle,
+    /// The grid's contour polylines as plot points, converted once per grid.
+    contours: Arc<Vec<Vec<PlotPoint>>>,
 }
 
 /// State of the landscape panel.
@@ -166,11 +168,18 @@ pub fn landscape_panel(ui: &mut Ui, app: &mut App) {
                     TextureOptions::LINEAR,
                 );
                 app.landscape.uploads += 1;
+                let contours = grid
+                    .contours
+                    .iter()
+                    .flat_map(|c| &c.lines)
+                    .map(|line| line.iter().map(|p| PlotPoint::new(p[0], p[1])).collect())
+                    .collect();
                 app.landscape.texture = Some(Texture {
                     grid: grid.clone(),
                     colormap: map,
                     log,
                     handle,
+                    contours: Arc::new(contours),
                 });
             }
         }
@@ -204,7 +213,7 @@ pub fn landscape_panel(ui: &mut Ui, app: &mut App) {
                 .texture
                 .as_ref()
                 .map(|t| (t.handle.id(), t.grid.clone()));
-            let grid = app.view.grid.as_ref().map(|(g, _)| g.clone());
+            let contours = app.landscape.texture.as_ref().map(|t| t.contours.clone());
             let st = &app.landscape;
             let (show_contours, show_gradient, show_step) =
                 (st.show_contours, st.show_gradient, st.show_step);
@@ -257,18 +266,16 @@ pub fn landscape_panel(ui: &mut Ui, app: &mut App) {
                         egui::vec2(w as f32, h as f32),
                     ));
                 }
-                if show_contours && let Some(g) = &grid {
-                    for (k, c) in g.contours.iter().enumerate() {
-                        for (m, line) in c.lines.iter().enumerate() {
-                            p.line(
-                                Line::new("", line.clone())
-                                    .color(contour_color)
-                                    .width(1.0)
-                                    .allow_hover(false)
-                                    .allow_band(false)
-                                    .id(("contour", k, m)),
-                            );
-                        }
+                if show_contours && let Some(lines) = &contours {
+                    for (k, line) in lines.iter().enumerate() {
+                        p.line(
+                            Line::new("", PlotPoints::Borrowed(line))
+                                .color(contour_color)
+                                .width(1.0)
+                                .allow_hover(false)
+                                .allow_band(false)
+                                .id(("contour", k)),
+                        );
                     }
                 }
                 if !info.minima.is_empty() {
