@@ -107,7 +107,7 @@ impl App {
         Self {
             engine,
             view: View::default(),
-            landscape: landscape::LandscapeUi::new(&scene),
+            landscape: landscape::LandscapeUi::default(),
             scene,
             prefs,
             curves: Default::default(),
@@ -125,7 +125,7 @@ impl App {
 
     /// Loads a scene into the app and the engine.
     pub fn load_scene(&mut self, scene: Scene) {
-        self.landscape = landscape::LandscapeUi::new(&scene);
+        self.landscape = landscape::LandscapeUi::default();
         self.scene = scene.clone();
         self.send(Command::Load(Box::new(scene)));
     }

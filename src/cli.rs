@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::engine::Run;
 use crate::noise::NoiseChannel;
 use crate::optim::Method;
-use crate::params::{ParamValue, Params};
+use crate::params::Params;
 use crate::problem::Problem;
 use crate::scene::{OptimizerSpec, Scene, SceneFile};
 use crate::spec;
@@ -252,10 +252,6 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn describe(value: ParamValue) -> String {
-    value.to_string()
-}
-
 /// `optiscope list`: every problem, method and noise channel with parameters and defaults.
 pub fn list(out: &mut dyn Write) -> std::io::Result<()> {
     fn params(out: &mut dyn Write, p: &dyn Params) -> std::io::Result<()> {
@@ -263,9 +259,7 @@ pub fn list(out: &mut dyn Write) -> std::io::Result<()> {
             writeln!(
                 out,
                 "      {:<26} default {:<8} {}",
-                meta.key,
-                describe(value),
-                meta.doc
+                meta.key, value, meta.doc
             )?;
         }
         Ok(())

@@ -69,12 +69,14 @@ pub enum ParamValue {
 }
 
 impl fmt::Display for ParamValue {
+    /// Honours width and alignment (`{:<8}`), as the CLI's listing needs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ParamValue::F64(v) => write!(f, "{v}"),
-            ParamValue::Usize(v) => write!(f, "{v}"),
-            ParamValue::Bool(v) => write!(f, "{v}"),
-        }
+        let text = match self {
+            ParamValue::F64(v) => v.to_string(),
+            ParamValue::Usize(v) => v.to_string(),
+            ParamValue::Bool(v) => v.to_string(),
+        };
+        f.pad(&text)
     }
 }
 

@@ -217,7 +217,7 @@ fn optimizers_section(ui: &mut Ui, app: &mut App) {
                 .on_hover_text("Add another racer (up to eight).")
                 .clicked()
         {
-            app.scene.add_optimizer(Method::defaults().remove(4), None);
+            app.scene.add_optimizer(Method::Adam(Default::default()), None);
         }
     });
 }

@@ -18,7 +18,7 @@ use super::thin;
 use crate::app::App;
 use crate::engine::{Command, Grid, GridSpec};
 use crate::problem::ViewBounds;
-use crate::scene::{Colormap, Scene};
+use crate::scene::Colormap;
 
 /// Largest grid side requested from the engine.
 const MAX_SIDE: usize = 512;
@@ -58,9 +58,9 @@ pub struct LandscapeUi {
     pub uploads: u64,
 }
 
-impl LandscapeUi {
-    /// Fresh state for a scene.
-    pub fn new(_scene: &Scene) -> Self {
+impl Default for LandscapeUi {
+    /// Fresh state: fit the view on the first frame, contours and gradient arrows on.
+    fn default() -> Self {
         Self {
             fit: true,
             show_contours: true,
@@ -103,22 +103,17 @@ fn request_grid(ctx: &egui::Context, app: &mut App, visible: ViewBounds, px: egu
         st.moving = None;
         return;
     }
-    let now = Instant::now();
-    match st.moving {
-        Some((b, t)) if close(&b, &visible) => {
-            let no_grid = app.view.grid.is_none();
-            if !no_grid && t.elapsed() < SETTLE {
-                ctx.request_repaint_after(SETTLE);
-                return;
-            }
-        }
+    let settled = match st.moving {
+        Some((b, t)) if close(&b, &visible) => t.elapsed() >= SETTLE,
         _ => {
-            st.moving = Some((visible, now));
-            if app.view.grid.is_some() {
-                ctx.request_repaint_after(SETTLE);
-                return;
-            }
+            st.moving = Some((visible, Instant::now()));
+            false
         }
+    };
+    // With nothing on screen yet there is no reason to wait for the window to rest.
+    if !settled && app.view.grid.is_some() {
+        ctx.request_repaint_after(SETTLE);
+        return;
     }
     let st = &mut app.landscape;
     st.requested = Some((visible, epoch));
