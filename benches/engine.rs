@@ -7,10 +7,11 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use optiscope::engine::{GridSpec, Run, compute_grid};
+use optiscope::engine::{GridSpec, Projection, Run, compute_grid};
 use optiscope::noise::Noise;
 use optiscope::optim::Method;
 use optiscope::problem::{Problem, ViewBounds};
+use optiscope::scene::Slice;
 use optiscope::spec;
 
 fn method(s: &str) -> Method {
@@ -72,6 +73,7 @@ fn landscape(c: &mut Criterion) {
         x: (-2.0, 2.0),
         y: (-1.0, 3.0),
     };
+    let plane = Projection::new(&Slice::default(), &[0.0, 0.0], 0);
     let mut group = c.benchmark_group("landscape");
     group.sample_size(20);
     group.bench_function("rosenbrock_512x512_12_contours", |b| {
@@ -82,7 +84,7 @@ fn landscape(c: &mut Criterion) {
                 ny: 512,
                 levels: 12,
             };
-            black_box(compute_grid(objective.as_ref(), &[0.0, 0.0], spec))
+            black_box(compute_grid(objective.as_ref(), &plane, spec))
         });
     });
     group.finish();

@@ -1,67 +1,44 @@
-//! The desktop app: owns the engine handle, the received [`View`] and the edited scene; wiring
-//! only. Panels live in `ui/`.
+//! The desktop app: owns the engine handle, the received [`View`], the edited scene and the
+//! panels' states; wiring only. Panels live in `ui/` and reach the engine and the app through
+//! an [`Outbox`] that is emptied here at the end of each frame.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 use crate::cli::UsageError;
-use crate::engine::{Command, EngineHandle};
-use crate::scene::Scene;
-use crate::ui::{View, controls, curves, landscape, status};
+use crate::engine::{Command, EngineHandle, Snapshot};
+use crate::scene::{Change, Scene};
+use crate::ui::status::FrameStats;
+use crate::ui::{Action, Outbox, PRESENTER_ZOOM, Prefs, View, controls, landscape, side, status};
 
 /// Time the app may spend draining engine events per frame.
 const DRAIN_BUDGET: Duration = Duration::from_millis(3);
+/// A file dialog that answers faster than this was never shown (no portal, no zenity).
+const NO_DIALOG: Duration = Duration::from_millis(150);
 const PREFS_KEY: &str = "optiscope.prefs";
 
-/// UI preferences that persist between sessions (experiments live in scene files).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct Prefs {
-    /// Dark, light, or follow the system.
-    pub theme: egui::ThemePreference,
-    /// The last scene file opened or saved.
-    pub last_scene: Option<PathBuf>,
-    /// Presenter mode: everything 1.6× larger.
-    pub presenter: bool,
+/// What a file dialog was opened for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DialogFor {
+    Open,
+    Save,
+    Export,
 }
 
-impl Default for Prefs {
-    fn default() -> Self {
-        Self {
-            theme: egui::ThemePreference::System,
-            last_scene: None,
-            presenter: false,
-        }
-    }
+/// A file dialog running on its own thread, so that the frame never waits for it.
+struct Dialog {
+    purpose: DialogFor,
+    opened: Instant,
+    answer: Receiver<Option<PathBuf>>,
 }
 
-/// Frame timing, for the status bar.
-#[derive(Debug)]
-pub struct FrameStats {
-    last: Instant,
-    /// Smoothed frames per second.
-    pub fps: f32,
-}
-
-impl Default for FrameStats {
-    fn default() -> Self {
-        Self {
-            last: Instant::now(),
-            fps: 0.0,
-        }
-    }
-}
-
-impl FrameStats {
-    fn tick(&mut self) {
-        let dt = self.last.elapsed().as_secs_f32().max(1e-4);
-        self.last = Instant::now();
-        self.fps = if self.fps == 0.0 {
-            1.0 / dt
-        } else {
-            0.9 * self.fps + 0.1 / dt
-        };
-    }
+/// A file to write once the engine's snapshot arrives.
+#[derive(Clone, Debug)]
+enum Pending {
+    Save(PathBuf),
+    Export(PathBuf),
 }
 
 /// The Optiscope app.
@@ -75,15 +52,18 @@ pub struct App {
     pub prefs: Prefs,
     /// Landscape panel state.
     pub landscape: landscape::LandscapeUi,
-    /// Curves panel state.
-    pub curves: curves::CurvesUi,
+    /// The right-hand panel's state: its tabs and the curves.
+    pub side: side::SideUi,
     /// Controls panel state.
     pub controls: controls::ControlsUi,
     /// Frame timing.
     pub frames: FrameStats,
     /// When the process started, and how long until the first frame was drawn.
     pub startup: (Instant, Option<Duration>),
-    outbox: Vec<Command>,
+    outbox: Outbox,
+    dialog: Option<Dialog>,
+    pending: HashMap<u64, Pending>,
+    next_id: u64,
 }
 
 impl App {
@@ -99,35 +79,48 @@ impl App {
         crate::ui::fonts::install(&cc.egui_ctx);
         cc.egui_ctx.set_theme(prefs.theme);
         if prefs.presenter {
-            cc.egui_ctx.set_zoom_factor(1.6);
+            cc.egui_ctx.set_zoom_factor(PRESENTER_ZOOM);
         }
         let ctx = cc.egui_ctx.clone();
         let engine = EngineHandle::spawn(scene.clone(), move || ctx.request_repaint())
             .expect("the engine thread starts");
+        let mut controls = controls::ControlsUi::default();
+        if let Some(p) = &prefs.last_scene {
+            controls.path = p.display().to_string();
+        }
         Self {
             engine,
             view: View::default(),
             landscape: landscape::LandscapeUi::default(),
-            scene,
+            scene: Scene {
+                edits: Vec::new(),
+                ..scene
+            },
             prefs,
-            curves: Default::default(),
-            controls: Default::default(),
+            side: Default::default(),
+            controls,
             frames: Default::default(),
             startup: (Instant::now(), None),
-            outbox: Vec::new(),
+            outbox: Outbox::default(),
+            dialog: None,
+            pending: HashMap::new(),
+            next_id: 1,
         }
     }
 
     /// Queues a command for the engine; sent at the end of the frame.
     pub fn send(&mut self, c: Command) {
-        self.outbox.push(c);
+        self.outbox.send(c);
     }
 
-    /// Loads a scene into the app and the engine.
+    /// Loads a scene into the app and the engine (a new run that replays the scene's edits).
     pub fn load_scene(&mut self, scene: Scene) {
         self.landscape = landscape::LandscapeUi::default();
-        self.scene = scene.clone();
-        self.send(Command::Load(Box::new(scene)));
+        self.scene = Scene {
+            edits: Vec::new(),
+            ..scene.clone()
+        };
+        self.outbox.send(Command::Load(Box::new(scene)));
     }
 
     fn shortcuts(&mut self, ctx: &egui::Context) {
@@ -142,13 +135,13 @@ impl App {
             } else {
                 Command::Play
             };
-            self.send(c);
+            self.outbox.send(c);
         }
         if pressed(Key::ArrowRight) {
-            self.send(Command::Step(1));
+            self.outbox.send(Command::Step(1));
         }
         if pressed(Key::R) {
-            self.send(Command::Reset);
+            self.outbox.send(Command::Reset);
         }
         if pressed(Key::L) {
             self.scene.view.log_scale = !self.scene.view.log_scale;
@@ -157,6 +150,182 @@ impl App {
             self.landscape.fit = true;
         }
     }
+
+    /// Sends an edited scene to the engine, after the checks a scene file gets, and says when
+    /// it starts a new run.
+    fn apply_edit(&mut self, before: Scene) {
+        if let Err(e) = self.scene.to_file().validate("this edit") {
+            self.controls.error(e.to_string());
+            self.scene = before;
+            return;
+        }
+        self.controls.clear_error();
+        if let Change::NewRun(why) = self.scene.diff(&before) {
+            self.controls.note(format!("New run: {why}"));
+        }
+        self.outbox
+            .send(Command::Configure(Box::new(self.scene.clone())));
+    }
+
+    /// Carries out what the panels asked for.
+    fn act(&mut self, ctx: &egui::Context, action: Action) {
+        match action {
+            Action::OpenDialog => self.dialog(DialogFor::Open),
+            Action::SaveDialog => self.dialog(DialogFor::Save),
+            Action::ExportDialog => self.dialog(DialogFor::Export),
+            Action::Open(path) => match Scene::load(&path) {
+                Ok(scene) => {
+                    self.controls.path = path.display().to_string();
+                    self.prefs.last_scene = Some(path);
+                    self.controls.clear_error();
+                    self.load_scene(scene);
+                    self.controls.note("New run: scene opened");
+                }
+                Err(e) => self.controls.error(e.to_string()),
+            },
+            Action::Save(path) => self.snapshot(Pending::Save(path)),
+            Action::Export(path) => self.snapshot(Pending::Export(path)),
+            Action::Theme(t) => {
+                self.prefs.theme = t;
+                ctx.set_theme(t);
+            }
+            Action::Presenter(on) => {
+                self.prefs.presenter = on;
+                ctx.set_zoom_factor(if on { PRESENTER_ZOOM } else { 1.0 });
+            }
+        }
+    }
+
+    /// Asks the engine for the run's snapshot; the file is written when it arrives.
+    fn snapshot(&mut self, then: Pending) {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.pending.insert(id, then);
+        self.outbox.send(Command::Snapshot { id });
+    }
+
+    /// Writes the file a snapshot was asked for.
+    fn write(&mut self, id: u64, snapshot: &Snapshot) {
+        let Some(what) = self.pending.remove(&id) else {
+            return;
+        };
+        let result = match &what {
+            Pending::Save(path) => snapshot
+                .replay
+                .save(path)
+                .map(|()| {
+                    format!(
+                        "Saved {} ({} edits)",
+                        path.display(),
+                        snapshot.replay.edits.len()
+                    )
+                })
+                .map_err(|e| e.to_string()),
+            Pending::Export(path) => write_csv(path, snapshot)
+                .map(|rows| format!("Exported {rows} rows to {}", path.display()))
+                .map_err(|e| format!("{}: {e}", path.display())),
+        };
+        match result {
+            Ok(text) => {
+                if let Pending::Save(path) = what {
+                    self.controls.path = path.display().to_string();
+                    self.prefs.last_scene = Some(path);
+                }
+                self.controls.note(text);
+            }
+            Err(e) => self.controls.error(e),
+        }
+    }
+
+    /// Opens a file dialog on its own thread.
+    fn dialog(&mut self, purpose: DialogFor) {
+        if self.dialog.is_some() {
+            return;
+        }
+        let (tx, answer) = mpsc::channel();
+        let start = self
+            .prefs
+            .last_scene
+            .as_ref()
+            .and_then(|p| p.parent())
+            .map(Path::to_path_buf);
+        let spawned = std::thread::Builder::new()
+            .name("optiscope-file-dialog".into())
+            .spawn(move || {
+                let mut d = rfd::FileDialog::new();
+                if let Some(dir) = start {
+                    d = d.set_directory(dir);
+                }
+                let path = match purpose {
+                    DialogFor::Open => d.add_filter("scene", &["toml"]).pick_file(),
+                    DialogFor::Save => d
+                        .add_filter("scene", &["toml"])
+                        .set_file_name("scene.toml")
+                        .save_file(),
+                    DialogFor::Export => d
+                        .add_filter("CSV", &["csv"])
+                        .set_file_name("trajectories.csv")
+                        .save_file(),
+                };
+                let _ = tx.send(path);
+            });
+        match spawned {
+            Ok(_) => {
+                self.dialog = Some(Dialog {
+                    purpose,
+                    opened: Instant::now(),
+                    answer,
+                })
+            }
+            Err(e) => self
+                .controls
+                .error(format!("could not open a file dialog: {e}")),
+        }
+    }
+
+    /// Takes a finished dialog's answer.
+    fn poll_dialog(&mut self, ctx: &egui::Context) {
+        let Some(d) = &self.dialog else {
+            return;
+        };
+        let Ok(answer) = d.answer.try_recv() else {
+            ctx.request_repaint_after(Duration::from_millis(100));
+            return;
+        };
+        let (purpose, quick) = (d.purpose, d.opened.elapsed() < NO_DIALOG);
+        self.dialog = None;
+        match (answer, purpose) {
+            (Some(p), DialogFor::Open) => self.act(ctx, Action::Open(p)),
+            (Some(p), DialogFor::Save) => self.act(ctx, Action::Save(p)),
+            (Some(p), DialogFor::Export) => self.act(ctx, Action::Export(p)),
+            (None, _) if quick => self.controls.no_dialog(),
+            (None, _) => {}
+        }
+    }
+
+    /// Opens scene files dropped onto the window.
+    fn dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if let Some(path) = dropped.into_iter().next() {
+            self.act(ctx, Action::Open(path));
+        }
+    }
+}
+
+/// Writes a snapshot's exact trajectories as the CLI's long CSV; returns the number of rows.
+fn write_csv(path: &Path, snapshot: &Snapshot) -> std::io::Result<usize> {
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let rows = crate::csv::write_tapes(&mut out, snapshot)?;
+    out.flush()?;
+    Ok(rows)
 }
 
 impl eframe::App for App {
@@ -170,6 +339,20 @@ impl eframe::App for App {
                 break;
             }
         }
+        if let Some(info) = &self.view.info {
+            if std::mem::take(&mut self.view.replayed) {
+                self.scene.adopt_live(&info.scene);
+            }
+            // The engine owns the start (a click on the plane is lifted into parameter space
+            // there); a new run of the same problem tells the controls where it starts.
+            if std::mem::take(&mut self.view.started) && info.scene.problem == self.scene.problem {
+                self.scene.start = info.scene.start.clone();
+            }
+        }
+        for (id, snapshot) in std::mem::take(&mut self.view.snapshots) {
+            self.write(id, &snapshot);
+        }
+        self.poll_dialog(ctx);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -183,11 +366,27 @@ impl eframe::App for App {
         }
         let ctx = ui.ctx().clone();
         self.shortcuts(&ctx);
-        status::status_bar(ui, self);
-        controls::controls_panel(ui, self);
-        curves::curves_panel(ui, self);
-        landscape::landscape_panel(ui, self);
-        for c in self.outbox.drain(..) {
+        self.dropped_files(&ctx);
+        let before = self.scene.clone();
+        let out = &mut self.outbox;
+        status::show(ui, &self.view, &self.frames);
+        controls::show(
+            ui,
+            &self.view,
+            &mut self.scene,
+            &mut self.controls,
+            &self.prefs,
+            out,
+        );
+        side::show(ui, &self.view, &mut self.side, out);
+        landscape::show(ui, &self.view, &mut self.scene, &mut self.landscape, out);
+        if self.scene != before {
+            self.apply_edit(before);
+        }
+        for a in std::mem::take(&mut self.outbox.actions) {
+            self.act(&ctx, a);
+        }
+        for c in self.outbox.commands.drain(..) {
             self.engine.send(c);
         }
         if self.view.playing {
@@ -218,7 +417,8 @@ pub fn launch(path: Option<&Path>, started: Instant) -> anyhow::Result<()> {
             .with_title(title)
             .with_app_id("optiscope")
             .with_inner_size([1600.0, 1000.0])
-            .with_min_inner_size([900.0, 600.0]),
+            .with_min_inner_size([900.0, 600.0])
+            .with_drag_and_drop(true),
         renderer: eframe::Renderer::Glow,
         ..Default::default()
     };

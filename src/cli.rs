@@ -11,7 +11,7 @@ use crate::noise::NoiseChannel;
 use crate::optim::Method;
 use crate::params::Params;
 use crate::problem::Problem;
-use crate::scene::{OptimizerSpec, Scene, SceneFile};
+use crate::scene::{MAX_RACERS, OptimizerSpec, Scene, SceneFile};
 use crate::spec;
 
 /// Watch optimization happen. With no command, opens the app on SCENE (or the default scene).
@@ -66,6 +66,11 @@ pub struct RunArgs {
     pub out: Option<PathBuf>,
 }
 
+/// The most seeds one `run` takes.
+pub const MAX_SEEDS: u64 = 100_000;
+/// The most `--noise` flags one `run` takes.
+pub const MAX_NOISE_FLAGS: usize = 64;
+
 /// Bad input: printed as one line, exit status 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -81,8 +86,8 @@ fn parse_u64(s: &str, what: &str) -> Result<u64, UsageError> {
 pub fn scene_for(args: &RunArgs) -> Result<Scene, UsageError> {
     let (mut file, origin) = match &args.scene {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+            let text =
+                crate::scene::read_scene_text(path).map_err(|e| UsageError(e.to_string()))?;
             let origin = path.display().to_string();
             (
                 SceneFile::parse(&text, &origin).map_err(|e| UsageError(e.to_string()))?,
@@ -99,6 +104,18 @@ pub fn scene_for(args: &RunArgs) -> Result<Scene, UsageError> {
         file.problem = spec::parse(p, "problem", Problem::keys()).map_err(UsageError)?;
         file.start = None;
         file.view = Default::default();
+    }
+    if args.optimizers.len() > MAX_RACERS {
+        return Err(UsageError(format!(
+            "{} --optimizer flags; a race has at most {MAX_RACERS}",
+            args.optimizers.len()
+        )));
+    }
+    if args.noise.len() > MAX_NOISE_FLAGS {
+        return Err(UsageError(format!(
+            "{} --noise flags; at most {MAX_NOISE_FLAGS}",
+            args.noise.len()
+        )));
     }
     if !args.optimizers.is_empty() {
         file.optimizers = args
@@ -143,8 +160,11 @@ pub fn scene_for(args: &RunArgs) -> Result<Scene, UsageError> {
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let scene = scene_for(args)?;
     let seeds = parse_u64(&args.seeds, "--seeds")?;
-    if seeds == 0 {
-        return Err(UsageError("--seeds must be at least 1".into()).into());
+    if !(1..=MAX_SEEDS).contains(&seeds) {
+        return Err(UsageError(format!(
+            "--seeds must be from 1 to {MAX_SEEDS}, got {seeds}"
+        ))
+        .into());
     }
     if scene.seed.checked_add(seeds - 1).is_none() {
         return Err(UsageError(format!(
@@ -167,7 +187,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes the long-format CSV for seeds `first..first + count`.
+/// Writes the long-format CSV for seeds `first..first + count`. Each seed's run is the one the
+/// scene describes, its edits applied at their steps.
 pub fn write_csv(
     scene: &Scene,
     first: u64,
@@ -175,26 +196,14 @@ pub fn write_csv(
     out: &mut dyn Write,
     progress: bool,
 ) -> std::io::Result<()> {
-    let dim = scene.problem.dim();
-    let coords = if dim <= 16 { dim } else { 0 };
-    write!(
-        out,
-        "optimizer,seed,step,f_evals,g_evals,h_evals,loss,grad_norm"
-    )?;
-    for i in 0..coords {
-        write!(out, ",x{i}")?;
-    }
-    writeln!(out)?;
+    crate::csv::header(out, scene.problem.dim())?;
     let racers = scene.racers();
     let mut last_report = Instant::now();
     for seed in (0..count).map(|k| first.wrapping_add(k)) {
-        let mut run = Run::new(
-            &scene.problem,
-            &racers,
-            &scene.start,
+        let mut run = Run::from_scene(&Scene {
             seed,
-            scene.noise.clone(),
-        );
+            ..scene.clone()
+        });
         let mut written = vec![u64::MAX; racers.len()];
         let mut told = vec![false; racers.len()];
         for step in 0..=scene.steps {
@@ -206,22 +215,18 @@ pub fn write_csv(
             for (i, r) in run.racers().iter().enumerate() {
                 if written[i] != r.step_idx() {
                     written[i] = r.step_idx();
-                    let c = r.counts();
-                    write!(
+                    crate::csv::row(
                         out,
-                        "{},{seed},{},{},{},{},{},{}",
-                        csv_field(r.label()),
-                        r.step_idx(),
-                        c.f,
-                        c.g,
-                        c.h,
-                        r.loss(),
-                        r.grad_norm()
+                        &crate::csv::Row {
+                            label: r.label(),
+                            seed,
+                            step: r.step_idx(),
+                            counts: r.counts(),
+                            loss: r.loss(),
+                            grad_norm: r.grad_norm(),
+                            x: r.x().as_slice().unwrap_or_default(),
+                        },
                     )?;
-                    for v in r.x().iter().take(coords) {
-                        write!(out, ",{v}")?;
-                    }
-                    writeln!(out)?;
                 }
                 if let (Some(reason), false) = (r.stopped(), told[i]) {
                     told[i] = true;
@@ -243,22 +248,32 @@ pub fn write_csv(
     Ok(())
 }
 
-/// Quotes a CSV field when it needs it.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
+/// What a method asks of the oracle, in words.
+fn needs_text(n: crate::optim::Needs) -> String {
+    let mut parts = vec!["values"];
+    if n.gradient {
+        parts.push("gradients");
     }
+    if n.hvp {
+        parts.push("Hessian-vector products");
+    }
+    if n.hessian {
+        parts.push("dense Hessians");
+    }
+    if n.dense_state {
+        parts.push("a dense d×d state");
+    }
+    parts.join(", ")
 }
 
 /// `optiscope list`: every problem, method and noise channel with parameters and defaults.
 pub fn list(out: &mut dyn Write) -> std::io::Result<()> {
     fn params(out: &mut dyn Write, p: &dyn Params) -> std::io::Result<()> {
         for (meta, value) in p.params() {
+            let live = if meta.live { "live" } else { "    " };
             writeln!(
                 out,
-                "      {:<26} default {:<8} {}",
+                "      {:<26} default {:<8} {live}  {}",
                 meta.key, value, meta.doc
             )?;
         }
@@ -278,6 +293,7 @@ pub fn list(out: &mut dyn Write) -> std::io::Result<()> {
             m.order().label(),
             m.summary()
         )?;
+        writeln!(out, "      needs: {}", needs_text(m.needs()))?;
         params(out, m.config())?;
     }
     writeln!(out, "\nNOISE CHANNELS (--noise name:key=value,...)")?;

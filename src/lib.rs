@@ -30,6 +30,8 @@
 
 pub mod app;
 pub mod cli;
+pub mod csv;
+pub mod edit;
 pub mod engine;
 pub mod linalg;
 pub mod noise;

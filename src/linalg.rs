@@ -1,6 +1,12 @@
-//! Small dense linear algebra for curvature methods (dimensions are small here).
+//! Small dense linear algebra: the vector and matrix types every compute module shares, and the
+//! factorisations the curvature methods and the problem checks need (dimensions are small here).
 
-use crate::problem::{Matrix, Vector};
+use ndarray::{Array1, Array2};
+
+/// A point in parameter space, or a direction.
+pub type Vector = Array1<f64>;
+/// A dense matrix, for Hessians and curvature estimates.
+pub type Matrix = Array2<f64>;
 
 /// Solves `a · x = b` in place by Gaussian elimination with partial pivoting; on return `b`
 /// holds `x` and `a` is overwritten. Returns `false` when `a` is singular to working precision.
@@ -47,6 +53,53 @@ pub fn solve_in_place(a: &mut Matrix, b: &mut Vector) -> bool {
     true
 }
 
+/// Factorises a symmetric matrix as `L Lᵀ` in place: on success the lower triangle of `a` holds
+/// `L` (the strict upper triangle is left as it was). Returns `false`, with `a` partly
+/// overwritten, when `a` is not positive definite (or holds a NaN).
+pub fn cholesky_in_place(a: &mut Matrix) -> bool {
+    let n = a.nrows();
+    for j in 0..n {
+        let mut d = a[[j, j]];
+        for k in 0..j {
+            d -= a[[j, k]] * a[[j, k]];
+        }
+        if d.is_nan() || d <= 0.0 {
+            return false;
+        }
+        let d = d.sqrt();
+        a[[j, j]] = d;
+        for i in j + 1..n {
+            let mut s = a[[i, j]];
+            for k in 0..j {
+                s -= a[[i, k]] * a[[j, k]];
+            }
+            a[[i, j]] = s / d;
+        }
+    }
+    true
+}
+
+/// The eigen-decomposition of a symmetric 2 × 2 matrix `[[a, b], [b, c]]`: the eigenvalues in
+/// increasing order and their unit eigenvectors (as the columns' pairs `[x, y]`).
+pub fn symmetric_eigen_2x2(m: [[f64; 2]; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
+    let (a, b, c) = (m[0][0], 0.5 * (m[0][1] + m[1][0]), m[1][1]);
+    let mean = 0.5 * (a + c);
+    let radius = (0.25 * (a - c) * (a - c) + b * b).sqrt();
+    let (lo, hi) = (mean - radius, mean + radius);
+    // The eigenvector of the larger eigenvalue, from whichever row is better conditioned.
+    let v_hi = if b == 0.0 {
+        if a >= c { [1.0, 0.0] } else { [0.0, 1.0] }
+    } else if (hi - a).abs() > (hi - c).abs() {
+        [b, hi - a]
+    } else {
+        [hi - c, b]
+    };
+    let n = (v_hi[0] * v_hi[0] + v_hi[1] * v_hi[1]).sqrt();
+    let v_hi = [v_hi[0] / n, v_hi[1] / n];
+    let v_lo = [-v_hi[1], v_hi[0]];
+    ([lo, hi], [v_lo, v_hi])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +124,48 @@ mod tests {
         assert!(!solve_in_place(&mut a, &mut b));
         let mut z = Matrix::zeros((2, 2));
         assert!(!solve_in_place(&mut z, &mut b));
+    }
+
+    #[test]
+    fn cholesky_factorises_positive_definite_matrices_only() {
+        let a0 = array![[4.0, 2.0, 0.4], [2.0, 5.0, 1.0], [0.4, 1.0, 3.0]];
+        let mut a = a0.clone();
+        assert!(cholesky_in_place(&mut a));
+        let mut l = a.clone();
+        for i in 0..3 {
+            for j in i + 1..3 {
+                l[[i, j]] = 0.0;
+            }
+        }
+        let back = l.dot(&l.t());
+        for (x, y) in back.iter().zip(&a0) {
+            assert!((x - y).abs() < 1e-13, "{back}");
+        }
+        assert!(!cholesky_in_place(&mut array![[1.0, 2.0], [2.0, 1.0]]));
+        assert!(!cholesky_in_place(&mut array![[f64::NAN]]));
+    }
+
+    #[test]
+    fn eigen_2x2_diagonalises() {
+        for m in [
+            [[3.0, 1.0], [1.0, -2.0]],
+            [[1.0, 0.0], [0.0, 5.0]],
+            [[2.0, 0.0], [0.0, 2.0]],
+            [[0.0, 1e-9], [1e-9, 0.0]],
+        ] {
+            let (l, v) = symmetric_eigen_2x2(m);
+            assert!(l[0] <= l[1]);
+            for k in 0..2 {
+                let mv = [
+                    m[0][0] * v[k][0] + m[0][1] * v[k][1],
+                    m[1][0] * v[k][0] + m[1][1] * v[k][1],
+                ];
+                for c in 0..2 {
+                    assert!((mv[c] - l[k] * v[k][c]).abs() < 1e-12, "{m:?}: {l:?} {v:?}");
+                }
+            }
+            let dot = v[0][0] * v[1][0] + v[0][1] * v[1][1];
+            assert!(dot.abs() < 1e-12);
+        }
     }
 }

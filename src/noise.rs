@@ -9,13 +9,13 @@
 use rand_distr::{Distribution as _, StandardNormal};
 use rand_pcg::Pcg64;
 
-use crate::params::Params;
+use crate::params::{ParamValue, Params};
 
 crate::params! {
     /// Additive Gaussian noise on every gradient the oracle returns: g̃ = ∇f + std·ξ, ξ ~ N(0, I).
     pub struct GradNoise {
         /// Standard deviation of the noise added to each gradient component.
-        std: f64 = 0.0, (1e-3, 100.0), Log, NonNegative;
+        std: f64 = 0.0, "gradient noise σ", (1e-3, 100.0), Log, NonNegative, live;
     }
 }
 
@@ -49,6 +49,37 @@ impl Noise {
     /// The channels as registry entries, for listing and validation.
     pub fn channels(&self) -> Vec<NoiseChannel> {
         vec![NoiseChannel::Grad(self.grad.clone())]
+    }
+
+    /// Every channel's parameters, mutably, with the channel's key and summary (for the app's
+    /// dials).
+    pub fn channels_mut(&mut self) -> Vec<(&'static str, &'static str, &mut dyn Params)> {
+        let summary = |key: &str| {
+            NoiseChannel::defaults()
+                .iter()
+                .find(|c| c.key() == key)
+                .map_or("", |c| c.summary())
+        };
+        vec![("grad", summary("grad"), &mut self.grad)]
+    }
+
+    /// Sets parameter `key` of channel `channel` (an edit such as `noise.grad.std`).
+    pub fn set_param(&mut self, channel: &str, key: &str, value: ParamValue) -> Result<(), String> {
+        let config: &mut dyn Params = match channel {
+            "grad" => &mut self.grad,
+            _ => {
+                return Err(format!(
+                    "unknown noise channel `{channel}`; valid: {}",
+                    NoiseChannel::keys().join(", ")
+                ));
+            }
+        };
+        if let Some((meta, _)) = config.param(key)
+            && !meta.live
+        {
+            return Err(format!("`{key}` cannot change during a run"));
+        }
+        config.set_param(key, value)
     }
 
     /// Checks every channel's parameters.

@@ -96,6 +96,8 @@ pub enum ParamMut<'a> {
 pub struct ParamMeta {
     /// The snake_case key used in specs and scene files.
     pub key: &'static str,
+    /// The readable name shown in the app, for example "A, the stability constant".
+    pub name: &'static str,
     /// One sentence on what it does.
     pub doc: &'static str,
     /// The slider range, `(lo, hi)`; typed values may go beyond it if valid.
@@ -104,6 +106,9 @@ pub struct ParamMeta {
     pub scale: Scale,
     /// Which values are accepted.
     pub valid: Valid,
+    /// Whether the parameter may change while a run goes on (a live dial) without starting a
+    /// new run; declared next to the field in [`params!`].
+    pub live: bool,
 }
 
 /// Types whose fields are listed as parameters.
@@ -117,19 +122,75 @@ pub trait Params {
     /// what it is.
     fn validate_params(&self) -> Result<(), String> {
         for (meta, value) in self.params() {
-            let v = match value {
-                ParamValue::F64(v) => v,
-                ParamValue::Usize(v) => v as f64,
-                ParamValue::Bool(_) => continue,
-            };
-            if !meta.valid.accepts(v) {
-                return Err(format!(
-                    "`{}` must be {}, got {}",
-                    meta.key, meta.valid, value
-                ));
+            check(&meta, value)?;
+        }
+        Ok(())
+    }
+
+    /// The metadata and value of the parameter named `key`.
+    fn param(&self, key: &str) -> Option<(ParamMeta, ParamValue)> {
+        self.params().into_iter().find(|(m, _)| m.key == key)
+    }
+
+    /// Sets the parameter named `key`, after checking the value against its type and rule.
+    /// A number is accepted for a count when it is a whole number ≥ 0.
+    fn set_param(&mut self, key: &str, value: ParamValue) -> Result<(), String> {
+        let keys: Vec<&str> = self.params().iter().map(|(m, _)| m.key).collect();
+        let Some((meta, slot)) = self.params_mut().into_iter().find(|(m, _)| m.key == key) else {
+            return Err(format!(
+                "unknown parameter `{key}`; valid: {}",
+                keys.join(", ")
+            ));
+        };
+        let value = match (&slot, value) {
+            (ParamMut::Usize(_), ParamValue::F64(v))
+                if v >= 0.0 && v.fract() == 0.0 && v <= usize::MAX as f64 =>
+            {
+                ParamValue::Usize(v as usize)
+            }
+            (ParamMut::F64(_), ParamValue::Usize(v)) => ParamValue::F64(v as f64),
+            (_, v) => v,
+        };
+        check(&meta, value)?;
+        match (slot, value) {
+            (ParamMut::F64(s), ParamValue::F64(v)) => *s = v,
+            (ParamMut::Usize(s), ParamValue::Usize(v)) => *s = v,
+            (ParamMut::Bool(s), ParamValue::Bool(v)) => *s = v,
+            (slot, value) => {
+                let want = match slot {
+                    ParamMut::F64(_) => "a number",
+                    ParamMut::Usize(_) => "a whole number ≥ 0",
+                    ParamMut::Bool(_) => "true or false",
+                };
+                return Err(format!("`{key}` must be {want}, got {value}"));
             }
         }
         Ok(())
+    }
+
+    /// Whether `other` differs from `self` only in live parameters. Both must be the same type.
+    fn differs_only_live(&self, other: &dyn Params) -> bool {
+        self.params()
+            .iter()
+            .zip(other.params())
+            .all(|((m, a), (_, b))| m.live || *a == b)
+    }
+}
+
+/// Checks one value against its parameter's rule.
+fn check(meta: &ParamMeta, value: ParamValue) -> Result<(), String> {
+    let v = match value {
+        ParamValue::F64(v) => v,
+        ParamValue::Usize(v) => v as f64,
+        ParamValue::Bool(_) => return Ok(()),
+    };
+    if meta.valid.accepts(v) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` must be {}, got {}",
+            meta.key, meta.valid, value
+        ))
     }
 }
 
@@ -168,25 +229,33 @@ impl ParamField for bool {
     }
 }
 
-/// Declares a parameter struct once: fields with defaults, docs, slider ranges and validity.
+/// Declares a parameter struct once: fields with defaults, readable names, docs, slider ranges,
+/// validity and liveness.
+///
+/// Each field reads `key: type = default, "readable name", (lo, hi), Scale, Valid, liveness;`
+/// where liveness is `live` (a dial that may change while a run goes on, keeping the
+/// optimizer's state) or `restart` (changing it starts a new run).
 ///
 /// ```text
 /// params! {
 ///     /// Adam's hyperparameters.
 ///     pub struct AdamConfig {
 ///         /// Learning rate η.
-///         lr: f64 = 1e-3, (1e-5, 1.0), Log, Positive;
+///         lr: f64 = 1e-3, "learning rate η", (1e-5, 1.0), Log, Positive, live;
 ///     }
 /// }
 /// ```
 #[macro_export]
 macro_rules! params {
+    (@live live) => { true };
+    (@live restart) => { false };
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
             $(
                 $(#[doc = $doc:literal])*
-                $field:ident : $ty:ty = $default:expr, ($lo:expr, $hi:expr), $scale:ident, $valid:expr;
+                $field:ident : $ty:ty = $default:expr, $label:literal, ($lo:expr, $hi:expr),
+                    $scale:ident, $valid:expr, $live:ident;
             )*
         }
     ) => {
@@ -206,39 +275,36 @@ macro_rules! params {
             }
         }
 
+        impl $name {
+            /// Metadata of every parameter, in declaration order.
+            #[allow(unused_imports)]
+            fn metas() -> Vec<$crate::params::ParamMeta> {
+                use $crate::params::Valid::*;
+                vec![$(
+                    $crate::params::ParamMeta {
+                        key: stringify!($field),
+                        name: $label,
+                        doc: concat!($($doc),*).trim_ascii(),
+                        range: ($lo as f64, $hi as f64),
+                        scale: $crate::params::Scale::$scale,
+                        valid: $valid,
+                        live: $crate::params!(@live $live),
+                    },
+                )*]
+            }
+        }
+
         impl $crate::params::Params for $name {
             fn params(&self) -> Vec<($crate::params::ParamMeta, $crate::params::ParamValue)> {
                 #[allow(unused_imports)]
-                use $crate::params::{ParamField as _, Valid::*};
-                vec![$(
-                    (
-                        $crate::params::ParamMeta {
-                            key: stringify!($field),
-                            doc: concat!($($doc),*).trim_ascii(),
-                            range: ($lo as f64, $hi as f64),
-                            scale: $crate::params::Scale::$scale,
-                            valid: $valid,
-                        },
-                        self.$field.value(),
-                    ),
-                )*]
+                use $crate::params::ParamField as _;
+                Self::metas().into_iter().zip(vec![$(self.$field.value(),)*]).collect()
             }
 
             fn params_mut(&mut self) -> Vec<($crate::params::ParamMeta, $crate::params::ParamMut<'_>)> {
                 #[allow(unused_imports)]
-                use $crate::params::{ParamField as _, Valid::*};
-                vec![$(
-                    (
-                        $crate::params::ParamMeta {
-                            key: stringify!($field),
-                            doc: concat!($($doc),*).trim_ascii(),
-                            range: ($lo as f64, $hi as f64),
-                            scale: $crate::params::Scale::$scale,
-                            valid: $valid,
-                        },
-                        self.$field.value_mut(),
-                    ),
-                )*]
+                use $crate::params::ParamField as _;
+                Self::metas().into_iter().zip(vec![$(self.$field.value_mut(),)*]).collect()
             }
         }
     };

@@ -75,7 +75,7 @@ fn the_counter_sees_allocations() {
 
 #[test]
 fn objectives_evaluate_without_allocating() {
-    use optiscope::problem::{Matrix, Vector};
+    use optiscope::linalg::{Matrix, Vector};
     for p in Problem::defaults() {
         let f = p.build();
         let n = f.dim();

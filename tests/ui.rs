@@ -43,7 +43,18 @@ fn harness(s: Scene) -> Harness<'static, App> {
 fn step_until(h: &mut Harness<'_, App>, what: &str, mut done: impl FnMut(&App) -> bool) {
     let end = Instant::now() + DEADLINE;
     while !done(h.state()) {
-        assert!(Instant::now() < end, "timed out waiting for: {what}");
+        assert!(
+            Instant::now() < end,
+            "timed out waiting for: {what} (run {}, received {:?}, message {:?})",
+            h.state().view.run(),
+            h.state()
+                .view
+                .racers
+                .iter()
+                .map(|r| r.history.received())
+                .collect::<Vec<_>>(),
+            h.state().controls.message()
+        );
         h.step();
     }
 }
@@ -248,11 +259,16 @@ fn hovering_the_landscape_reads_out_f_and_the_gradient_norm() {
     let mut h = harness(scene(PAUSED));
     step_until(&mut h, "a finished grid", |a| a.view.grids_received[1] >= 1);
     h.hover_at(egui::pos2(640.0, 420.0));
+    // f and ∇f come from the engine (a point query), not from the UI.
+    step_until(&mut h, "the engine's answer", |a| a.view.query.is_some());
     h.step();
-    h.step();
+    let q = h.state().view.query.clone().unwrap();
+    let f = optiscope::problem::Problem::Quadratic(Default::default()).build();
+    let x = ndarray::Array1::from(q.xy.to_vec());
+    assert_eq!(q.f, f.value(x.view()), "the exact value at the cursor");
     // One readout line carries x, y, f and |∇f| (each query fails unless exactly one matches).
-    h.get_by_label_contains("f ≈");
-    h.get_by_label_contains("|∇f| ≈");
+    h.get_by_label_contains("  f = ");
+    h.get_by_label_contains("|∇f| = ");
     h.get_by_label_contains("  y = ");
 }
 
@@ -285,7 +301,7 @@ fn the_problem_picker_and_the_optimizer_list_change_the_race() {
     h.get_by_label("function evaluations").click();
     h.step();
     assert_eq!(
-        h.state().curves.x_axis,
+        h.state().side.curves.x_axis,
         optiscope::ui::curves::XAxis::FEvals
     );
 }

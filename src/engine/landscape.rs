@@ -1,11 +1,13 @@
-//! Landscape grids: objective values over a 2-D window, contour levels and contour polylines.
-//! Computed on the engine side, rows in parallel, and shared with the UI behind an `Arc`.
+//! Landscape grids: objective values over a window of the drawn plane, contour levels and
+//! contour polylines. Computed on the engine side, rows in parallel, and shared with the UI
+//! behind an `Arc`.
 
 use std::collections::HashMap;
 
-use ndarray::Array1;
 use rayon::prelude::*;
 
+use super::Projection;
+use crate::linalg::Vector;
 use crate::problem::{Objective, ViewBounds};
 
 /// What to compute: a window, a resolution and a number of contour levels.
@@ -66,24 +68,43 @@ fn lerp((lo, hi): (f64, f64), i: usize, n: usize) -> f64 {
     lo + (hi - lo) * i as f64 / (n.max(2) - 1) as f64
 }
 
-/// Samples `objective` over `spec`'s window. For d > 2 the other coordinates are taken from
-/// `slice` (a 2-D slice through that point).
-pub fn compute(objective: &dyn Objective, slice: &[f64], spec: GridSpec) -> Grid {
-    let (nx, ny) = (spec.nx.max(2), spec.ny.max(2));
-    let spec = GridSpec { nx, ny, ..spec };
-    let dim = objective.dim();
-    let mut values = vec![0.0; nx * ny];
+/// Samples `objective` over `spec`'s window of the plane `projection`.
+pub fn compute(objective: &dyn Objective, projection: &Projection, spec: GridSpec) -> Grid {
+    let spec = GridSpec {
+        nx: spec.nx.max(2),
+        ny: spec.ny.max(2),
+        ..spec
+    };
+    with_contours(spec, sample(objective, projection, spec, &|| false), None)
+}
+
+/// The objective's values over the window of the plane, rows in parallel; rows are skipped
+/// (left NaN) once `cancelled` says so, and the caller then discards the result.
+pub(super) fn sample(
+    objective: &dyn Objective,
+    projection: &Projection,
+    spec: GridSpec,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Vec<f64> {
+    let (nx, ny) = (spec.nx, spec.ny);
+    let mut values = vec![f64::NAN; nx * ny];
     values.par_chunks_mut(nx).enumerate().for_each(|(j, row)| {
-        let mut p = Array1::from_iter((0..dim).map(|k| slice.get(k).copied().unwrap_or(0.0)));
+        if cancelled() {
+            return;
+        }
+        let mut p = Vector::zeros(projection.dim());
         let y = lerp(spec.bounds.y, j, ny);
         for (i, v) in row.iter_mut().enumerate() {
-            p[0] = lerp(spec.bounds.x, i, nx);
-            if dim > 1 {
-                p[1] = y;
-            }
+            projection.lift_into([lerp(spec.bounds.x, i, nx), y], &mut p);
             *v = objective.value(p.view());
         }
     });
+    values
+}
+
+/// A grid of `values` with its range and contours: at `levels` when given, else at quantiles
+/// of the values.
+pub(super) fn with_contours(spec: GridSpec, values: Vec<f64>, levels: Option<Vec<f64>>) -> Grid {
     let (min, max) = values
         .iter()
         .filter(|v| v.is_finite())
@@ -91,17 +112,19 @@ pub fn compute(objective: &dyn Objective, slice: &[f64], spec: GridSpec) -> Grid
             (lo.min(v), hi.max(v))
         });
     let (min, max) = if min <= max { (min, max) } else { (0.0, 0.0) };
-    // Contour levels need quantiles, not exact order statistics: a strided sample of at most
-    // about 16 000 values is sorted instead of the whole grid.
-    let stride = (values.len() / 16_384).max(1);
-    let mut sample: Vec<f64> = values
-        .iter()
-        .step_by(stride)
-        .copied()
-        .filter(|v| v.is_finite())
-        .collect();
-    sample.sort_unstable_by(f64::total_cmp);
-    let levels = quantile_levels(&sample, spec.levels);
+    let levels = levels.unwrap_or_else(|| {
+        // Contour levels need quantiles, not exact order statistics: a strided sample of at
+        // most about 16 000 values is sorted instead of the whole grid.
+        let stride = (values.len() / 16_384).max(1);
+        let mut sample: Vec<f64> = values
+            .iter()
+            .step_by(stride)
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect();
+        sample.sort_unstable_by(f64::total_cmp);
+        quantile_levels(&sample, spec.levels)
+    });
     let grid = Grid {
         spec,
         values,
@@ -320,7 +343,7 @@ mod tests {
         };
         compute(
             f.as_ref(),
-            &[0.0, 0.0],
+            &Projection::new(&crate::scene::Slice::default(), &[0.0, 0.0], 0),
             GridSpec {
                 bounds,
                 nx: n,

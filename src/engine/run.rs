@@ -1,14 +1,23 @@
 //! `Run`: several optimizers racing in lock step on one objective. `Run::step` is the one loop
 //! body of Optiscope; the engine thread, the CLI and the tests all drive it.
+//!
+//! A run is its scene, its seed and its edit log: edits scheduled in the scene apply when their
+//! step is reached, and live edits made while it runs join the log, so that the log replays the
+//! run exactly. A run can be cloned (its optimizers' states and random streams included) to
+//! fork it.
 
 use std::fmt;
+use std::sync::Arc;
 
 use rand::SeedableRng as _;
 use rand_pcg::Pcg64;
 
+use crate::edit::{self, Edit, EditPath, EditValue};
+use crate::linalg::Vector;
 use crate::noise::Noise;
-use crate::optim::{Counts, Halt, Method, Optimizer, Oracle};
-use crate::problem::{Objective, Problem, Vector};
+use crate::optim::{Counts, Halt, MAX_DIAGNOSTICS, Method, Optimizer, Oracle, Overlay};
+use crate::problem::{Objective, Problem};
+use crate::scene::Scene;
 
 /// Why a racer stopped.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +46,7 @@ impl fmt::Display for StopReason {
 }
 
 /// One optimizer in a race, with its iterate, counts and random streams.
+#[derive(Clone)]
 pub struct Racer {
     label: String,
     method: Method,
@@ -56,7 +66,7 @@ impl Racer {
     pub fn label(&self) -> &str {
         &self.label
     }
-    /// Its method and parameters.
+    /// Its method and parameters, as edited so far.
     pub fn method(&self) -> &Method {
         &self.method
     }
@@ -88,6 +98,18 @@ impl Racer {
     pub fn stopped(&self) -> Option<&StopReason> {
         self.stopped.as_ref()
     }
+    /// The method's diagnostics after its last step, in the order its method declares them;
+    /// the rest of the slots are NaN.
+    pub fn diagnostics(&self) -> [f64; MAX_DIAGNOSTICS] {
+        let mut out = [f64::NAN; MAX_DIAGNOSTICS];
+        self.optimizer.diagnostics(&mut out);
+        out
+    }
+    /// Writes what the method can show of its state into `out` (cleared first).
+    pub fn overlay(&self, out: &mut Overlay) {
+        out.clear();
+        self.optimizer.overlay(out);
+    }
 
     /// Recomputes the clean metrics at `x`, outside the oracle's counts.
     fn measure(&mut self, objective: &dyn Objective) {
@@ -96,7 +118,7 @@ impl Racer {
 }
 
 /// SplitMix64, to derive independent stream seeds from a scene seed.
-fn splitmix(mut z: u64) -> u64 {
+pub(crate) fn splitmix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -104,16 +126,27 @@ fn splitmix(mut z: u64) -> u64 {
 }
 
 /// The random stream `stream` of racer `index` under `seed`.
-fn stream(seed: u64, index: usize, stream: u64) -> Pcg64 {
+pub(crate) fn stream(seed: u64, index: usize, stream: u64) -> Pcg64 {
     let s = splitmix(splitmix(seed) ^ splitmix((index as u64) << 8 | stream));
     Pcg64::seed_from_u64(s)
 }
 
 /// Several optimizers racing from one start on one objective, with one noise model.
+#[derive(Clone)]
 pub struct Run {
-    objective: Box<dyn Objective>,
+    objective: Arc<dyn Objective>,
     noise: Noise,
     racers: Vec<Racer>,
+    /// For each scene entry (disabled ones included), its racer, if it runs.
+    racer_of: Vec<Option<usize>>,
+    /// Edits to apply when their step is reached, sorted by step.
+    schedule: Arc<[Edit]>,
+    next: usize,
+    /// Every edit applied so far, in order.
+    log: Vec<Edit>,
+    /// Whether an edit was refused because the log was full.
+    log_full: bool,
+    steps: u64,
 }
 
 impl Run {
@@ -125,7 +158,7 @@ impl Run {
         seed: u64,
         noise: Noise,
     ) -> Self {
-        let objective = problem.build();
+        let objective: Arc<dyn Objective> = Arc::from(problem.build());
         let dim = objective.dim();
         let mut x0 = Vector::zeros(dim);
         for (xi, s) in x0.iter_mut().zip(start) {
@@ -159,10 +192,43 @@ impl Run {
             objective,
             noise,
             racers,
+            racer_of: (0..methods.len()).map(Some).collect(),
+            schedule: Arc::from(Vec::new()),
+            next: 0,
+            log: Vec::new(),
+            log_full: false,
+            steps: 0,
         }
     }
 
-    /// Advances every running racer by one step, in lock step. Returns how many still run.
+    /// Builds the run a scene describes: its enabled optimizers, its start, seed and noise,
+    /// and its edits, which apply at their steps.
+    pub fn from_scene(scene: &Scene) -> Self {
+        let mut run = Self::new(
+            &scene.problem,
+            &scene.racers(),
+            &scene.start,
+            scene.seed,
+            scene.noise.clone(),
+        );
+        let mut next = 0;
+        run.racer_of = scene
+            .entries
+            .iter()
+            .map(|e| {
+                e.enabled.then(|| {
+                    next += 1;
+                    next - 1
+                })
+            })
+            .collect();
+        run.schedule = Arc::from(scene.edits.clone());
+        run.apply_due();
+        run
+    }
+
+    /// Advances every running racer by one step, in lock step, then applies the edits
+    /// scheduled at the new step count. Returns how many racers still run.
     pub fn step(&mut self) -> usize {
         let objective = self.objective.as_ref();
         let mut running = 0;
@@ -187,7 +253,61 @@ impl Run {
             }
             running += 1;
         }
+        self.steps += 1;
+        if self.next < self.schedule.len() {
+            self.apply_due();
+        }
         running
+    }
+
+    /// Applies the scheduled edits whose step has been reached.
+    fn apply_due(&mut self) {
+        while let Some(e) = self.schedule.get(self.next)
+            && e.step <= self.steps
+        {
+            let e = e.clone();
+            self.next += 1;
+            // The scene validated every scheduled edit; one that fails here is skipped.
+            let _ = self.apply_edit(&e.path, &e.value);
+        }
+    }
+
+    /// Applies a live edit now (at the current step) and logs it. The path names a scene field
+    /// (`optimizers.0.lr`, `noise.grad.std`, `playback.speed`); playback fields are only
+    /// logged. An edit of a field that is not live is refused.
+    pub fn apply_edit(&mut self, path: &str, value: &EditValue) -> Result<(), String> {
+        match EditPath::parse(path)? {
+            EditPath::Optimizer { index, key } => {
+                let Some(slot) = self.racer_of.get(index) else {
+                    return Err(format!("`{path}`: no optimizer {index}"));
+                };
+                if let Some(i) = *slot {
+                    let r = &mut self.racers[i];
+                    let live = r.method.config().param(key).map(|(m, _)| m.live);
+                    if live != Some(true) {
+                        return Err(format!("`{path}` is not a live parameter"));
+                    }
+                    let v = value.param()?;
+                    r.method.config_mut().set_param(key, v)?;
+                    r.optimizer.config_mut().set_param(key, v)?;
+                    r.optimizer.retuned();
+                }
+            }
+            EditPath::Noise { channel, key } => {
+                self.noise.set_param(channel, key, value.param()?)?;
+            }
+            EditPath::Speed => {}
+        }
+        let logged = edit::push(
+            &mut self.log,
+            Edit {
+                step: self.steps,
+                path: path.to_owned(),
+                value: value.clone(),
+            },
+        );
+        self.log_full |= !logged;
+        Ok(())
     }
 
     /// The racers, in the order they were given.
@@ -200,27 +320,34 @@ impl Run {
         self.objective.as_ref()
     }
 
+    /// The objective, shared (for work on other threads, such as landscape grids).
+    pub fn shared_objective(&self) -> Arc<dyn Objective> {
+        self.objective.clone()
+    }
+
     /// The noise model in force.
     pub fn noise(&self) -> &Noise {
         &self.noise
     }
 
-    /// Changes the noise model; the run goes on (a live dial).
-    pub fn set_noise(&mut self, noise: Noise) {
-        self.noise = noise;
+    /// How many times [`Run::step`] has been called.
+    pub fn steps(&self) -> u64 {
+        self.steps
     }
 
-    /// Gives racer `i` new live parameters, keeping its state. Returns `false` when that needs
-    /// a new run instead.
-    pub fn retune(&mut self, i: usize, method: &Method) -> bool {
-        let Some(r) = self.racers.get_mut(i) else {
-            return false;
-        };
-        if !r.method.differs_only_live(method) || !r.optimizer.retune(method) {
-            return false;
-        }
-        r.method = method.clone();
-        true
+    /// Every edit applied so far, in order, each with the step at which it took effect.
+    pub fn log(&self) -> &[Edit] {
+        &self.log
+    }
+
+    /// The scheduled edits not yet applied.
+    pub fn pending(&self) -> &[Edit] {
+        &self.schedule[self.next.min(self.schedule.len())..]
+    }
+
+    /// Whether an edit went unlogged because the log reached [`edit::MAX_EDITS`].
+    pub fn log_full(&self) -> bool {
+        self.log_full
     }
 
     /// How many racers have not stopped.

@@ -127,7 +127,7 @@ fn reset_and_set_start_bump_the_run_id() {
     let events = p.until(|e| matches!(e, Event::Started(_)));
     let second = started_run(&events).unwrap();
     assert!(second > first);
-    p.engine.send(Command::SetStart(vec![0.5, 0.5]));
+    p.engine.send(Command::SetStartAt([0.5, 0.5]));
     let mut start_xy = None;
     p.until(|e| {
         if let Event::Steps { run, records } = e

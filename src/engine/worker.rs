@@ -1,35 +1,54 @@
-//! The engine thread's loop: handle commands, compute in short slices, flush batches.
+//! The engine thread's loop: handle commands, compute in short slices, flush batches, and send
+//! overlays (at the flush rate) and problem views (at most 10 times a second).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::time::{Duration, Instant};
 
-use super::landscape::{self, GridSpec};
-use super::{Command, Event, Run, RunInfo, StepRecord};
-use crate::scene::Scene;
+use super::grids::{GridThread, Job};
+use super::landscape::GridSpec;
+use super::record::Recorder;
+use super::tape::TAPE_BUDGET;
+use super::{
+    Command, Event, Msg, PlaneId, Projection, Run, RunInfo, Snapshot, StepRecord, overlay, views,
+};
+use crate::problem::{Problem, ViewBounds, ViewKind};
+use crate::scene::{Change, Scene, Slice, SliceMode};
 
 /// Longest stretch of computing between two looks at the command channel.
 const SLICE: Duration = Duration::from_millis(4);
 /// Shortest time between two step batches (about 60 per second).
 const FLUSH_EVERY: Duration = Duration::from_millis(16);
+/// Shortest time between two computations of the problem views, and between two moves of a
+/// plane that follows an iterate.
+const VIEWS_EVERY: Duration = Duration::from_millis(100);
 /// Unsent records beyond which the engine stops computing until the app catches up.
 const BACKLOG_LIMIT: usize = 1 << 20;
-/// Side of the coarse landscape preview.
-const COARSE: usize = 64;
+
+/// What identifies the plane's directions: a change starts a new plane epoch.
+type DirectionsKey = (Problem, usize, SliceMode, [usize; 2], u64);
 
 pub(super) struct Worker {
-    commands: Receiver<Command>,
+    inbox: Receiver<Msg>,
     events: SyncSender<Event>,
-    wake: Box<dyn Fn() + Send>,
+    wake: Arc<dyn Fn() + Send + Sync>,
+    grids: GridThread,
+    /// The scene with the values in force now (no edits in it).
     scene: Scene,
+    /// The scene the run started from, with its schedule of edits.
+    initial: Scene,
     run: Run,
     run_id: u64,
-    epoch: u64,
-    epoch_key: Option<(crate::problem::Problem, Vec<f64>)>,
-    reported: Vec<bool>,
+    recorders: Vec<Recorder>,
     minima: Vec<Vec<f64>>,
+    projection: Projection,
+    plane: PlaneId,
+    directions: Option<DirectionsKey>,
+    /// The last landscape request, re-issued when the plane moves.
+    window: Option<(u64, GridSpec)>,
+    last_move: Instant,
     playing: bool,
     speed: f64,
     steps_left: u64,
@@ -42,40 +61,43 @@ pub(super) struct Worker {
     /// what the app receives.
     backlog: Arc<AtomicUsize>,
     last_flush: Instant,
-}
-
-fn build_run(scene: &Scene) -> Run {
-    Run::new(
-        &scene.problem,
-        &scene.racers(),
-        &scene.start,
-        scene.seed,
-        scene.noise.clone(),
-    )
+    views: Vec<ViewKind>,
+    last_views: Option<Instant>,
+    /// The run's step when the views were last computed.
+    views_step: Option<u64>,
+    /// Log entries already mirrored into `scene`.
+    logged: usize,
 }
 
 impl Worker {
     pub(super) fn new(
         scene: Scene,
-        commands: Receiver<Command>,
+        inbox: Receiver<Msg>,
         events: SyncSender<Event>,
         backlog: Arc<AtomicUsize>,
-        wake: Box<dyn Fn() + Send>,
+        grids: GridThread,
+        wake: Arc<dyn Fn() + Send + Sync>,
     ) -> Self {
-        let run = build_run(&scene);
+        let run = Run::from_scene(&scene);
+        let projection = Projection::new(&scene.view.slice, &scene.start, scene.seed);
         let mut w = Self {
-            commands,
+            inbox,
             events,
             wake,
+            grids,
             playing: scene.playback.playing,
             speed: scene.playback.speed,
+            initial: scene.clone(),
             scene,
             run,
             run_id: 0,
-            epoch: 0,
-            epoch_key: None,
-            reported: Vec::new(),
+            recorders: Vec::new(),
             minima: Vec::new(),
+            projection,
+            plane: PlaneId::default(),
+            directions: None,
+            window: None,
+            last_move: Instant::now(),
             steps_left: 0,
             credit: 0.0,
             last_tick: Instant::now(),
@@ -84,9 +106,14 @@ impl Worker {
             queue: VecDeque::new(),
             backlog,
             last_flush: Instant::now(),
+            views: Vec::new(),
+            last_views: None,
+            views_step: None,
+            logged: 0,
         };
         w.queue.push_back(Event::Playing(w.playing));
-        w.start_run();
+        let initial = w.initial.clone();
+        w.start_run(initial);
         w
     }
 
@@ -103,22 +130,30 @@ impl Worker {
             };
             let first = match timeout {
                 None => self
-                    .commands
+                    .inbox
                     .recv()
                     .map_err(|_| RecvTimeoutError::Disconnected),
                 Some(t) if t.is_zero() => Err(RecvTimeoutError::Timeout),
-                Some(t) => self.commands.recv_timeout(t),
+                Some(t) => self.inbox.recv_timeout(t),
             };
             match first {
-                Ok(c) => self.handle(c),
+                Ok(m) => {
+                    if !self.handle(m) {
+                        return;
+                    }
+                }
                 Err(RecvTimeoutError::Disconnected) => return,
                 Err(RecvTimeoutError::Timeout) => {}
             }
             loop {
-                match self.commands.try_recv() {
-                    Ok(c) => self.handle(c),
-                    Err(std::sync::mpsc::TryRecvError::Empty) => break,
-                    Err(std::sync::mpsc::TryRecvError::Disconnected) => return,
+                match self.inbox.try_recv() {
+                    Ok(m) => {
+                        if !self.handle(m) {
+                            return;
+                        }
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => return,
                 }
             }
             self.compute_slice();
@@ -146,13 +181,33 @@ impl Worker {
         ))
     }
 
-    fn handle(&mut self, command: Command) {
+    /// Handles one message; returns `false` when the engine should stop.
+    fn handle(&mut self, msg: Msg) -> bool {
+        let command = match msg {
+            Msg::Stop => return false,
+            Msg::Grid {
+                id,
+                plane,
+                coarse,
+                grid,
+            } => {
+                if plane.epoch == self.plane.epoch {
+                    self.queue.push_back(Event::Landscape {
+                        id,
+                        plane,
+                        coarse,
+                        grid,
+                    });
+                }
+                return true;
+            }
+            Msg::Command(c) => c,
+        };
         match command {
             Command::Load(scene) => {
                 self.speed = scene.playback.speed;
                 let playing = scene.playback.playing;
-                self.scene = *scene;
-                self.start_run();
+                self.start_run(*scene);
                 self.set_playing(playing);
             }
             Command::Configure(scene) => self.configure(*scene),
@@ -165,29 +220,80 @@ impl Worker {
                 self.set_playing(false);
                 self.steps_left += u64::from(n);
             }
-            Command::Reset => self.start_run(),
-            Command::SetStart(start) => {
-                if start.len() == self.scene.start.len() && start.iter().all(|v| v.is_finite()) {
-                    self.scene.start = start;
-                    self.start_run();
+            Command::Reset => {
+                let fresh = Scene {
+                    edits: Vec::new(),
+                    ..self.scene.clone()
+                };
+                self.start_run(fresh);
+            }
+            Command::Replay => {
+                let replay = self.replay_scene();
+                self.start_run(replay);
+            }
+            Command::SetStartAt(xy) => {
+                if xy.iter().all(|v| v.is_finite()) {
+                    let start = self.projection.lift(xy).to_vec();
+                    let fresh = Scene {
+                        start,
+                        edits: Vec::new(),
+                        ..self.scene.clone()
+                    };
+                    self.start_run(fresh);
                 }
             }
-            Command::SetSpeed(speed) => {
-                if speed > 0.0 {
-                    self.speed = speed;
-                    self.scene.playback.speed = speed;
-                    self.credit = self.credit.min(1.0);
-                }
+            Command::Landscape { id, spec } => {
+                self.window = Some((id, spec));
+                self.submit_grid();
             }
-            Command::SetNoise(noise) => {
-                if noise.validate().is_ok() {
-                    self.run.set_noise(noise.clone());
-                    self.scene.noise = noise;
-                    self.queue.push_back(Event::Retuned(Arc::new(self.info())));
-                }
+            Command::Query { id, xy, nearest } => {
+                let reply = views::query(
+                    id,
+                    self.run_id,
+                    &self.run,
+                    &self.projection,
+                    xy,
+                    nearest,
+                    &self.recorders,
+                );
+                self.queue.push_back(Event::Query(reply));
             }
-            Command::Landscape { id, spec } => self.landscape(id, spec),
+            Command::Views(kinds) => {
+                self.views = kinds;
+                self.views_step = None;
+                self.last_views = None;
+            }
+            Command::Snapshot { id } => {
+                let snapshot = Snapshot {
+                    replay: self.replay_scene(),
+                    tapes: self.recorders.iter().map(|r| r.tape.clone()).collect(),
+                    labels: self
+                        .run
+                        .racers()
+                        .iter()
+                        .map(|r| r.label().to_owned())
+                        .collect(),
+                };
+                self.queue.push_back(Event::Snapshot {
+                    id,
+                    run: self.run_id,
+                    snapshot: Arc::new(snapshot),
+                });
+            }
         }
+        true
+    }
+
+    /// The scene that replays the run: its start values, today's labels and view, and every
+    /// edit, applied or still scheduled.
+    fn replay_scene(&self) -> Scene {
+        let mut log = self.run.log().to_vec();
+        log.extend_from_slice(self.run.pending());
+        Scene {
+            edits: Vec::new(),
+            ..self.initial.clone()
+        }
+        .with_log(&self.scene, &log)
     }
 
     fn set_playing(&mut self, playing: bool) {
@@ -202,73 +308,227 @@ impl Worker {
         }
     }
 
-    /// Applies an edited scene, keeping the run when only live values changed.
+    /// Applies an edited scene: a live change keeps the run, anything else starts a new one.
     fn configure(&mut self, scene: Scene) {
-        let old = &self.scene;
-        let same_structure = scene.problem == old.problem
-            && scene.start == old.start
-            && scene.seed == old.seed
-            && scene.racers().len() == old.racers().len()
-            && scene
-                .racers()
-                .iter()
-                .zip(old.racers())
-                .all(|((_, new), (_, old))| old.differs_only_live(new));
-        self.speed = scene.playback.speed;
-        if !same_structure {
-            self.scene = scene;
-            self.start_run();
-            return;
+        match scene.diff(&self.scene) {
+            Change::NewRun(_) => {
+                self.speed = scene.playback.speed;
+                self.start_run(Scene {
+                    edits: Vec::new(),
+                    ..scene
+                });
+            }
+            Change::Live(edits) => {
+                for e in &edits {
+                    // The app validated the scene; an edit the run refuses changes nothing.
+                    let _ = self.run.apply_edit(&e.path, &e.value);
+                }
+                self.logged = self.run.log().len();
+                self.speed = scene.playback.speed;
+                let slice_changed = scene.view.slice != self.scene.view.slice;
+                self.scene = Scene {
+                    edits: Vec::new(),
+                    ..scene
+                };
+                if slice_changed {
+                    self.replane(None);
+                }
+                self.queue
+                    .push_back(Event::Retuned(Arc::new(self.info(false))));
+            }
         }
-        let retuned = scene
-            .racers()
-            .iter()
-            .enumerate()
-            .all(|(i, (_, m))| self.run.racers()[i].method() == m || self.run.retune(i, m));
-        if !retuned {
-            self.scene = scene;
-            self.start_run();
-            return;
-        }
-        self.run.set_noise(scene.noise.clone());
-        self.scene = scene;
-        self.queue.push_back(Event::Retuned(Arc::new(self.info())));
     }
 
-    fn info(&self) -> RunInfo {
+    fn info(&self, replayed: bool) -> RunInfo {
         let objective = self.run.objective();
         let enabled = self.scene.entries.iter().filter(|e| e.enabled);
+        let slice = &self.scene.view.slice;
+        let through = match slice.follow.and_then(|k| self.scene.entries.get(k)) {
+            Some(e) => format!("through {}'s iterate, following it", e.label),
+            None => "through the start".to_owned(),
+        };
+        let plane_label = if objective.dim() <= 2 {
+            String::new()
+        } else {
+            let what = match self.projection.axes() {
+                Some(_) => "coordinate plane",
+                None => "plane of two random directions",
+            };
+            format!(
+                "2-D slice ({what}) of the {}-dimensional {}, {through}",
+                objective.dim(),
+                self.scene.problem.key()
+            )
+        };
         RunInfo {
             run: self.run_id,
             scene: self.scene.clone(),
             labels: enabled.clone().map(|e| e.label.clone()).collect(),
-            colors: enabled.map(|e| e.color).collect(),
-            minima: objective
-                .minima()
+            colors: enabled.clone().map(|e| e.color).collect(),
+            diagnostics: enabled.map(|e| e.method.config().diagnostics()).collect(),
+            minima: self
+                .minima
                 .iter()
-                .map(|m| [m.x[0], m.x.get(1).copied().unwrap_or(0.0)])
+                .map(|m| self.projection.project(ndarray::ArrayView1::from(m)))
                 .collect(),
             dim: objective.dim(),
-            landscape_epoch: self.epoch,
+            plane: self.plane,
+            axis_names: self.projection.axis_names(),
+            plane_label,
+            views: objective.views(),
+            edits: (self.run.log().len(), self.run.pending().len()),
+            log_full: self.run.log_full(),
+            replayed,
         }
     }
 
-    /// Starts a new run of the current scene: a new id, a `Started` event and the step-0 records.
-    fn start_run(&mut self) {
-        self.run = build_run(&self.scene);
-        self.run_id += 1;
-        // For d > 2 the landscape is a slice through the start's other coordinates; x₀ and x₁
-        // are the grid's own axes, so only the rest of the start matters.
-        let slice = self.scene.start.get(2..).unwrap_or_default().to_vec();
-        let key = Some((self.scene.problem.clone(), slice));
-        if key != self.epoch_key {
-            self.epoch += 1;
-            self.epoch_key = key;
+    /// The point the plane passes through: the followed racer's iterate, or the start.
+    fn anchor(&self) -> Vec<f64> {
+        let followed = self.scene.view.slice.follow.and_then(|k| {
+            let i = self
+                .scene
+                .entries
+                .iter()
+                .take(k + 1)
+                .filter(|e| e.enabled)
+                .count()
+                .checked_sub(1)?;
+            self.run.racers().get(i).map(|r| r.x().to_vec())
+        });
+        followed.unwrap_or_else(|| self.scene.start.clone())
+    }
+
+    /// Rebuilds the projection after the slice settings or the run changed. A change of
+    /// directions starts a new plane epoch and re-projects the recorded paths; a plane that only
+    /// moved keeps its epoch. `fresh` is set for a new run (its history is empty).
+    fn replane(&mut self, fresh: Option<()>) {
+        let slice: Slice = self.scene.view.slice;
+        let dim = self.run.objective().dim();
+        let key = (
+            self.scene.problem.clone(),
+            dim,
+            slice.mode,
+            slice.axes,
+            if slice.mode == SliceMode::Random {
+                slice.directions_seed ^ self.scene.seed
+            } else {
+                0
+            },
+        );
+        let projection = Projection::new(&slice, &self.anchor(), self.scene.seed);
+        if self.directions.as_ref() != Some(&key) {
+            self.directions = Some(key);
+            self.plane = PlaneId {
+                epoch: self.plane.epoch + 1,
+                version: 0,
+            };
+            self.projection = projection;
+            if fresh.is_none() {
+                self.send_replaned();
+            }
+            self.queue
+                .push_back(Event::Retuned(Arc::new(self.info(false))));
+        } else if projection != self.projection {
+            self.plane.version += 1;
+            self.projection = projection;
+        } else {
+            return;
         }
+        self.submit_grid();
+    }
+
+    /// Sends every recorded step's new drawn position, after the directions changed.
+    fn send_replaned(&mut self) {
+        let paths = self
+            .recorders
+            .iter()
+            .map(|r| {
+                r.tape
+                    .rows()
+                    .map(|(row, x)| {
+                        (
+                            row.step,
+                            self.projection.project(ndarray::ArrayView1::from(x)),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        let grad_xy = self
+            .run
+            .racers()
+            .iter()
+            .map(|r| self.projection.project_direction(r.grad().view()))
+            .collect();
+        self.push_batch();
+        self.queue.push_back(Event::Replaned {
+            run: self.run_id,
+            plane: self.plane,
+            paths,
+            grad_xy,
+        });
+        for r in &mut self.recorders {
+            r.overlay_sent = None;
+        }
+    }
+
+    /// Moves a following plane to its racer's iterate, at most 10 times a second, when the
+    /// iterate has left it.
+    fn follow(&mut self) {
+        if self.scene.view.slice.follow.is_none()
+            || self.run.objective().dim() <= 2
+            || self.last_move.elapsed() < VIEWS_EVERY
+        {
+            return;
+        }
+        let anchor = self.anchor();
+        let off = self
+            .projection
+            .off_plane(ndarray::ArrayView1::from(&anchor));
+        let width = self
+            .window
+            .map_or(1.0, |(_, s)| (s.bounds.x.1 - s.bounds.x.0).abs());
+        if off > 1e-3 * width {
+            self.last_move = Instant::now();
+            self.projection
+                .move_through(ndarray::ArrayView1::from(&anchor));
+            self.plane.version += 1;
+            self.submit_grid();
+        }
+    }
+
+    /// Asks the landscape thread for the last requested window in the current plane.
+    fn submit_grid(&mut self) {
+        if let Some((id, spec)) = self.window {
+            self.grids.submit(Job {
+                id,
+                plane: self.plane,
+                spec,
+                objective: self.run.shared_objective(),
+                projection: self.projection.clone(),
+            });
+        }
+    }
+
+    /// Starts a new run of `scene` (whose edits are the run's schedule): a new id, a `Started`
+    /// event and the step-0 records.
+    fn start_run(&mut self, scene: Scene) {
+        self.run = Run::from_scene(&scene);
+        self.initial = scene;
+        self.scene = Scene {
+            edits: Vec::new(),
+            ..self.initial.clone()
+        };
+        self.mirror_log();
+        self.run_id += 1;
         self.steps_left = 0;
         self.credit = 0.0;
         self.clock = Duration::ZERO;
-        self.reported = vec![false; self.run.racers().len()];
+        let dim = self.run.objective().dim();
+        let budget = TAPE_BUDGET / self.run.racers().len().max(1);
+        self.recorders = (0..self.run.racers().len())
+            .map(|_| Recorder::new(dim, budget))
+            .collect();
         self.minima = self
             .run
             .objective()
@@ -276,6 +536,7 @@ impl Worker {
             .into_iter()
             .map(|m| m.x)
             .collect();
+        self.views_step = None;
         // Records of the previous run are stale; drop them rather than send them.
         self.batch.clear();
         let dropped: usize = self
@@ -287,12 +548,35 @@ impl Worker {
             })
             .sum();
         self.backlog.fetch_sub(dropped, Ordering::Relaxed);
+        self.queue.retain(|e| {
+            matches!(
+                e,
+                Event::Landscape { .. } | Event::Playing(_) | Event::Snapshot { .. }
+            )
+        });
+        self.replane(Some(()));
         self.queue
-            .retain(|e| matches!(e, Event::Landscape { .. } | Event::Playing(_)));
-        self.queue.push_back(Event::Started(Arc::new(self.info())));
+            .push_back(Event::Started(Arc::new(self.info(false))));
         self.record(0.0);
         self.report_stops();
         self.flush(true);
+    }
+
+    /// Mirrors edits the run applied on its own (its schedule) into the current scene; returns
+    /// whether there were any.
+    fn mirror_log(&mut self) -> bool {
+        let log = self.run.log();
+        if log.len() <= self.logged && self.logged != 0 {
+            return false;
+        }
+        let fresh = &log[self.logged.min(log.len())..];
+        let any = !fresh.is_empty();
+        for e in fresh {
+            let _ = self.scene.apply_edit(&e.path, &e.value);
+        }
+        self.speed = self.scene.playback.speed;
+        self.logged = log.len();
+        any
     }
 
     /// Runs due steps for at most one slice.
@@ -323,11 +607,21 @@ impl Worker {
         let t0 = Instant::now();
         let mut taken = 0;
         while taken < due && self.run.running() > 0 {
+            for (rec, racer) in self.recorders.iter_mut().zip(self.run.racers()) {
+                rec.before_step(racer);
+            }
             self.run.step();
             taken += 1;
             let elapsed = t0.elapsed();
             self.record((self.clock + elapsed).as_secs_f64());
             self.report_stops();
+            if self.run.log().len() != self.logged {
+                // A scheduled edit applied: the controls should show it.
+                self.mirror_log();
+                self.push_batch();
+                self.queue
+                    .push_back(Event::Retuned(Arc::new(self.info(true))));
+            }
             if elapsed >= SLICE {
                 break;
             }
@@ -338,52 +632,28 @@ impl Worker {
         } else if !self.speed.is_infinite() {
             self.credit -= taken as f64;
         }
+        self.follow();
     }
 
-    /// Appends one record per running racer at its current state.
+    /// Appends one record per racer that took a step since the last record.
     fn record(&mut self, wall: f64) {
-        for (i, r) in self.run.racers().iter().enumerate() {
-            if r.stopped().is_some() {
-                continue;
+        for (i, (rec, racer)) in self.recorders.iter_mut().zip(self.run.racers()).enumerate() {
+            if let Some(r) = rec.record(i, racer, &self.projection, &self.minima, wall) {
+                self.batch.push(r);
             }
-            let (x, g) = (r.x(), r.grad());
-            let dist_min = self
-                .minima
-                .iter()
-                .map(|m| {
-                    m.iter()
-                        .zip(x)
-                        .map(|(a, b)| (a - b) * (a - b))
-                        .sum::<f64>()
-                        .sqrt()
-                })
-                .fold(f64::NAN, f64::min);
-            self.batch.push(StepRecord {
-                racer: i as u32,
-                step: r.step_idx(),
-                xy: [x[0], x.get(1).copied().unwrap_or(0.0)],
-                grad_xy: [g[0], g.get(1).copied().unwrap_or(0.0)],
-                loss: r.loss(),
-                grad_norm: r.grad_norm(),
-                dist_min,
-                counts: r.counts(),
-                wall,
-            });
         }
     }
 
     /// Queues a `Stopped` event for each racer that stopped since the last look.
     fn report_stops(&mut self) {
-        let stops: Vec<(usize, _)> = self
-            .run
-            .racers()
-            .iter()
-            .enumerate()
-            .filter(|(i, r)| r.stopped().is_some() && !self.reported[*i])
-            .filter_map(|(i, r)| r.stopped().cloned().map(|s| (i, s)))
-            .collect();
-        for (i, reason) in stops {
-            self.reported[i] = true;
+        for i in 0..self.recorders.len() {
+            let Some(reason) = self.run.racers()[i].stopped().cloned() else {
+                continue;
+            };
+            if self.recorders[i].stop_reported {
+                continue;
+            }
+            self.recorders[i].stop_reported = true;
             // Keep the order: the steps before the stop go first.
             self.push_batch();
             self.queue.push_back(Event::Stopped {
@@ -405,10 +675,70 @@ impl Worker {
         }
     }
 
+    /// Queues the overlays of racers whose step changed since their last overlay.
+    fn push_overlays(&mut self) {
+        let Some(window) = self.overlay_window() else {
+            return;
+        };
+        let mut overlays = Vec::new();
+        for (i, (rec, racer)) in self.recorders.iter_mut().zip(self.run.racers()).enumerate() {
+            let step = racer.step_idx();
+            if rec.overlay_sent == Some(step) {
+                continue;
+            }
+            rec.overlay_sent = Some(step);
+            racer.overlay(&mut rec.overlay);
+            if rec.overlay.is_empty() {
+                continue;
+            }
+            let drawn = overlay::project(&rec.overlay, &self.projection, window, step);
+            overlays.push((i as u32, Arc::new(drawn)));
+        }
+        if !overlays.is_empty() {
+            self.queue.push_back(Event::Overlays {
+                run: self.run_id,
+                overlays,
+            });
+        }
+    }
+
+    /// The window overlays are drawn for: the last landscape request's, or the scene's view.
+    fn overlay_window(&self) -> Option<ViewBounds> {
+        Some(match self.window {
+            Some((_, spec)) => spec.bounds,
+            None => ViewBounds {
+                x: (self.scene.view.x[0], self.scene.view.x[1]),
+                y: (self.scene.view.y[0], self.scene.view.y[1]),
+            },
+        })
+    }
+
+    /// Queues the views the app shows, when the run moved on and a tenth of a second passed.
+    fn push_views(&mut self) {
+        if self.views.is_empty()
+            || self.views_step == Some(self.run.steps())
+            || self.last_views.is_some_and(|t| t.elapsed() < VIEWS_EVERY)
+        {
+            return;
+        }
+        self.views_step = Some(self.run.steps());
+        self.last_views = Some(Instant::now());
+        let offered = self.run.objective().views();
+        for &kind in self.views.iter().filter(|k| offered.contains(k)) {
+            let data = views::compute(kind, &self.run, &self.recorders, &self.minima);
+            self.queue.push_back(Event::View {
+                run: self.run_id,
+                data: Arc::new(data),
+            });
+        }
+    }
+
     /// Sends what is queued, without blocking; what does not fit waits for the next flush.
     fn flush(&mut self, force: bool) {
         if force || self.last_flush.elapsed() >= FLUSH_EVERY {
             self.push_batch();
+            self.push_overlays();
+            self.push_views();
             self.last_flush = Instant::now();
         }
         let mut sent = false;
@@ -429,31 +759,6 @@ impl Worker {
         }
         if sent {
             (self.wake)();
-        }
-    }
-
-    /// Computes a coarse preview and then the requested grid, sending each as it is ready.
-    fn landscape(&mut self, id: u64, spec: GridSpec) {
-        let slice = self.scene.start.clone();
-        let coarse = GridSpec {
-            nx: spec.nx.min(COARSE),
-            ny: spec.ny.min(COARSE),
-            ..spec
-        };
-        let passes: &[(GridSpec, bool)] = if coarse == spec {
-            &[(spec, false)]
-        } else {
-            &[(coarse, true), (spec, false)]
-        };
-        for &(s, is_coarse) in passes {
-            let grid = landscape::compute(self.run.objective(), &slice, s);
-            self.queue.push_back(Event::Landscape {
-                id,
-                epoch: self.epoch,
-                coarse: is_coarse,
-                grid: Arc::new(grid),
-            });
-            self.flush(true);
         }
     }
 }

@@ -9,8 +9,9 @@
 //!   including its operation order (`lerp`, `addcmul`, `addcdiv`) so that float64 trajectories
 //!   agree with PyTorch's to rounding.
 
-use super::{Halt, Method, MethodConfig, Optimizer, Oracle, Order};
-use crate::problem::Vector;
+use super::{Diagnostic, Halt, MethodConfig, Needs, Optimizer, Oracle, Order};
+use crate::linalg::Vector;
+use crate::params::Params;
 
 /// The contiguous storage of an owned vector.
 fn sl(v: &mut Vector) -> &mut [f64] {
@@ -30,7 +31,7 @@ crate::params! {
     /// Plain gradient descent.
     pub struct GdConfig {
         /// Learning rate η: the step is −η∇f.
-        lr: f64 = 1e-3, (1e-5, 1.0), Log, Positive;
+        lr: f64 = 1e-3, "learning rate η", (1e-5, 1.0), Log, Positive, live;
     }
 }
 
@@ -38,15 +39,15 @@ crate::params! {
     /// torch.optim.SGD.
     pub struct SgdConfig {
         /// Learning rate η.
-        lr: f64 = 1e-3, (1e-5, 1.0), Log, Positive;
+        lr: f64 = 1e-3, "learning rate η", (1e-5, 1.0), Log, Positive, live;
         /// Momentum factor μ of the velocity buffer b ← μb + (1 − τ)g.
-        momentum: f64 = 0.0, (0.0, 0.999), Linear, UnitOpen;
+        momentum: f64 = 0.0, "momentum μ", (0.0, 0.999), Linear, UnitOpen, live;
         /// Dampening τ of the gradient added to the velocity.
-        dampening: f64 = 0.0, (0.0, 1.0), Linear, Within(0.0, 1.0);
+        dampening: f64 = 0.0, "dampening τ", (0.0, 1.0), Linear, Within(0.0, 1.0), live;
         /// Nesterov momentum: step along g + μb instead of b.
-        nesterov: bool = false, (0, 1), Linear, Finite;
+        nesterov: bool = false, "Nesterov momentum", (0, 1), Linear, Finite, restart;
         /// L2 penalty λ added to the gradient: g ← g + λx.
-        weight_decay: f64 = 0.0, (0.0, 0.1), Linear, NonNegative;
+        weight_decay: f64 = 0.0, "weight decay λ", (0.0, 0.1), Linear, NonNegative, live;
     }
 }
 
@@ -54,15 +55,15 @@ crate::params! {
     /// torch.optim.Adagrad.
     pub struct AdagradConfig {
         /// Learning rate η.
-        lr: f64 = 1e-2, (1e-4, 10.0), Log, Positive;
+        lr: f64 = 1e-2, "learning rate η", (1e-4, 10.0), Log, Positive, live;
         /// Learning-rate decay: the step size is η / (1 + (t − 1)·lr_decay).
-        lr_decay: f64 = 0.0, (0.0, 0.1), Linear, NonNegative;
+        lr_decay: f64 = 0.0, "learning-rate decay", (0.0, 0.1), Linear, NonNegative, live;
         /// Added to √(Σg²) for numerical stability.
-        eps: f64 = 1e-10, (1e-12, 1e-2), Log, Positive;
+        eps: f64 = 1e-10, "ε, the stabiliser", (1e-12, 1e-2), Log, Positive, live;
         /// Starting value of the squared-gradient sum.
-        initial_accumulator_value: f64 = 0.0, (0.0, 1.0), Linear, NonNegative;
+        initial_accumulator_value: f64 = 0.0, "initial accumulator", (0.0, 1.0), Linear, NonNegative, restart;
         /// L2 penalty λ added to the gradient.
-        weight_decay: f64 = 0.0, (0.0, 0.1), Linear, NonNegative;
+        weight_decay: f64 = 0.0, "weight decay λ", (0.0, 0.1), Linear, NonNegative, live;
     }
 }
 
@@ -70,17 +71,17 @@ crate::params! {
     /// torch.optim.RMSprop.
     pub struct RmspropConfig {
         /// Learning rate η.
-        lr: f64 = 1e-2, (1e-5, 1.0), Log, Positive;
+        lr: f64 = 1e-2, "learning rate η", (1e-5, 1.0), Log, Positive, live;
         /// Smoothing constant α of the squared-gradient average.
-        alpha: f64 = 0.99, (0.5, 0.9999), Linear, UnitOpen;
+        alpha: f64 = 0.99, "α, the smoothing constant", (0.5, 0.9999), Linear, UnitOpen, live;
         /// Added to the RMS for numerical stability.
-        eps: f64 = 1e-8, (1e-12, 1e-2), Log, Positive;
+        eps: f64 = 1e-8, "ε, the stabiliser", (1e-12, 1e-2), Log, Positive, live;
         /// Momentum factor applied to the scaled step.
-        momentum: f64 = 0.0, (0.0, 0.999), Linear, UnitOpen;
+        momentum: f64 = 0.0, "momentum μ", (0.0, 0.999), Linear, UnitOpen, live;
         /// Centered RMSProp: divide by an estimate of the gradient's variance, not its raw second moment.
-        centered: bool = false, (0, 1), Linear, Finite;
+        centered: bool = false, "centered", (0, 1), Linear, Finite, restart;
         /// L2 penalty λ added to the gradient.
-        weight_decay: f64 = 0.0, (0.0, 0.1), Linear, NonNegative;
+        weight_decay: f64 = 0.0, "weight decay λ", (0.0, 0.1), Linear, NonNegative, live;
     }
 }
 
@@ -88,17 +89,17 @@ crate::params! {
     /// torch.optim.Adam.
     pub struct AdamConfig {
         /// Learning rate η.
-        lr: f64 = 1e-3, (1e-5, 1.0), Log, Positive;
+        lr: f64 = 1e-3, "learning rate η", (1e-5, 1.0), Log, Positive, live;
         /// Decay rate β₁ of the first-moment (mean) estimate.
-        beta1: f64 = 0.9, (0.0, 0.999), Linear, UnitOpen;
+        beta1: f64 = 0.9, "β₁, the first-moment decay", (0.0, 0.999), Linear, UnitOpen, live;
         /// Decay rate β₂ of the second-moment estimate.
-        beta2: f64 = 0.999, (0.5, 0.99999), Linear, UnitOpen;
+        beta2: f64 = 0.999, "β₂, the second-moment decay", (0.5, 0.99999), Linear, UnitOpen, live;
         /// Added to √v̂ for numerical stability.
-        eps: f64 = 1e-8, (1e-12, 1e-2), Log, Positive;
+        eps: f64 = 1e-8, "ε, the stabiliser", (1e-12, 1e-2), Log, Positive, live;
         /// L2 penalty λ added to the gradient (coupled, unlike AdamW).
-        weight_decay: f64 = 0.0, (0.0, 0.1), Linear, NonNegative;
+        weight_decay: f64 = 0.0, "weight decay λ", (0.0, 0.1), Linear, NonNegative, live;
         /// AMSGrad: divide by the running maximum of v̂.
-        amsgrad: bool = false, (0, 1), Linear, Finite;
+        amsgrad: bool = false, "AMSGrad", (0, 1), Linear, Finite, restart;
     }
 }
 
@@ -106,27 +107,26 @@ crate::params! {
     /// torch.optim.AdamW.
     pub struct AdamWConfig {
         /// Learning rate η.
-        lr: f64 = 1e-3, (1e-5, 1.0), Log, Positive;
+        lr: f64 = 1e-3, "learning rate η", (1e-5, 1.0), Log, Positive, live;
         /// Decay rate β₁ of the first-moment (mean) estimate.
-        beta1: f64 = 0.9, (0.0, 0.999), Linear, UnitOpen;
+        beta1: f64 = 0.9, "β₁, the first-moment decay", (0.0, 0.999), Linear, UnitOpen, live;
         /// Decay rate β₂ of the second-moment estimate.
-        beta2: f64 = 0.999, (0.5, 0.99999), Linear, UnitOpen;
+        beta2: f64 = 0.999, "β₂, the second-moment decay", (0.5, 0.99999), Linear, UnitOpen, live;
         /// Added to √v̂ for numerical stability.
-        eps: f64 = 1e-8, (1e-12, 1e-2), Log, Positive;
+        eps: f64 = 1e-8, "ε, the stabiliser", (1e-12, 1e-2), Log, Positive, live;
         /// Decoupled weight decay λ: x ← x(1 − ηλ) before the Adam step.
-        weight_decay: f64 = 1e-2, (0.0, 0.5), Linear, NonNegative;
+        weight_decay: f64 = 1e-2, "decoupled weight decay λ", (0.0, 0.5), Linear, NonNegative, live;
         /// AMSGrad: divide by the running maximum of v̂.
-        amsgrad: bool = false, (0, 1), Linear, Finite;
+        amsgrad: bool = false, "AMSGrad", (0, 1), Linear, Finite, restart;
     }
 }
 
-/// Whether a first-order key is a live dial (booleans change the state's structure).
-fn live_key(key: &str) -> bool {
-    !matches!(
-        key,
-        "nesterov" | "centered" | "amsgrad" | "initial_accumulator_value"
-    )
-}
+/// The one diagnostic of the first-order family: the step size in force.
+const STEP_SIZE: [Diagnostic; 1] = [Diagnostic {
+    key: "step_size",
+    name: "step size η_t",
+    log: true,
+}];
 
 macro_rules! first_order_config {
     ($cfg:ty, $build:expr) => {
@@ -138,8 +138,11 @@ macro_rules! first_order_config {
             fn order(&self) -> Order {
                 Order::First
             }
-            fn is_live(&self, key: &str) -> bool {
-                live_key(key)
+            fn needs(&self) -> Needs {
+                Needs::GRADIENTS
+            }
+            fn diagnostics(&self) -> &'static [Diagnostic] {
+                &STEP_SIZE
             }
             fn reference(&self) -> &'static str {
                 "torch.optim documentation (PyTorch 2.x); see the module doc for the papers"
@@ -173,6 +176,7 @@ first_order_config!(AdamWConfig, |c: AdamWConfig, dim| Adam::new(
 ));
 
 /// SGD with momentum (and plain gradient descent when momentum is 0).
+#[derive(Clone)]
 struct Sgd {
     c: SgdConfig,
     g: Vector,
@@ -222,17 +226,17 @@ impl Optimizer for Sgd {
         Ok(())
     }
 
-    fn retune(&mut self, method: &Method) -> bool {
-        match method {
-            Method::Gd(c) => self.c.lr = c.lr,
-            Method::Sgd(c) => self.c = c.clone(),
-            _ => return false,
-        }
-        true
+    fn config_mut(&mut self) -> &mut dyn Params {
+        &mut self.c
+    }
+
+    fn diagnostics(&self, out: &mut [f64]) {
+        out[0] = self.c.lr;
     }
 }
 
 /// AdaGrad.
+#[derive(Clone)]
 struct Adagrad {
     c: AdagradConfig,
     g: Vector,
@@ -271,16 +275,18 @@ impl Optimizer for Adagrad {
         Ok(())
     }
 
-    fn retune(&mut self, method: &Method) -> bool {
-        let Method::Adagrad(c) = method else {
-            return false;
-        };
-        self.c = c.clone();
-        true
+    fn config_mut(&mut self) -> &mut dyn Params {
+        &mut self.c
+    }
+
+    fn diagnostics(&self, out: &mut [f64]) {
+        // The step size of the last step (of the first, before any).
+        out[0] = self.c.lr / (1.0 + self.t.saturating_sub(1) as f64 * self.c.lr_decay);
     }
 }
 
 /// RMSProp, optionally centered and with momentum.
+#[derive(Clone)]
 struct Rmsprop {
     c: RmspropConfig,
     g: Vector,
@@ -335,16 +341,17 @@ impl Optimizer for Rmsprop {
         Ok(())
     }
 
-    fn retune(&mut self, method: &Method) -> bool {
-        let Method::Rmsprop(c) = method else {
-            return false;
-        };
-        self.c = c.clone();
-        true
+    fn config_mut(&mut self) -> &mut dyn Params {
+        &mut self.c
+    }
+
+    fn diagnostics(&self, out: &mut [f64]) {
+        out[0] = self.c.lr;
     }
 }
 
 /// Adam, AMSGrad and AdamW (decoupled weight decay).
+#[derive(Clone)]
 struct Adam {
     c: AdamConfig,
     decoupled: bool,
@@ -355,6 +362,8 @@ struct Adam {
     t: u64,
     /// Whether 1 − βᵗ has rounded to exactly 1 (it then stays 1, and `powf` can be skipped).
     saturated: [bool; 2],
+    /// The effective step size of the last step, α_t = η √(1 − β₂ᵗ) / (1 − β₁ᵗ) (Kingma & Ba).
+    alpha_t: f64,
 }
 
 impl Adam {
@@ -371,6 +380,7 @@ impl Adam {
 
     fn new(c: AdamConfig, decoupled: bool, dim: usize) -> Self {
         let z = Vector::zeros(dim);
+        let c_lr = c.lr;
         Self {
             c,
             decoupled,
@@ -380,6 +390,7 @@ impl Adam {
             v_max: z,
             t: 0,
             saturated: [false; 2],
+            alpha_t: c_lr,
         }
     }
 }
@@ -393,6 +404,7 @@ impl Optimizer for Adam {
         let c = &self.c;
         let step_size = c.lr / bias_correction1;
         let bias_correction2_sqrt = bias_correction2.sqrt();
+        self.alpha_t = step_size * bias_correction2_sqrt;
         let (x, g) = (sl(x), sl(&mut self.g));
         let (m, v, v_max) = (sl(&mut self.m), sl(&mut self.v), sl(&mut self.v_max));
         for i in 0..x.len() {
@@ -418,23 +430,16 @@ impl Optimizer for Adam {
         Ok(())
     }
 
-    fn retune(&mut self, method: &Method) -> bool {
+    fn config_mut(&mut self) -> &mut dyn Params {
+        &mut self.c
+    }
+
+    fn retuned(&mut self) {
         // New betas restart the saturation check.
         self.saturated = [false; 2];
-        match method {
-            Method::Adam(c) if !self.decoupled => self.c = c.clone(),
-            Method::AdamW(c) if self.decoupled => {
-                self.c = AdamConfig {
-                    lr: c.lr,
-                    beta1: c.beta1,
-                    beta2: c.beta2,
-                    eps: c.eps,
-                    weight_decay: c.weight_decay,
-                    amsgrad: c.amsgrad,
-                }
-            }
-            _ => return false,
-        }
-        true
+    }
+
+    fn diagnostics(&self, out: &mut [f64]) {
+        out[0] = self.alpha_t;
     }
 }

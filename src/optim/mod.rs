@@ -2,20 +2,32 @@
 //!
 //! One small trait, [`Optimizer`], and one serde enum, [`Method`], which is at once the scene
 //! schema, the UI picker and the factory. Every method reaches its objective only through the
-//! [`Oracle`], which counts evaluations and applies the noise model.
+//! [`Oracle`], which counts evaluations and applies the noise model. What a method may ask of the
+//! oracle is declared in its [`Needs`], not implied by its [`Order`]: BFGS is second order in the
+//! taxonomy but asks only for gradients.
 
 mod first_order;
 mod oracle;
+mod overlay;
 mod second_order;
 mod zeroth_order;
 
 pub use first_order::{AdagradConfig, AdamConfig, AdamWConfig, GdConfig, RmspropConfig, SgdConfig};
 pub use oracle::{Counts, Oracle};
+pub use overlay::{Item, MatId, Overlay, Role, Shape, VecId};
 pub use second_order::NewtonConfig;
 pub use zeroth_order::SpsaConfig;
 
+use crate::linalg::Vector;
 use crate::params::Params;
-use crate::problem::Vector;
+use crate::problem::Provides;
+
+/// The largest dimension for methods that form a dense d × d matrix (memory d², and for a
+/// Hessian solve time d³ per step).
+pub const MAX_DENSE_DIM: usize = 500;
+
+/// The most diagnostics a method reports after a step.
+pub const MAX_DIAGNOSTICS: usize = 4;
 
 /// Why an optimizer cannot take another step.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -26,19 +38,46 @@ pub enum Halt {
 }
 
 /// One optimization method. Its state (moments, curvature estimates) lives inside; a reset
-/// builds it again from its [`Method`].
-pub trait Optimizer: Send {
+/// builds it again from its [`Method`], and a fork clones it.
+pub trait Optimizer: Send + OptimizerClone {
     /// Advances `x` by one iteration, asking the oracle for what it needs.
     fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt>;
 
-    /// Takes new values of live parameters from `method`, keeping the state. Returns `false`
-    /// when the method cannot be retuned in place, and the run must start again.
-    fn retune(&mut self, _method: &Method) -> bool {
-        false
+    /// The parameters the method steps with. A live edit during a run writes its value here
+    /// (only parameters declared `live` in [`crate::params!`] are ever written).
+    fn config_mut(&mut self) -> &mut dyn Params;
+
+    /// Called after a live edit, for state derived from the parameters.
+    fn retuned(&mut self) {}
+
+    /// Writes what the method can show of its state into `out`, in parameter space. The engine
+    /// calls it at most at its flush rate, never once per step.
+    fn overlay(&self, _out: &mut Overlay) {}
+
+    /// Writes the current values of the method's declared diagnostics
+    /// ([`MethodConfig::diagnostics`]) into `out`, in the same order.
+    fn diagnostics(&self, _out: &mut [f64]) {}
+}
+
+/// Cloning of boxed optimizers, so that a run can be forked at a step.
+pub trait OptimizerClone {
+    /// A copy of the optimizer with all its state.
+    fn clone_box(&self) -> Box<dyn Optimizer>;
+}
+
+impl<T: Optimizer + Clone + 'static> OptimizerClone for T {
+    fn clone_box(&self) -> Box<dyn Optimizer> {
+        Box::new(self.clone())
     }
 }
 
-/// How much derivative information a method uses.
+impl Clone for Box<dyn Optimizer> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+/// How much derivative information a method uses: the taxonomy label shown to users.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Order {
     /// Function values and randomness only.
@@ -60,15 +99,61 @@ impl Order {
     }
 }
 
+/// What a method asks of the oracle, and what it keeps. Function values are always available.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// Gradients ∇f.
+    pub gradient: bool,
+    /// Hessian-vector products H·v.
+    pub hvp: bool,
+    /// Dense Hessians ∇²f.
+    pub hessian: bool,
+    /// A dense d × d matrix of state (a BFGS inverse Hessian, a CMA covariance).
+    pub dense_state: bool,
+}
+
+impl Needs {
+    /// Function values only.
+    pub const VALUES: Needs = Needs {
+        gradient: false,
+        hvp: false,
+        hessian: false,
+        dense_state: false,
+    };
+    /// Values and gradients.
+    pub const GRADIENTS: Needs = Needs {
+        gradient: true,
+        ..Needs::VALUES
+    };
+
+    /// Whether the method keeps or forms a d × d matrix.
+    pub fn dense(self) -> bool {
+        self.hessian || self.dense_state
+    }
+}
+
+/// A scalar that a method reports after each step, plotted beside the loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// A snake_case key, for the CSV and the curve picker.
+    pub key: &'static str,
+    /// What it is, as the curves panel titles it.
+    pub name: &'static str,
+    /// Whether it is positive and spans decades (then drawn on a log axis).
+    pub log: bool,
+}
+
 /// What every method's parameter struct provides besides its parameters.
 pub trait MethodConfig: Params {
     /// Builds a fresh optimizer for a problem with `dim` parameters.
     fn build(&self, dim: usize) -> Box<dyn Optimizer>;
-    /// The derivative order the method uses.
+    /// The taxonomy label: the derivative order the method belongs to.
     fn order(&self) -> Order;
-    /// Whether a parameter may change while a run goes on, keeping the optimizer's state.
-    fn is_live(&self, _key: &str) -> bool {
-        false
+    /// What the method asks of the oracle.
+    fn needs(&self) -> Needs;
+    /// The scalars it reports after each step (at most [`MAX_DIAGNOSTICS`]).
+    fn diagnostics(&self) -> &'static [Diagnostic] {
+        &[]
     }
     /// The reference paper or documentation of the update rule.
     fn reference(&self) -> &'static str;
@@ -94,9 +179,14 @@ impl Method {
         self.config().build(dim)
     }
 
-    /// The derivative order the method uses.
+    /// The taxonomy label.
     pub fn order(&self) -> Order {
         self.config().order()
+    }
+
+    /// What the method asks of the oracle.
+    pub fn needs(&self) -> Needs {
+        self.config().needs()
     }
 
     /// Checks the parameters; the message names the method and the key.
@@ -106,16 +196,39 @@ impl Method {
             .map_err(|e| format!("optimizer `{}`: {e}", self.key()))
     }
 
-    /// Whether `other` differs from `self` only in parameters that can change live.
+    /// Whether `other` is the same method and differs from `self` only in live parameters.
     pub fn differs_only_live(&self, other: &Method) -> bool {
-        if self.key() != other.key() {
-            return false;
+        self.key() == other.key() && self.config().differs_only_live(other.config())
+    }
+
+    /// Checks that a problem provides what the method needs, and that a dense method fits the
+    /// dimension; the message names both the method and the problem.
+    pub fn check_fits(&self, problem: &str, provides: Provides, dim: usize) -> Result<(), String> {
+        let needs = self.needs();
+        let missing = [
+            (needs.gradient && !provides.gradient, "gradients"),
+            (needs.hvp && !provides.hvp, "Hessian-vector products"),
+            (needs.hessian && !provides.hessian, "dense Hessians"),
+        ];
+        if let Some((_, what)) = missing.iter().find(|(m, _)| *m) {
+            return Err(format!(
+                "optimizer `{}` needs {what}, which problem `{problem}` does not provide",
+                self.key()
+            ));
         }
-        let a = self.config().params();
-        let b = other.config().params();
-        a.iter()
-            .zip(&b)
-            .all(|((m, va), (_, vb))| va == vb || self.config().is_live(m.key))
+        if needs.dense() && dim > MAX_DENSE_DIM {
+            let what = if needs.hessian {
+                "forms a dense Hessian"
+            } else {
+                "keeps a dense matrix"
+            };
+            return Err(format!(
+                "optimizer `{}` {what} ({dim}×{dim} for problem `{problem}` with d = {dim}); \
+                 it allows d ≤ {MAX_DENSE_DIM}",
+                self.key()
+            ));
+        }
+        Ok(())
     }
 }
 

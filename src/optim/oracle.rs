@@ -1,14 +1,15 @@
 //! The oracle: the only door from an optimizer to its objective.
 //!
-//! It counts every function, gradient and Hessian evaluation and applies the noise model, so
-//! that every method sees the same noise and the counts can be trusted (a zeroth-order method's
-//! gradient count stays 0 because it can only ask for values).
+//! It counts every function, gradient, Hessian and Hessian-vector evaluation and applies the
+//! noise model, so that every method sees the same noise and the counts can be trusted (a
+//! zeroth-order method's gradient count stays 0 because it can only ask for values).
 
 use ndarray::ArrayView1;
 use rand_pcg::Pcg64;
 
+use crate::linalg::{Matrix, Vector};
 use crate::noise::Noise;
-use crate::problem::{Matrix, Objective, Vector};
+use crate::problem::Objective;
 
 /// Cumulative evaluation counts of one optimizer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -19,6 +20,8 @@ pub struct Counts {
     pub g: u64,
     /// Full Hessian evaluations.
     pub h: u64,
+    /// Hessian-vector products.
+    pub hv: u64,
 }
 
 /// What an optimizer may ask about the objective during one step.
@@ -73,6 +76,12 @@ impl<'a> Oracle<'a> {
     pub fn hessian_into(&mut self, x: ArrayView1<'_, f64>, h: &mut Matrix) {
         self.counts.h += 1;
         self.objective.hessian_into(x, h.view_mut());
+    }
+
+    /// ∇²f(x)·v, written into `out`; counted.
+    pub fn hvp_into(&mut self, x: ArrayView1<'_, f64>, v: ArrayView1<'_, f64>, out: &mut Vector) {
+        self.counts.hv += 1;
+        self.objective.hvp_into(x, v, out.view_mut());
     }
 
     /// The method's own random stream (probe directions, populations).

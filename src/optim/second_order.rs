@@ -3,34 +3,64 @@
 //! ## Reference
 //! - Nocedal & Wright (2006), *Numerical Optimization*, 2nd ed., chapter 3 (Newton's method) and
 //!   chapter 10 (damping as in Levenberg 1944 and Marquardt 1963).
+//! - Boyd & Vandenberghe (2004), *Convex Optimization*, §9.5.1: the Newton decrement
+//!   λ(x) = (∇fᵀ H⁻¹ ∇f)^½, reported as a diagnostic.
 
-use super::{Halt, Method, MethodConfig, Optimizer, Oracle, Order};
-use crate::linalg::solve_in_place;
-use crate::problem::{Matrix, Vector};
+use super::{
+    Diagnostic, Halt, MethodConfig, Needs, Optimizer, Oracle, Order, Overlay, Role, Shape,
+};
+use crate::linalg::{Matrix, Vector, solve_in_place};
+use crate::params::Params;
 
 crate::params! {
     /// Newton's method: x ← x − η (H + λI)⁻¹ ∇f.
     pub struct NewtonConfig {
         /// Step scale η; 1 is the pure Newton step.
-        lr: f64 = 1.0, (1e-3, 1.0), Log, Positive;
+        lr: f64 = 1.0, "step scale η", (1e-3, 1.0), Log, Positive, live;
         /// Damping λ added to the Hessian's diagonal; 0 is the pure Newton step.
-        damping: f64 = 0.0, (0.0, 100.0), Linear, NonNegative;
+        damping: f64 = 0.0, "damping λ", (0.0, 100.0), Linear, NonNegative, live;
     }
 }
+
+const DIAGNOSTICS: [Diagnostic; 2] = [
+    Diagnostic {
+        key: "newton_decrement",
+        name: "Newton decrement (∇fᵀ(H + λI)⁻¹∇f)^½",
+        log: true,
+    },
+    Diagnostic {
+        key: "step_length",
+        name: "step length ‖Δx‖",
+        log: true,
+    },
+];
 
 impl MethodConfig for NewtonConfig {
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Newton {
             c: self.clone(),
             g: Vector::zeros(dim),
+            dir: Vector::zeros(dim),
             h: Matrix::zeros((dim, dim)),
+            lu: Matrix::zeros((dim, dim)),
+            from: Vector::zeros(dim),
+            taken: false,
+            decrement: f64::NAN,
+            step_length: f64::NAN,
         })
     }
     fn order(&self) -> Order {
         Order::Second
     }
-    fn is_live(&self, _key: &str) -> bool {
-        true
+    fn needs(&self) -> Needs {
+        Needs {
+            gradient: true,
+            hessian: true,
+            ..Needs::VALUES
+        }
+    }
+    fn diagnostics(&self) -> &'static [Diagnostic] {
+        &DIAGNOSTICS
     }
     fn reference(&self) -> &'static str {
         "Nocedal & Wright (2006), Numerical Optimization, ch. 3"
@@ -38,10 +68,23 @@ impl MethodConfig for NewtonConfig {
 }
 
 /// Newton's method with optional damping and step scale.
+#[derive(Clone)]
 struct Newton {
     c: NewtonConfig,
+    /// ∇f at the point the last step was taken from.
     g: Vector,
+    /// The last Newton direction (H + λI)⁻¹∇f.
+    dir: Vector,
+    /// H + λI at that point (the local model's curvature).
     h: Matrix,
+    /// Scratch for the factorisation, so that `h` survives for the overlay.
+    lu: Matrix,
+    /// The point the last step was taken from.
+    from: Vector,
+    /// Whether a step has been taken.
+    taken: bool,
+    decrement: f64,
+    step_length: f64,
 }
 
 impl Optimizer for Newton {
@@ -51,19 +94,50 @@ impl Optimizer for Newton {
         if self.c.damping != 0.0 {
             self.h.diag_mut().mapv_inplace(|d| d + self.c.damping);
         }
-        // On return `g` holds the Newton direction H⁻¹∇f.
-        if !solve_in_place(&mut self.h, &mut self.g) {
+        self.lu.assign(&self.h);
+        self.dir.assign(&self.g);
+        if !solve_in_place(&mut self.lu, &mut self.dir) {
             return Err(Halt::SingularHessian);
         }
-        x.scaled_add(-self.c.lr, &self.g);
+        self.from.assign(x);
+        self.taken = true;
+        let gd = self.g.dot(&self.dir);
+        self.decrement = gd.abs().sqrt();
+        self.step_length = self.c.lr * self.dir.dot(&self.dir).sqrt();
+        x.scaled_add(-self.c.lr, &self.dir);
         Ok(())
     }
 
-    fn retune(&mut self, method: &Method) -> bool {
-        let Method::Newton(c) = method else {
-            return false;
-        };
-        self.c = c.clone();
-        true
+    fn config_mut(&mut self) -> &mut dyn Params {
+        &mut self.c
+    }
+
+    /// The last step as an arrow, and the contours of the quadratic model
+    /// m₂(x₀ + z) = f(x₀) + ∇fᵀz + ½ zᵀ(H + λI)z built at its start x₀, whose stationary point is
+    /// x₀ − (H + λI)⁻¹∇f (where a step with η = 1 lands).
+    fn overlay(&self, out: &mut Overlay) {
+        if !self.taken {
+            return;
+        }
+        let from = out.vector(self.from.view());
+        let to = out.vector_along(self.from.view(), -self.c.lr, self.dir.view());
+        let centre = out.vector_along(self.from.view(), -1.0, self.dir.view());
+        let gradient = out.vector(self.g.view());
+        let hessian = out.matrix(self.h.view());
+        out.draw(
+            Role::Model,
+            Shape::Model {
+                centre: from,
+                gradient,
+                hessian,
+            },
+        );
+        out.draw(Role::ModelCentre, Shape::Point(centre));
+        out.draw(Role::Step, Shape::Arrow(from, to));
+    }
+
+    fn diagnostics(&self, out: &mut [f64]) {
+        out[0] = self.decrement;
+        out[1] = self.step_length;
     }
 }

@@ -5,8 +5,10 @@
 
 pub mod functions;
 mod objective;
+pub mod view;
 
-pub use objective::{Matrix, Minimum, Objective, Vector, ViewBounds};
+pub use objective::{Minimum, Objective, Provides, ViewBounds};
+pub use view::{ViewData, ViewKind};
 
 use crate::params::Params;
 use functions as f;
@@ -46,23 +48,23 @@ fn start_d(d: usize, xy: [f64; 2]) -> Vec<f64> {
 
 problem!(QuadraticConfig {
     /// Condition number κ: the ratio of the largest to the smallest curvature.
-    kappa: f64 = 10.0, (1.0, 1000.0), Log, Positive;
+    kappa: f64 = 10.0, "condition number κ", (1.0, 1000.0), Log, Positive, restart;
     /// Rotation of the principal axes, in degrees.
-    angle: f64 = 30.0, (0.0, 90.0), Linear, Finite;
+    angle: f64 = 30.0, "rotation (degrees)", (0.0, 90.0), Linear, Finite, restart;
 } => |c| f::Quadratic::new(c.kappa, c.angle), start |_s| vec![-1.5, 1.5]);
 
 problem!(RosenbrockConfig {
     /// The valley's minimum lies at x = a.
-    a: f64 = 1.0, (0.0, 3.0), Linear, Finite;
+    a: f64 = 1.0, "a, where the valley bottoms out", (0.0, 3.0), Linear, Finite, restart;
     /// Steepness b of the valley walls.
-    b: f64 = 100.0, (1.0, 1000.0), Log, Positive;
+    b: f64 = 100.0, "b, the wall steepness", (1.0, 1000.0), Log, Positive, restart;
     /// Number of dimensions d (≥ 2); the view shows a 2-D slice of the first two.
-    d: usize = 2, (2, 50), Linear, Within(2.0, 100_000.0);
+    d: usize = 2, "dimension d", (2, 50), Linear, Within(2.0, 100_000.0), restart;
 } => |c| f::Rosenbrock::new(c.a, c.b, c.d), start |s| start_d(s.d, [-1.5, 2.0]));
 
 problem!(SphereConfig {
     /// Number of dimensions d.
-    d: usize = 2, (1, 50), Linear, Within(1.0, 100_000.0);
+    d: usize = 2, "dimension d", (1, 50), Linear, Within(1.0, 100_000.0), restart;
 } => |c| f::Sphere::new(c.d), start |s| start_d(s.d, [-1.5, 1.0]));
 
 problem!(HimmelblauConfig {} => |_c| f::Himmelblau::new(), start |_s| vec![-0.5, -0.5]);
@@ -71,12 +73,12 @@ problem!(BoothConfig {} => |_c| f::Booth::new(), start |_s| vec![-6.0, -6.0]);
 
 problem!(RastriginConfig {
     /// Number of dimensions d.
-    d: usize = 2, (1, 50), Linear, Within(1.0, 100_000.0);
+    d: usize = 2, "dimension d", (1, 50), Linear, Within(1.0, 100_000.0), restart;
 } => |c| f::Rastrigin::new(c.d), start |s| start_d(s.d, [-3.2, 4.1]));
 
 problem!(AckleyConfig {
     /// Number of dimensions d.
-    d: usize = 2, (1, 50), Linear, Within(1.0, 100_000.0);
+    d: usize = 2, "dimension d", (1, 50), Linear, Within(1.0, 100_000.0), restart;
 } => |c| f::Ackley::new(c.d), start |s| start_d(s.d, [-3.5, 3.0]));
 
 problem!(SixHumpCamelConfig {} => |_c| f::SixHumpCamel::new(), start |_s| vec![-1.5, 1.2]);
@@ -85,7 +87,7 @@ problem!(GoldsteinPriceConfig {} => |_c| f::GoldsteinPrice::new(), start |_s| ve
 
 problem!(StyblinskiTangConfig {
     /// Number of dimensions d.
-    d: usize = 2, (1, 50), Linear, Within(1.0, 100_000.0);
+    d: usize = 2, "dimension d", (1, 50), Linear, Within(1.0, 100_000.0), restart;
 } => |c| f::StyblinskiTang::new(c.d), start |s| start_d(s.d, [0.5, 4.5]));
 
 problem!(SaddleConfig {} => |_c| f::Saddle::new(), start |_s| vec![1.5, 1e-3]);
@@ -94,9 +96,9 @@ problem!(DoubleWellConfig {} => |_c| f::DoubleWell::new(), start |_s| vec![0.05,
 
 problem!(SharpFlatConfig {
     /// Width of the narrow (sharp) well.
-    sharp_width: f64 = 0.15, (0.02, 1.0), Log, Positive;
+    sharp_width: f64 = 0.15, "sharp well width", (0.02, 1.0), Log, Positive, restart;
     /// Width of the wide (flat) well.
-    flat_width: f64 = 0.7, (0.1, 2.0), Log, Positive;
+    flat_width: f64 = 0.7, "flat well width", (0.1, 2.0), Log, Positive, restart;
 } => |c| f::SharpFlat::new(c.sharp_width, c.flat_width), start |_s| vec![-1.9, 1.2]);
 
 crate::registry! {

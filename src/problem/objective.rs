@@ -1,11 +1,9 @@
 //! The `Objective` trait: what every problem that Optiscope minimises provides.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayViewMut1, ArrayViewMut2};
+use ndarray::{ArrayView1, ArrayViewMut1, ArrayViewMut2};
 
-/// A point in parameter space.
-pub type Vector = Array1<f64>;
-/// A dense square matrix, for Hessians.
-pub type Matrix = Array2<f64>;
+use super::view::ViewKind;
+use crate::linalg::{Matrix, Vector};
 
 /// The default plotting window of a problem: the first two coordinates.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -25,6 +23,27 @@ pub struct Minimum {
     pub f: f64,
 }
 
+/// What a problem can compute exactly, beyond its value. Methods declare what they need
+/// ([`crate::optim::Needs`]); a scene that pairs a method with a problem that lacks it is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Provides {
+    /// Exact gradients.
+    pub gradient: bool,
+    /// Exact Hessian-vector products H·v.
+    pub hvp: bool,
+    /// Dense Hessians (d × d). Large problems (networks) offer products only.
+    pub hessian: bool,
+}
+
+impl Provides {
+    /// Everything: the built-in test functions have exact gradients, products and Hessians.
+    pub const ALL: Provides = Provides {
+        gradient: true,
+        hvp: true,
+        hessian: true,
+    };
+}
+
 /// A smooth function to minimise, with analytic derivatives.
 ///
 /// Implementations write into caller-owned buffers so that the optimizer hot loop does not allocate.
@@ -35,8 +54,29 @@ pub trait Objective: Send + Sync {
     fn value(&self, x: ArrayView1<'_, f64>) -> f64;
     /// Writes ∇f(x) into `g` (length `dim`).
     fn gradient_into(&self, x: ArrayView1<'_, f64>, g: ArrayViewMut1<'_, f64>);
-    /// Writes ∇²f(x) into `h` (`dim` × `dim`).
-    fn hessian_into(&self, x: ArrayView1<'_, f64>, h: ArrayViewMut2<'_, f64>);
+    /// Writes the Hessian-vector product ∇²f(x)·v into `out`, exactly.
+    fn hvp_into(&self, x: ArrayView1<'_, f64>, v: ArrayView1<'_, f64>, out: ArrayViewMut1<'_, f64>);
+    /// Writes ∇²f(x) into `h` (`dim` × `dim`). The default builds it column by column from
+    /// [`Objective::hvp_into`] (it allocates two vectors); the built-in functions write it directly.
+    fn hessian_into(&self, x: ArrayView1<'_, f64>, mut h: ArrayViewMut2<'_, f64>) {
+        let n = self.dim();
+        let mut e = Vector::zeros(n);
+        let mut col = Vector::zeros(n);
+        for j in 0..n {
+            e[j] = 1.0;
+            self.hvp_into(x, e.view(), col.view_mut());
+            h.column_mut(j).assign(&col);
+            e[j] = 0.0;
+        }
+    }
+    /// What this problem computes exactly.
+    fn provides(&self) -> Provides {
+        Provides::ALL
+    }
+    /// The views this problem offers beside the landscape (every problem has the generic ones).
+    fn views(&self) -> &'static [ViewKind] {
+        &[ViewKind::Section, ViewKind::Coordinates]
+    }
     /// The default view window.
     fn bounds(&self) -> ViewBounds;
     /// Known minima; empty when the function has none (for example the monkey saddle).

@@ -1,152 +1,214 @@
-//! The controls panel: scene, problem, optimizers, noise, playback and view settings.
+//! The controls panel: scene, problem, optimizers, noise, playback and view settings. It edits
+//! the scene; the app sends the edited scene to the engine, which decides (through
+//! `Scene::diff`) whether it is a live change or a new run.
 
 use std::time::{Duration, Instant};
 
 use egui::{CollapsingHeader, RichText, Slider, Ui};
 
-use super::colormap;
-use crate::app::App;
+use super::{Action, Outbox, Prefs, View, colormap};
 use crate::engine::Command;
 use crate::optim::{Method, Order};
 use crate::params::{ParamMut, Params, Scale};
 use crate::problem::Problem;
-use crate::scene::Scene;
+use crate::scene::{Scene, SliceMode};
 
-/// How long a notice about a new run stays visible.
-const NOTICE: Duration = Duration::from_secs(4);
+/// How long a notice stays visible.
+const NOTICE: Duration = Duration::from_secs(6);
+/// The most optimizers added from the app (the palette's eight colours); scene files may race
+/// more.
+pub const UI_MAX_RACERS: usize = 8;
+/// Lines reserved for notices and errors, so that nothing below them moves.
+const MESSAGE_LINES: f32 = 2.0;
+
+/// A notice or an error, shown in the reserved lines under the scene buttons.
+#[derive(Clone, Debug)]
+struct Message {
+    text: String,
+    error: bool,
+    at: Instant,
+}
 
 /// State of the controls panel.
 #[derive(Debug, Default)]
 pub struct ControlsUi {
-    /// A short message about the last structural change, and when it was set.
-    pub notice: Option<(String, Instant)>,
-    /// The last error from opening or saving a scene.
-    pub error: Option<String>,
+    message: Option<Message>,
+    /// The typed scene path, for opening and saving without a dialog.
+    pub path: String,
 }
 
 impl ControlsUi {
-    fn note(&mut self, text: impl Into<String>) {
-        self.notice = Some((text.into(), Instant::now()));
+    /// Shows a notice for a few seconds.
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            error: false,
+            at: Instant::now(),
+        });
+    }
+
+    /// Shows an error until the next successful action.
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.message = Some(Message {
+            text: text.into(),
+            error: true,
+            at: Instant::now(),
+        });
+    }
+
+    /// Clears a shown error.
+    pub fn clear_error(&mut self) {
+        if self.message.as_ref().is_some_and(|m| m.error) {
+            self.message = None;
+        }
+    }
+
+    /// Says that no file dialog could be shown, and what to do instead.
+    pub fn no_dialog(&mut self) {
+        self.error(
+            "No file dialog is available on this desktop (it needs xdg-desktop-portal or zenity). \
+             Type a path below, drop a scene file onto the window, or start with \
+             `optiscope SCENE.toml`.",
+        );
+    }
+
+    /// The message shown now, if any.
+    pub fn message(&self) -> Option<&str> {
+        self.message
+            .as_ref()
+            .filter(|m| m.error || m.at.elapsed() < NOTICE)
+            .map(|m| m.text.as_str())
     }
 }
 
 /// Shows the left panel.
-pub fn controls_panel(ui: &mut Ui, app: &mut App) {
+pub fn show(
+    ui: &mut Ui,
+    view: &View,
+    scene: &mut Scene,
+    st: &mut ControlsUi,
+    prefs: &Prefs,
+    out: &mut Outbox,
+) {
+    let width = ui.ctx().content_rect().width();
     egui::Panel::left("controls")
         .resizable(true)
-        .default_size(330.0)
+        .default_size((0.22 * width).clamp(240.0, 340.0))
+        .size_range(200.0..=(0.3 * width).max(220.0))
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
-                scene_section(ui, app);
-                let before = app.scene.clone();
-                problem_section(ui, app);
-                optimizers_section(ui, app);
-                noise_section(ui, app);
-                playback_section(ui, app);
-                view_section(ui, app);
-                if app.scene != before {
-                    apply_edit(app, &before);
-                }
+                scene_section(ui, scene, st, out);
+                problem_section(ui, scene);
+                optimizers_section(ui, scene);
+                noise_section(ui, scene);
+                playback_section(ui, view, scene, out);
+                view_section(ui, view, scene, prefs, out);
             });
         });
 }
 
-/// Sends an edited scene to the engine and says when it starts a new run.
-fn apply_edit(app: &mut App, before: &Scene) {
-    // The same checks as a scene file: an edit that would not load (Newton at d = 10⁵, say)
-    // is refused, and the controls say why.
-    if let Err(e) = app.scene.to_file().validate("this edit") {
-        app.controls.error = Some(e.to_string());
-        app.scene = before.clone();
-        return;
-    }
-    app.controls.error = None;
-    let s = &app.scene;
-    let why = if s.problem != before.problem {
-        Some("problem changed")
-    } else if s.seed != before.seed {
-        Some("seed changed")
-    } else if s.start != before.start {
-        Some("start moved")
-    } else if s.racers().len() != before.racers().len()
-        || s.racers()
-            .iter()
-            .zip(before.racers())
-            .any(|((_, a), (_, b))| !b.differs_only_live(a))
-    {
-        Some("optimizers changed")
-    } else {
-        None
-    };
-    if let Some(why) = why {
-        app.controls.note(format!("New run: {why}"));
-    }
-    let scene = app.scene.clone();
-    app.send(Command::Configure(Box::new(scene)));
-}
-
-fn scene_section(ui: &mut Ui, app: &mut App) {
+fn scene_section(ui: &mut Ui, scene: &Scene, st: &mut ControlsUi, out: &mut Outbox) {
     ui.add_space(4.0);
-    let title = if app.scene.title.is_empty() {
+    let title = if scene.title.is_empty() {
         "Optiscope"
     } else {
-        &app.scene.title
+        &scene.title
     };
     ui.label(RichText::new(title).heading());
-    if !app.scene.description.is_empty() {
-        ui.label(RichText::new(&app.scene.description).weak());
+    if !scene.description.is_empty() {
+        ui.label(RichText::new(&scene.description).weak());
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if ui
             .button("Open scene…")
-            .on_hover_text("Open a scene file (.toml).")
+            .on_hover_text("Open a scene file (.toml) with the system's file dialog. You can also drop a file onto the window.")
             .clicked()
-            && let Some(path) = rfd::FileDialog::new()
-                .add_filter("scene", &["toml"])
-                .pick_file()
         {
-            match Scene::load(&path) {
-                Ok(scene) => {
-                    app.prefs.last_scene = Some(path);
-                    app.controls.error = None;
-                    app.load_scene(scene);
-                    app.controls.note("New run: scene opened");
-                }
-                Err(e) => app.controls.error = Some(e.to_string()),
-            }
+            out.act(Action::OpenDialog);
         }
         if ui
             .button("Save scene…")
-            .on_hover_text("Save the current settings as a scene file.")
+            .on_hover_text("Save the run as a scene file: its settings at the start and every live edit at its step, so that it replays exactly.")
             .clicked()
-            && let Some(path) = rfd::FileDialog::new()
-                .add_filter("scene", &["toml"])
-                .set_file_name("scene.toml")
-                .save_file()
         {
-            match app.scene.save(&path) {
-                Ok(()) => app.prefs.last_scene = Some(path),
-                Err(e) => app.controls.error = Some(e.to_string()),
-            }
+            out.act(Action::SaveDialog);
+        }
+        if ui
+            .button("Export CSV…")
+            .on_hover_text("Write every optimizer's exact trajectory as a long CSV, the same columns as `optiscope run`.")
+            .clicked()
+        {
+            out.act(Action::ExportDialog);
         }
     });
-    if let Some(e) = &app.controls.error {
-        ui.colored_label(ui.visuals().error_fg_color, e);
-    }
-    if let Some((text, at)) = &app.controls.notice
-        && at.elapsed() < NOTICE
-    {
-        ui.label(RichText::new(text).color(ui.visuals().warn_fg_color));
-        ui.ctx().request_repaint_after(NOTICE);
-    }
+    // Right to left, so that the path field takes exactly the width the buttons leave.
+    let row = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+    ui.allocate_ui_with_layout(
+        row,
+        egui::Layout::right_to_left(egui::Align::Center),
+        |ui| {
+            let path = std::path::PathBuf::from(st.path.trim());
+            let has_path = !st.path.trim().is_empty();
+            if ui
+                .add_enabled(has_path, egui::Button::new("Save"))
+                .on_hover_text("Save the run (settings and edit log) to this path.")
+                .clicked()
+            {
+                out.act(Action::Save(path.clone()));
+            }
+            if ui
+                .add_enabled(has_path, egui::Button::new("Open"))
+                .on_hover_text("Open the scene at this path.")
+                .clicked()
+            {
+                out.act(Action::Open(path));
+            }
+            let field = egui::TextEdit::singleline(&mut st.path)
+                .hint_text("scene path")
+                .desired_width(ui.available_width());
+            ui.add(field)
+                .on_hover_text("A scene file's path, to open or save without a dialog.");
+        },
+    );
+    message_lines(ui, st);
     ui.separator();
 }
 
-fn problem_section(ui: &mut Ui, app: &mut App) {
+/// The reserved lines for notices and errors: always the same height.
+fn message_lines(ui: &mut Ui, st: &ControlsUi) {
+    let row = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+    let size = egui::vec2(ui.available_width(), row * MESSAGE_LINES);
+    ui.allocate_ui_with_layout(size, egui::Layout::top_down(egui::Align::Min), |ui| {
+        ui.set_min_size(size);
+        ui.set_max_size(size);
+        if let Some(m) = &st.message
+            && (m.error || m.at.elapsed() < NOTICE)
+        {
+            let color = if m.error {
+                ui.visuals().error_fg_color
+            } else {
+                ui.visuals().warn_fg_color
+            };
+            let mut job = egui::text::LayoutJob::simple(
+                m.text.clone(),
+                egui::FontId::proportional(ui.text_style_height(&egui::TextStyle::Body) - 2.0),
+                color,
+                size.x,
+            );
+            job.wrap.max_rows = MESSAGE_LINES as usize;
+            ui.label(job).on_hover_text(&m.text);
+            if !m.error {
+                ui.ctx().request_repaint_after(NOTICE);
+            }
+        }
+    });
+}
+
+fn problem_section(ui: &mut Ui, scene: &mut Scene) {
     CollapsingHeader::new("Problem")
         .default_open(true)
         .show(ui, |ui| {
-            let current = app.scene.problem.key();
+            let current = scene.problem.key();
             let mut chosen = None;
             egui::ComboBox::from_label("problem")
                 .selected_text(current)
@@ -162,32 +224,33 @@ fn problem_section(ui: &mut Ui, app: &mut App) {
                     }
                 })
                 .response
-                .on_hover_text(app.scene.problem.summary());
+                .on_hover_text(format!(
+                    "{}\n\nThe objective. Changing it starts a new run.",
+                    scene.problem.summary()
+                ));
             if let Some(p) = chosen.filter(|p| p.key() != current) {
-                app.scene.set_problem(p);
-                app.landscape.fit = true;
+                scene.set_problem(p);
             }
-            ui.label(RichText::new(app.scene.problem.summary()).weak());
-            let mut problem = app.scene.problem.clone();
+            ui.label(RichText::new(scene.problem.summary()).weak());
+            let mut problem = scene.problem.clone();
             if params_ui(ui, problem.config_mut()) {
-                app.scene.set_problem(problem);
-                app.landscape.fit = true;
+                scene.set_problem(problem);
             }
         });
 }
 
-fn optimizers_section(ui: &mut Ui, app: &mut App) {
+fn optimizers_section(ui: &mut Ui, scene: &mut Scene) {
     CollapsingHeader::new("Optimizers").default_open(true).show(ui, |ui| {
         let mut remove = None;
         let mut duplicate = None;
-        for (i, e) in app.scene.entries.iter_mut().enumerate() {
+        for (i, e) in scene.entries.iter_mut().enumerate() {
             ui.push_id(i, |ui| {
                 egui::Frame::group(ui.style()).show(ui, |ui| {
                     ui.horizontal(|ui| {
                         egui::color_picker::color_edit_button_srgb(ui, &mut e.color)
                             .on_hover_text("The colour of this optimizer everywhere: path, marker, curves and status.");
-                        ui.checkbox(&mut e.enabled, "").on_hover_text("Take part in the race.");
-                        ui.add(egui::TextEdit::singleline(&mut e.label).desired_width(110.0))
+                        ui.checkbox(&mut e.enabled, "").on_hover_text("Take part in the race (changing it starts a new run).");
+                        ui.add(egui::TextEdit::singleline(&mut e.label).desired_width(110.0).char_limit(crate::scene::MAX_LABEL))
                             .on_hover_text("The legend label.");
                         if ui.small_button("copy").on_hover_text("Duplicate this optimizer.").clicked() {
                             duplicate = Some(i);
@@ -205,19 +268,23 @@ fn optimizers_section(ui: &mut Ui, app: &mut App) {
             });
         }
         if let Some(i) = remove {
-            app.scene.entries.remove(i);
+            scene.entries.remove(i);
+            if scene.view.slice.follow.is_some_and(|k| k >= i) {
+                scene.view.slice.follow = None;
+            }
         }
-        if let Some(i) = duplicate {
-            let e = app.scene.entries[i].clone();
-            app.scene.add_optimizer(e.method, Some(&e.label));
-        }
-        if app.scene.entries.len() < 8
-            && ui
-                .button("+ Add optimizer")
-                .on_hover_text("Add another racer (up to eight).")
-                .clicked()
+        if let Some(i) = duplicate
+            && scene.entries.len() < UI_MAX_RACERS
         {
-            app.scene.add_optimizer(Method::Adam(Default::default()), None);
+            let e = scene.entries[i].clone();
+            scene.add_optimizer(e.method, Some(&e.label));
+        }
+        if ui
+            .add_enabled(scene.entries.len() < UI_MAX_RACERS, egui::Button::new("+ Add optimizer"))
+            .on_hover_text("Add another racer (up to eight from here; a scene file may race 32).")
+            .clicked()
+        {
+            scene.add_optimizer(Method::Adam(Default::default()), None);
         }
     });
 }
@@ -255,18 +322,27 @@ fn method_picker(ui: &mut Ui, method: &mut Method) {
     }
 }
 
-/// Widgets for every parameter; returns whether one changed. Invalid typed values are refused.
+/// Widgets for every parameter, labelled by their readable names; returns whether one changed.
+/// Invalid typed values are refused.
 pub fn params_ui(ui: &mut Ui, p: &mut dyn Params) -> bool {
     let mut changed = false;
     for (meta, value) in p.params_mut() {
-        let tip = format!("{} ({})", meta.doc, meta.valid);
+        let when = if meta.live {
+            "Live: the running race reacts without a reset."
+        } else {
+            "Changing it starts a new run."
+        };
+        let tip = format!(
+            "{}\nAccepts {}. {when}\nScene key: `{}`",
+            meta.doc, meta.valid, meta.key
+        );
         match value {
             ParamMut::F64(v) => {
                 let old = *v;
                 let (lo, hi) = meta.range;
                 let r = ui.add(
                     Slider::new(v, lo..=hi)
-                        .text(meta.key)
+                        .text(meta.name)
                         .logarithmic(meta.scale == Scale::Log)
                         .smallest_positive(lo.max(1e-12).min(hi * 1e-3))
                         .clamping(egui::SliderClamping::Never),
@@ -282,7 +358,7 @@ pub fn params_ui(ui: &mut Ui, p: &mut dyn Params) -> bool {
                 let (lo, hi) = meta.range;
                 ui.add(
                     Slider::new(v, lo as usize..=hi as usize)
-                        .text(meta.key)
+                        .text(meta.name)
                         .clamping(egui::SliderClamping::Never),
                 )
                 .on_hover_text(tip);
@@ -292,61 +368,50 @@ pub fn params_ui(ui: &mut Ui, p: &mut dyn Params) -> bool {
                 changed |= *v != old;
             }
             ParamMut::Bool(v) => {
-                changed |= ui.checkbox(v, meta.key).on_hover_text(tip).changed();
+                changed |= ui.checkbox(v, meta.name).on_hover_text(tip).changed();
             }
         }
     }
     changed
 }
 
-fn noise_section(ui: &mut Ui, app: &mut App) {
+fn noise_section(ui: &mut Ui, scene: &mut Scene) {
     CollapsingHeader::new("Noise").default_open(true).show(ui, |ui| {
-        let std = &mut app.scene.noise.grad.std;
-        let old = *std;
-        ui.add(
-            Slider::new(std, 0.0..=100.0)
-                .logarithmic(true)
-                .smallest_positive(1e-3)
-                .text("gradient noise σ")
-                .clamping(egui::SliderClamping::Never),
-        )
-        .on_hover_text(
-            "Standard deviation of Gaussian noise added to every gradient the optimizers see. \
-             Live: the running trajectories react without a reset. Zeroth-order methods never see gradients.",
-        );
-        if !(std.is_finite() && *std >= 0.0) {
-            *std = old;
-        }
-        if *std != old {
-            let noise = app.scene.noise.clone();
-            app.send(Command::SetNoise(noise));
+        for (key, summary, channel) in scene.noise.channels_mut() {
+            ui.push_id(key, |ui| {
+                ui.label(RichText::new(summary).weak())
+                    .on_hover_text(format!("Noise channel `{key}`. Every noise level is live: the running race reacts without a reset. Zeroth-order methods never see gradients."));
+                params_ui(ui, channel);
+            });
         }
     });
 }
 
-fn playback_section(ui: &mut Ui, app: &mut App) {
+fn playback_section(ui: &mut Ui, view: &View, scene: &mut Scene, out: &mut Outbox) {
     CollapsingHeader::new("Playback").default_open(true).show(ui, |ui| {
-        ui.horizontal(|ui| {
-            let (text, tip, cmd) = if app.view.playing {
+        ui.horizontal_wrapped(|ui| {
+            let (text, tip, cmd) = if view.playing {
                 ("‖ Pause", "Pause the race (Space).", Command::Pause)
             } else {
                 ("▶ Play", "Run the race (Space).", Command::Play)
             };
             if ui.button(text).on_hover_text(tip).clicked() {
-                app.send(cmd);
+                out.send(cmd);
             }
             if ui.button("Step").on_hover_text("Take one step and pause (→).").clicked() {
-                app.send(Command::Step(1));
+                out.send(Command::Step(1));
             }
             if ui.button("Step ×10").on_hover_text("Take ten steps and pause.").clicked() {
-                app.send(Command::Step(10));
+                out.send(Command::Step(10));
             }
-            if ui.button("Reset").on_hover_text("Start the race again from the start point (R).").clicked() {
-                app.send(Command::Reset);
-                app.controls.note("New run: reset");
+            if ui.button("Reset").on_hover_text("Start a fresh race from the start point with the current settings (R).").clicked() {
+                out.send(Command::Reset);
+            }
+            if ui.button("Replay").on_hover_text("Run the race again exactly as recorded: its settings at the start and every live edit at the step it was made.").clicked() {
+                out.send(Command::Replay);
             }
         });
-        let pb = &mut app.scene.playback;
+        let pb = &mut scene.playback;
         let mut max = pb.speed.is_infinite();
         let mut speed = if max { 1e6 } else { pb.speed };
         ui.horizontal(|ui| {
@@ -355,30 +420,47 @@ fn playback_section(ui: &mut Ui, app: &mut App) {
                 .clamping(egui::SliderClamping::Never)
                 .text("steps/s");
             ui.add_enabled(!max, slider)
-                .on_hover_text("Playback speed, from 1 step per second upward.");
+                .on_hover_text("Playback speed, from 1 step per second upward. Live.");
             ui.checkbox(&mut max, "max").on_hover_text("As fast as the engine goes.");
         });
         let new = if max { f64::INFINITY } else { speed };
         if new != pb.speed && new > 0.0 {
             pb.speed = new;
-            app.send(Command::SetSpeed(new));
         }
-        ui.add(egui::DragValue::new(&mut app.scene.seed).prefix("seed "))
-            .on_hover_text("The seed of every random stream (noise, probes). Same scene + seed = same run, bit for bit.");
-        let shown = app.scene.start.iter().take(4).map(|v| super::format::num(*v));
+        ui.add(egui::DragValue::new(&mut scene.seed).prefix("seed "))
+            .on_hover_text("The seed of every random stream (noise, probes). Same scene + seed = same run, bit for bit. Changing it starts a new run.");
+        let shown = scene.start.iter().take(4).map(|v| super::format::num(*v));
         let mut start = shown.collect::<Vec<_>>().join(", ");
-        if app.scene.start.len() > 4 {
-            start += &format!(", … ({} coordinates)", app.scene.start.len());
+        if scene.start.len() > 4 {
+            start += &format!(", … ({} coordinates)", scene.start.len());
         }
         ui.label(format!("start ({start})")).on_hover_text("Click or drag on the landscape to move the start point.");
+        if let Some(info) = &view.info {
+            let (done, scheduled) = info.edits;
+            let mut text = format!("edit log: {done} live edits");
+            if scheduled > 0 {
+                text += &format!(", {scheduled} still to replay");
+            }
+            if info.log_full {
+                text += " (full: saving will not replay exactly)";
+            }
+            ui.label(RichText::new(text).weak()).on_hover_text(
+                "Every live change (a dial, a parameter, the speed) is recorded with the step at which it took effect; saving the scene writes it, so the run replays exactly.",
+            );
+        }
     });
 }
 
-fn view_section(ui: &mut Ui, app: &mut App) {
+fn view_section(ui: &mut Ui, view: &View, scene: &mut Scene, prefs: &Prefs, out: &mut Outbox) {
     CollapsingHeader::new("View")
         .default_open(false)
         .show(ui, |ui| {
-            let v = &mut app.scene.view;
+            let dim = view.info.as_ref().map_or(scene.start.len(), |i| i.dim);
+            if dim > 2 {
+                slice_ui(ui, scene, dim);
+                ui.separator();
+            }
+            let v = &mut scene.view;
             egui::ComboBox::from_label("colormap")
                 .selected_text(colormap::name(v.colormap))
                 .show_ui(ui, |ui| {
@@ -388,38 +470,83 @@ fn view_section(ui: &mut Ui, app: &mut App) {
                 });
             ui.checkbox(&mut v.log_scale, "log scale")
                 .on_hover_text("Colour by log(f − min) (L).");
-            let l = &mut app.landscape;
-            ui.checkbox(&mut l.show_contours, "contours")
-                .on_hover_text("Contour lines computed by the engine.");
-            ui.checkbox(&mut l.show_gradient, "gradient arrows")
-                .on_hover_text("−∇f at each current point (direction only).");
-            ui.checkbox(&mut l.show_step, "step arrows")
-                .on_hover_text("The direction of each optimizer's last step.");
-            if ui
-                .button("Fit view")
-                .on_hover_text("Show the problem's default window (F).")
-                .clicked()
-            {
-                l.fit = true;
-            }
             ui.separator();
             ui.horizontal(|ui| {
-                let p = &mut app.prefs;
-                let before = p.theme;
-                ui.selectable_value(&mut p.theme, egui::ThemePreference::System, "System");
-                ui.selectable_value(&mut p.theme, egui::ThemePreference::Dark, "Dark");
-                ui.selectable_value(&mut p.theme, egui::ThemePreference::Light, "Light");
-                if p.theme != before {
-                    ui.ctx().set_theme(p.theme);
+                let mut theme = prefs.theme;
+                ui.selectable_value(&mut theme, egui::ThemePreference::System, "System");
+                ui.selectable_value(&mut theme, egui::ThemePreference::Dark, "Dark");
+                ui.selectable_value(&mut theme, egui::ThemePreference::Light, "Light");
+                if theme != prefs.theme {
+                    out.act(Action::Theme(theme));
                 }
             });
+            let mut presenter = prefs.presenter;
             if ui
-                .checkbox(&mut app.prefs.presenter, "presenter mode")
+                .checkbox(&mut presenter, "presenter mode")
                 .on_hover_text("Everything 1.6× larger, for projectors.")
                 .changed()
             {
-                ui.ctx()
-                    .set_zoom_factor(if app.prefs.presenter { 1.6 } else { 1.0 });
+                out.act(Action::Presenter(presenter));
             }
         });
+}
+
+/// The plane a d > 2 landscape shows: two coordinates or two random directions, through the
+/// start or following an optimizer.
+fn slice_ui(ui: &mut Ui, scene: &mut Scene, dim: usize) {
+    let s = &mut scene.view.slice;
+    ui.label(RichText::new("slice of the landscape").strong());
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut s.mode, SliceMode::Coordinates, "coordinates")
+            .on_hover_text("The plane of two coordinate axes.");
+        ui.selectable_value(&mut s.mode, SliceMode::Random, "random directions")
+            .on_hover_text("The plane of two random orthonormal directions.");
+    });
+    match s.mode {
+        SliceMode::Coordinates => {
+            ui.horizontal(|ui| {
+                let [mut i, mut j] = s.axes;
+                ui.add(
+                    egui::DragValue::new(&mut i)
+                        .range(0..=dim - 1)
+                        .prefix("x axis: x"),
+                )
+                .on_hover_text("The coordinate along the horizontal axis.");
+                ui.add(
+                    egui::DragValue::new(&mut j)
+                        .range(0..=dim - 1)
+                        .prefix("y axis: x"),
+                )
+                .on_hover_text("The coordinate along the vertical axis.");
+                if i != j {
+                    s.axes = [i, j];
+                }
+            });
+        }
+        SliceMode::Random => {
+            if ui
+                .button("new directions")
+                .on_hover_text("Draw two other random directions.")
+                .clicked()
+            {
+                s.directions_seed = s.directions_seed.wrapping_add(1);
+            }
+        }
+    }
+    let label = |k: Option<usize>| match k.and_then(|k| scene.entries.get(k)) {
+        Some(e) => format!("follow {}", e.label),
+        None => "through the start".to_owned(),
+    };
+    let mut follow = scene.view.slice.follow;
+    egui::ComboBox::from_label("plane")
+        .selected_text(label(follow))
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut follow, None, label(None));
+            for (k, e) in scene.entries.iter().enumerate().filter(|(_, e)| e.enabled) {
+                ui.selectable_value(&mut follow, Some(k), format!("follow {}", e.label));
+            }
+        })
+        .response
+        .on_hover_text("The plane passes through the start, or through an optimizer's iterate and moves with it.");
+    scene.view.slice.follow = follow;
 }

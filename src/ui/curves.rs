@@ -1,14 +1,15 @@
-//! The curves panel: loss, gradient norm and distance to the nearest known minimum, on log
-//! axes, against steps, evaluations or time.
+//! The curves: loss, gradient norm, distance to the nearest known minimum, step length and
+//! every diagnostic the racing methods report, stacked, against steps, evaluations or time.
+//! The user picks which are shown; the metrics on offer follow the methods in the race.
 
 use egui::Ui;
-use egui_plot::{Legend, Line, Plot, PlotPoints};
+use egui_plot::{GridInput, GridMark, Legend, Line, Plot, PlotPoints};
 
+use super::View;
 use super::format::num;
 use super::status::color32;
 use super::thin;
-use crate::app::App;
-use crate::engine::StepRecord;
+use crate::engine::{RunInfo, StepRecord};
 
 /// What the curves' x axis shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -44,37 +45,99 @@ impl XAxis {
     }
 }
 
-/// State of the curves panel.
-#[derive(Debug, Default)]
+/// One plottable quantity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// The clean loss.
+    Loss,
+    /// The clean gradient norm.
+    GradNorm,
+    /// The distance to the nearest known minimum.
+    DistMin,
+    /// ‖x_k − x_{k−1}‖.
+    StepLength,
+    /// A diagnostic some method reports, by key.
+    Diagnostic(&'static str),
+}
+
+impl Metric {
+    /// The plot's title.
+    pub fn title(self, info: &RunInfo) -> String {
+        match self {
+            Metric::Loss => "loss f(x)".into(),
+            Metric::GradNorm => "gradient norm ‖∇f(x)‖".into(),
+            Metric::DistMin => "distance to nearest minimum ‖x − x*‖".into(),
+            Metric::StepLength => "step length ‖Δx‖".into(),
+            Metric::Diagnostic(key) => info
+                .diagnostics
+                .iter()
+                .flat_map(|d| d.iter())
+                .find(|d| d.key == key)
+                .map_or(key.to_owned(), |d| d.name.to_owned()),
+        }
+    }
+
+    /// Whether it is drawn on a log axis.
+    fn log(self, info: &RunInfo) -> bool {
+        match self {
+            Metric::Diagnostic(key) => info
+                .diagnostics
+                .iter()
+                .flat_map(|d| d.iter())
+                .find(|d| d.key == key)
+                .is_none_or(|d| d.log),
+            _ => true,
+        }
+    }
+
+    /// Its value for racer `i`'s record, or `None` when that racer does not report it.
+    fn value(self, info: &RunInfo, i: usize, r: &StepRecord) -> Option<f64> {
+        Some(match self {
+            Metric::Loss => r.loss,
+            Metric::GradNorm => r.grad_norm,
+            Metric::DistMin => r.dist_min,
+            Metric::StepLength => r.step_length,
+            Metric::Diagnostic(key) => {
+                let slot = info.diagnostics.get(i)?.iter().position(|d| d.key == key)?;
+                r.diagnostics[slot]
+            }
+        })
+    }
+}
+
+/// Every metric the current run offers: the built-in ones, then each method's diagnostics.
+pub fn available(info: &RunInfo) -> Vec<Metric> {
+    let mut out = vec![Metric::Loss, Metric::GradNorm];
+    if !info.minima.is_empty() {
+        out.push(Metric::DistMin);
+    }
+    out.push(Metric::StepLength);
+    for d in info.diagnostics.iter().flat_map(|d| d.iter()) {
+        let m = Metric::Diagnostic(d.key);
+        if !out.contains(&m) {
+            out.push(m);
+        }
+    }
+    out
+}
+
+/// State of the curves.
+#[derive(Debug)]
 pub struct CurvesUi {
     /// The shared x axis.
     pub x_axis: XAxis,
+    /// The metrics shown, in order.
+    pub shown: Vec<Metric>,
 }
 
-/// One plotted quantity.
-struct Metric {
-    title: &'static str,
-    axis: &'static str,
-    value: fn(&StepRecord) -> f64,
+impl Default for CurvesUi {
+    fn default() -> Self {
+        Self {
+            x_axis: XAxis::Step,
+            shown: vec![Metric::Loss, Metric::GradNorm, Metric::DistMin],
+        }
+    }
 }
-
-const METRICS: [Metric; 3] = [
-    Metric {
-        title: "loss",
-        axis: "f(x)",
-        value: |r| r.loss,
-    },
-    Metric {
-        title: "gradient norm",
-        axis: "‖∇f(x)‖",
-        value: |r| r.grad_norm,
-    },
-    Metric {
-        title: "distance to nearest minimum",
-        axis: "‖x − x*‖",
-        value: |r| r.dist_min,
-    },
-];
 
 /// log₁₀ of a positive value, with zero and below clamped to 1e-16 so that exact convergence
 /// stays on the plot.
@@ -82,58 +145,210 @@ fn log10(v: f64) -> f64 {
     v.max(1e-16).log10()
 }
 
-/// Shows the right panel.
-pub fn curves_panel(ui: &mut Ui, app: &mut App) {
-    egui::Panel::right("curves").resizable(true).default_size(460.0).show(ui, |ui| {
-        ui.horizontal(|ui| {
-            ui.label("x axis:");
-            for x in [XAxis::Step, XAxis::FEvals, XAxis::GEvals, XAxis::Wall] {
-                ui.selectable_value(&mut app.curves.x_axis, x, x.label())
-                    .on_hover_text("Compare per step, per evaluation (the cost that matters for zeroth-order methods) or per second.");
-            }
-        });
-        let Some(info) = app.view.info.clone() else { return };
-        let x_axis = app.curves.x_axis;
-        let height = (ui.available_height() / 3.0 - 8.0).max(80.0);
-        let link = egui::Id::unique("curves-x");
-        for (k, metric) in METRICS.iter().enumerate() {
-            if k == 2 && info.minima.is_empty() {
-                ui.label("distance to minimum: this problem has no known minimum");
-                continue;
-            }
-            let mut plot = Plot::new(("curve", k))
-                .height(height)
-                .x_axis_label(x_axis.label())
-                .y_axis_label(format!("{} (log₁₀)", metric.axis))
-                .link_axis(link, [true, false])
-                .link_cursor(link, [true, false])
-                .y_axis_formatter(|m, _| format!("1e{}", m.value.round()))
-                .label_formatter(move |hover| match hover {
-                    egui_plot::HoverPosition::NearDataPoint { plot_name, position: p, .. } => Some(format!(
-                        "{plot_name}\n{} = {}\n{} = {}",
-                        x_axis.label(),
-                        num(p.x),
-                        metric.title,
-                        num(10f64.powf(p.y))
-                    )),
-                    egui_plot::HoverPosition::Elsewhere { .. } => None,
-                });
-            if k == 0 {
-                plot = plot.legend(Legend::default().position(egui_plot::Corner::RightTop).background_alpha(0.6));
-            }
-            ui.label(metric.title);
-            let buckets = ui.available_width() as usize;
-            plot.show(ui, |plot_ui| {
-                for (i, r) in app.view.racers.iter().enumerate() {
-                    // Min/max per pixel column on the raw values (log is monotone), then log.
-                    let points: PlotPoints<'_> =
-                        thin::min_max(r.history.samples(), |s| x_axis.of(s), metric.value, buckets)
-                            .into_iter()
-                            .map(|[x, y]| [x, log10(y)])
-                            .collect();
-                    plot_ui.line(Line::new(info.labels[i].clone(), points).color(color32(info.colors[i])).width(2.0));
-                }
-            });
+/// Pixels between labelled ticks: egui_plot paints an x tick label only when the ticks of its
+/// thickness are more than 60 points apart (and the label fits).
+const TICK_LABEL_PX: f64 = 66.0;
+
+/// The step between labelled ticks: the smallest 1, 2, 2.5 or 5 times a power of ten whose
+/// ticks are at least [`TICK_LABEL_PX`] apart at `px_per_unit`.
+fn major_step(px_per_unit: f64) -> f64 {
+    let raw = TICK_LABEL_PX / px_per_unit.max(f64::MIN_POSITIVE);
+    let decade = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * decade)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * decade)
+}
+
+/// Grid marks for the x axis: labelled ticks a label's width apart, and unlabelled minor
+/// marks between them, at every history length.
+pub fn x_marks(input: GridInput) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    // egui_plot's base step is the data span of its smallest grid spacing, 8 points.
+    let px_per_unit = 8.0 / input.base_step_size.max(f64::MIN_POSITIVE);
+    let major = major_step(px_per_unit);
+    let minor = major / 5.0;
+    let first = (lo / minor).floor() as i64;
+    let last = (hi / minor).ceil() as i64;
+    if !(major.is_finite() && major > 0.0) || last - first > 10_000 {
+        return Vec::new();
+    }
+    (first..=last)
+        .map(|k| {
+            let value = k as f64 * minor;
+            let step_size = if k % 5 == 0 { major } else { minor };
+            GridMark { value, step_size }
+        })
+        .collect()
+}
+
+/// A tick label: whole numbers as they are up to 10⁴, then `2e6`-style; fractions with the
+/// digits their step needs.
+pub fn x_label(mark: GridMark) -> String {
+    let v = mark.value;
+    if v == 0.0 {
+        return "0".into();
+    }
+    if v.abs() >= 1e4 {
+        return format!("{v:e}");
+    }
+    let decimals = (-mark.step_size.log10().floor()).max(0.0) as usize;
+    format!("{v:.decimals$}")
+}
+
+/// Shows the curves, with the x-axis and metric pickers.
+pub fn show(ui: &mut Ui, view: &View, st: &mut CurvesUi) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label("x axis:");
+        for x in [XAxis::Step, XAxis::FEvals, XAxis::GEvals, XAxis::Wall] {
+            ui.selectable_value(&mut st.x_axis, x, x.label())
+                .on_hover_text("Compare per step, per evaluation (the cost that matters for zeroth-order methods) or per second.");
         }
     });
+    let Some(info) = view.info.clone() else {
+        return;
+    };
+    let offered = available(&info);
+    ui.horizontal_wrapped(|ui| {
+        ui.label("show:");
+        for m in &offered {
+            let mut on = st.shown.contains(m);
+            if ui
+                .toggle_value(&mut on, m.title(&info))
+                .on_hover_text("Show or hide this curve.")
+                .changed()
+            {
+                if on {
+                    st.shown.push(*m);
+                } else {
+                    st.shown.retain(|s| s != m);
+                }
+            }
+        }
+    });
+    let shown: Vec<Metric> = st
+        .shown
+        .iter()
+        .copied()
+        .filter(|m| offered.contains(m))
+        .collect();
+    if shown.is_empty() {
+        ui.label("Pick a curve above.");
+        return;
+    }
+    let x_axis = st.x_axis;
+    let title_h = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+    let height = (ui.available_height() / shown.len() as f32 - title_h - 4.0).max(80.0);
+    let link = egui::Id::unique("curves-x");
+    for (k, metric) in shown.iter().copied().enumerate() {
+        let log = metric.log(&info);
+        let title = metric.title(&info);
+        let mut plot = Plot::new(("curve", k))
+            .height(height)
+            .x_axis_label(x_axis.label())
+            .x_grid_spacer(x_marks)
+            .x_axis_formatter(|m, _| x_label(m))
+            .link_axis(link, [true, false])
+            .link_cursor(link, [true, false]);
+        let hover_title = title.clone();
+        plot = plot.label_formatter(move |hover| match hover {
+            egui_plot::HoverPosition::NearDataPoint {
+                plot_name,
+                position: p,
+                ..
+            } => {
+                let y = if log { 10f64.powf(p.y) } else { p.y };
+                Some(format!(
+                    "{plot_name}\n{} = {}\n{hover_title} = {}",
+                    x_axis.label(),
+                    num(p.x),
+                    num(y)
+                ))
+            }
+            egui_plot::HoverPosition::Elsewhere { .. } => None,
+        });
+        if log {
+            plot = plot
+                .y_axis_label("log₁₀")
+                .y_axis_formatter(|m, _| format!("1e{}", m.value.round()));
+        }
+        if k == 0 {
+            plot = plot.legend(
+                Legend::default()
+                    .position(egui_plot::Corner::RightTop)
+                    .background_alpha(0.6),
+            );
+        }
+        ui.label(title);
+        let buckets = ui.available_width() as usize;
+        plot.show(ui, |plot_ui| {
+            for (i, r) in view.racers.iter().enumerate() {
+                let samples = r.history.samples();
+                if samples
+                    .first()
+                    .and_then(|s| metric.value(&info, i, s))
+                    .is_none()
+                {
+                    continue;
+                }
+                let y = |s: &StepRecord| metric.value(&info, i, s).unwrap_or(f64::NAN);
+                // Min/max per pixel column on the raw values (log is monotone), then log.
+                let points: PlotPoints<'_> = thin::min_max(samples, |s| x_axis.of(s), y, buckets)
+                    .into_iter()
+                    .map(|[x, y]| [x, if log { log10(y) } else { y }])
+                    .collect();
+                // A line, never a filled band: egui_plot would otherwise fill steep drops (a
+                // loss reaching 0) as solid shapes.
+                plot_ui.line(
+                    Line::new(info.labels[i].clone(), points)
+                        .color(color32(info.colors[i]))
+                        .width(2.0)
+                        .allow_band(false),
+                );
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Replays egui_plot 0.38's rule for x tick labels: a label is painted when the marks of its
+    /// thickness are more than 60 points apart and further apart than the label is wide.
+    fn labelled(lo: f64, hi: f64, width_px: f64) -> Vec<String> {
+        let px_per_unit = width_px / (hi - lo);
+        let input = GridInput {
+            bounds: (lo, hi),
+            base_step_size: 8.0 / px_per_unit,
+        };
+        x_marks(input)
+            .into_iter()
+            .filter(|m| (lo..=hi).contains(&m.value))
+            .filter(|m| {
+                let text = x_label(*m);
+                let label_px = 7.5 * text.chars().count() as f64 + 4.0;
+                let spacing = m.step_size * px_per_unit;
+                spacing > 60.0 && spacing >= label_px
+            })
+            .map(x_label)
+            .collect()
+    }
+
+    #[test]
+    fn the_step_axis_is_labelled_at_every_history_length() {
+        for hi in [3.0, 846.0, 10_000.0, 123_456.0, 6.45e6, 3.3e9] {
+            for width in [260.0, 440.0, 900.0] {
+                let labels = labelled(0.0, hi, width);
+                assert!(labels.len() >= 3, "0..{hi} at {width} px: only {labels:?}");
+                assert!(labels.iter().all(|l| l.len() <= 8), "{labels:?}");
+            }
+        }
+        assert_eq!(
+            labelled(0.0, 846.0, 440.0),
+            ["0", "200", "400", "600", "800"]
+        );
+        assert!(labelled(0.0, 6.45e6, 440.0).contains(&"2e6".to_owned()));
+    }
 }

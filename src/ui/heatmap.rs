@@ -1,16 +1,19 @@
-//! The landscape's heatmap: grid values to colours (linear or log), the texture image, the
-//! colorbar with real values, and bilinear interpolation for the hover readout.
+//! The landscape's heatmap: grid values to colours (linear or log), the texture image, and the
+//! colorbar with real values, as wide as its labels need.
 
 use egui::{Color32, ColorImage, Stroke, Ui};
 
 use super::colormap;
 use super::format::num;
-use crate::app::App;
 use crate::engine::Grid;
 use crate::scene::Colormap;
 
-/// Width of the colorbar strip.
-pub const COLORBAR: f32 = 96.0;
+/// The narrowest colorbar strip.
+pub const MIN_COLORBAR: f32 = 72.0;
+/// Ticks on the colorbar.
+const TICKS: usize = 5;
+/// The tick labels' font size.
+const TICK_FONT: f32 = 11.0;
 
 /// Maps values to [0, 1] for colouring, linearly or on a log scale over six decades.
 #[derive(Clone, Copy, Debug)]
@@ -75,31 +78,39 @@ pub(super) fn image(grid: &Grid, map: Colormap, log: bool) -> ColorImage {
     }
 }
 
-/// f at (x, y) by bilinear interpolation of the grid, when inside it.
-pub fn interpolate(grid: &Grid, x: f64, y: f64) -> Option<f64> {
-    let b = grid.spec.bounds;
-    let (nx, ny) = (grid.spec.nx, grid.spec.ny);
-    let u = (x - b.x.0) / (b.x.1 - b.x.0) * (nx - 1) as f64;
-    let v = (y - b.y.0) / (b.y.1 - b.y.0) * (ny - 1) as f64;
-    if !(0.0..=(nx - 1) as f64).contains(&u) || !(0.0..=(ny - 1) as f64).contains(&v) {
-        return None;
-    }
-    let (i, j) = ((u as usize).min(nx - 2), (v as usize).min(ny - 2));
-    let (s, t) = (u - i as f64, v - j as f64);
-    let f = (1.0 - s) * (1.0 - t) * grid.at(i, j)
-        + s * (1.0 - t) * grid.at(i + 1, j)
-        + (1.0 - s) * t * grid.at(i, j + 1)
-        + s * t * grid.at(i + 1, j + 1);
-    f.is_finite().then_some(f)
+/// The tick labels of the colorbar, bottom to top.
+fn tick_labels(grid: &Grid, log: bool) -> Vec<String> {
+    let scale = Scale::new(grid, log);
+    (0..=TICKS)
+        .map(|k| num(scale.value(k as f64 / TICKS as f64)))
+        .collect()
+}
+
+/// The width the colorbar needs for its widest label.
+pub fn colorbar_width(ui: &Ui, grid: &Grid, log: bool) -> f32 {
+    let font = egui::FontId::monospace(TICK_FONT);
+    let widest = tick_labels(grid, log)
+        .into_iter()
+        .map(|t| {
+            ui.painter()
+                .layout_no_wrap(t, font.clone(), Color32::WHITE)
+                .size()
+                .x
+        })
+        .fold(0.0, f32::max);
+    (6.0 + 16.0 + 10.0 + widest + 8.0).max(MIN_COLORBAR)
 }
 
 /// A vertical colorbar with real values at its ticks.
-pub(super) fn colorbar(ui: &mut Ui, app: &App, height: f32) {
-    let Some((grid, _)) = &app.view.grid else {
-        return;
-    };
-    let scale = Scale::new(grid, app.scene.view.log_scale);
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(COLORBAR, height), egui::Sense::hover());
+pub(super) fn colorbar(
+    ui: &mut Ui,
+    grid: &Grid,
+    map: Colormap,
+    log: bool,
+    height: f32,
+    width: f32,
+) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
     let painter = ui.painter_at(rect);
     let bar = egui::Rect::from_min_size(
         rect.min + egui::vec2(6.0, 12.0),
@@ -110,7 +121,7 @@ pub(super) fn colorbar(ui: &mut Ui, app: &App, height: f32) {
         let t0 = k as f32 / n as f32;
         let y1 = bar.bottom() - t0 * bar.height();
         let y0 = bar.bottom() - (k + 1) as f32 / n as f32 * bar.height();
-        let [r, g, b] = colormap::sample(app.scene.view.colormap, (k as f64 + 0.5) / n as f64);
+        let [r, g, b] = colormap::sample(map, (k as f64 + 0.5) / n as f64);
         painter.rect_filled(
             egui::Rect::from_x_y_ranges(bar.x_range(), y0..=y1),
             0.0,
@@ -124,9 +135,9 @@ pub(super) fn colorbar(ui: &mut Ui, app: &App, height: f32) {
         Stroke::new(1.0, text.gamma_multiply(0.5)),
         egui::StrokeKind::Outside,
     );
-    for k in 0..=5 {
-        let t = k as f64 / 5.0;
-        let y = bar.bottom() - t as f32 * bar.height();
+    for (k, label) in tick_labels(grid, log).into_iter().enumerate() {
+        let t = k as f32 / TICKS as f32;
+        let y = bar.bottom() - t * bar.height();
         painter.line_segment(
             [egui::pos2(bar.right(), y), egui::pos2(bar.right() + 4.0, y)],
             Stroke::new(1.0, text),
@@ -134,12 +145,12 @@ pub(super) fn colorbar(ui: &mut Ui, app: &App, height: f32) {
         painter.text(
             egui::pos2(bar.right() + 6.0, y),
             egui::Align2::LEFT_CENTER,
-            num(scale.value(t)),
-            egui::FontId::monospace(11.0),
+            label,
+            egui::FontId::monospace(TICK_FONT),
             text,
         );
     }
-    let label = if scale.log { "f (log)" } else { "f" };
+    let label = if log { "f (log)" } else { "f" };
     painter.text(
         egui::pos2(bar.left(), bar.bottom() + 6.0),
         egui::Align2::LEFT_TOP,
@@ -157,7 +168,7 @@ mod tests {
     use crate::problem::{Problem, SphereConfig};
 
     #[test]
-    fn log_scale_round_trips_and_interpolation_matches_the_function() {
+    fn log_scale_round_trips_and_the_image_is_upright() {
         let f = Problem::Sphere(SphereConfig { d: 2 }).build();
         let bounds = ViewBounds {
             x: (-2.0, 2.0),
@@ -165,7 +176,7 @@ mod tests {
         };
         let g = compute_grid(
             f.as_ref(),
-            &[0.0, 0.0],
+            &crate::engine::Projection::new(&crate::scene::Slice::default(), &[0.0, 0.0], 0),
             GridSpec {
                 bounds,
                 nx: 101,
@@ -180,12 +191,6 @@ mod tests {
             }
             assert!((s.t(g.min)).abs() < 1e-12 && (s.t(g.max) - 1.0).abs() < 1e-12);
         }
-        let v = interpolate(&g, 0.52, -1.13).unwrap();
-        assert!(
-            (v - (0.52f64.powi(2) + 1.13f64.powi(2))).abs() < 2e-3,
-            "{v}"
-        );
-        assert!(interpolate(&g, 2.5, 0.0).is_none());
         let img = image(&g, Colormap::Viridis, true);
         assert_eq!(img.size, [101, 101]);
         // The top-left pixel is the grid's top row (y = max), first column.

@@ -49,6 +49,35 @@ impl History {
         self.received
     }
 
+    /// Moves every sample to its new drawn position after the plane's directions changed:
+    /// `path` holds (step, position) for the engine's recorded steps, in step order; a sample
+    /// takes the position of the nearest recorded step. The last sample's gradient becomes
+    /// `grad_xy`.
+    pub fn reproject(&mut self, path: &[(u64, [f64; 2])], grad_xy: [f64; 2]) {
+        if path.is_empty() {
+            return;
+        }
+        for s in &mut self.samples {
+            let k = path.partition_point(|(step, _)| *step < s.step);
+            let nearest = match (path.get(k.wrapping_sub(1)), path.get(k)) {
+                (Some(a), Some(b)) => {
+                    if s.step - a.0 <= b.0 - s.step {
+                        a
+                    } else {
+                        b
+                    }
+                }
+                (Some(a), None) => a,
+                (None, Some(b)) => b,
+                (None, None) => continue,
+            };
+            s.xy = nearest.1;
+        }
+        if let Some(last) = self.samples.last_mut() {
+            last.grad_xy = grad_xy;
+        }
+    }
+
     /// Moves the older half of the full-resolution tail into the decimated part, thinning it;
     /// when the decimated part grows past its budget it is thinned again.
     fn compact(&mut self) {
@@ -141,9 +170,25 @@ mod tests {
             loss,
             grad_norm: 0.0,
             dist_min: 0.0,
+            step_length: 0.0,
             counts: Counts::default(),
             wall: 0.0,
+            diagnostics: [f64::NAN; crate::optim::MAX_DIAGNOSTICS],
         }
+    }
+
+    #[test]
+    fn reprojection_moves_each_sample_to_its_step() {
+        let mut h = History::default();
+        for k in 0..10u64 {
+            h.push(rec(k, [k as f64, 0.0], 1.0));
+        }
+        // The engine kept every second step.
+        let path: Vec<(u64, [f64; 2])> = (0..10).step_by(2).map(|k| (k, [0.0, k as f64])).collect();
+        h.reproject(&path, [1.0, 2.0]);
+        let ys: Vec<f64> = h.samples().iter().map(|s| s.xy[1]).collect();
+        assert_eq!(ys, vec![0.0, 0.0, 2.0, 2.0, 4.0, 4.0, 6.0, 6.0, 8.0, 8.0]);
+        assert_eq!(h.last().unwrap().grad_xy, [1.0, 2.0]);
     }
 
     #[test]

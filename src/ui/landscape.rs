@@ -1,24 +1,25 @@
-//! The landscape panel: the objective as a heatmap with contours, known minima, one coloured
-//! trajectory per optimizer, optional gradient and step arrows, a colorbar and a hover readout.
-//! Click or drag to move the start point; right-drag pans and the wheel zooms, and the engine
-//! recomputes the grid for the new window (a coarse preview first).
+//! The landscape panel: the objective on the drawn plane as a heatmap with contours, known
+//! minima, one coloured trajectory per optimizer, the methods' overlays, optional gradient and
+//! step arrows, a colorbar and a hover readout. Click or drag to move the start point;
+//! right-drag pans and the wheel zooms, and the engine recomputes the grid for the new window
+//! (a coarse preview first). Each layer is its own function.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::{Color32, PointerButton, RichText, TextureHandle, TextureOptions, Ui};
 use egui_plot::{
-    Arrows, Legend, Line, MarkerShape, Plot, PlotBounds, PlotImage, PlotPoint, PlotPoints, Points,
+    Arrows, Legend, Line, MarkerShape, Plot, PlotBounds, PlotImage, PlotPoint, PlotPoints,
+    PlotTransform, PlotUi, Points,
 };
 
 use super::format::num;
-use super::heatmap::{self, interpolate};
+use super::heatmap;
 use super::status::color32;
-use super::thin;
-use crate::app::App;
-use crate::engine::{Command, Grid, GridSpec};
+use super::{Outbox, View, overlay, thin};
+use crate::engine::{Command, Grid, GridSpec, RunInfo};
 use crate::problem::ViewBounds;
-use crate::scene::Colormap;
+use crate::scene::{Colormap, Scene, SliceMode};
 
 /// Largest grid side requested from the engine.
 const MAX_SIDE: usize = 512;
@@ -28,6 +29,8 @@ const SETTLE: Duration = Duration::from_millis(120);
 const MARGIN: f64 = 0.1;
 /// Contour levels requested.
 const LEVELS: usize = 14;
+/// A point query that has not been answered in this long is given up.
+const QUERY_TIMEOUT: Duration = Duration::from_millis(250);
 
 /// The texture of one grid under one colouring.
 struct Texture {
@@ -49,28 +52,35 @@ pub struct LandscapeUi {
     pub show_gradient: bool,
     /// Draw the last step's direction at the current points.
     pub show_step: bool,
+    /// Draw the methods' overlays (probes, model contours, …).
+    pub show_overlays: bool,
     texture: Option<Texture>,
     next_id: u64,
     requested: Option<(ViewBounds, u64)>,
     moving: Option<(ViewBounds, Instant)>,
     last_start: Option<[f64; 2]>,
+    fitted_epoch: Option<u64>,
+    query: Option<(u64, [f64; 2], Instant)>,
     /// Textures uploaded so far (one per grid and colouring, never one per frame).
     pub uploads: u64,
 }
 
 impl Default for LandscapeUi {
-    /// Fresh state: fit the view on the first frame, contours and gradient arrows on.
+    /// Fresh state: fit the view on the first frame, contours, gradient arrows and overlays on.
     fn default() -> Self {
         Self {
             fit: true,
             show_contours: true,
             show_gradient: true,
             show_step: false,
+            show_overlays: true,
             texture: None,
             next_id: 1,
             requested: None,
             moving: None,
             last_start: None,
+            fitted_epoch: None,
+            query: None,
             uploads: 0,
         }
     }
@@ -92,351 +102,448 @@ fn close(a: &ViewBounds, b: &ViewBounds) -> bool {
         && (a.y.1 - b.y.1).abs() < 0.01 * h
 }
 
-/// Asks the engine for a grid over the visible window once it has settled.
-fn request_grid(ctx: &egui::Context, app: &mut App, visible: ViewBounds, px: egui::Vec2) {
-    let epoch = app.view.info.as_ref().map_or(0, |i| i.landscape_epoch);
-    let st = &mut app.landscape;
-    if let Some((b, e)) = &st.requested
-        && *e == epoch
-        && close(b, &visible)
-    {
-        st.moving = None;
-        return;
+/// The window a fit shows: the scene's view, centred on the plane's origin for random planes
+/// (whose coordinates are offsets along the directions).
+fn fit_window(scene: &Scene, dim: usize) -> ([f64; 2], [f64; 2]) {
+    let (x, y) = (scene.view.x, scene.view.y);
+    if dim > 2 && scene.view.slice.mode == SliceMode::Random {
+        let (hw, hh) = (0.5 * (x[1] - x[0]), 0.5 * (y[1] - y[0]));
+        ([-hw, hw], [-hh, hh])
+    } else {
+        (x, y)
     }
-    let settled = match st.moving {
-        Some((b, t)) if close(&b, &visible) => t.elapsed() >= SETTLE,
-        _ => {
-            st.moving = Some((visible, Instant::now()));
-            false
+}
+
+impl LandscapeUi {
+    /// Uploads the newest grid as a texture when it or the colouring changed.
+    fn sync_texture(&mut self, ctx: &egui::Context, view: &View, map: Colormap, log: bool) {
+        let Some((grid, _, _)) = &view.grid else {
+            // A new problem or plane: the old heatmap must not linger until the new grid arrives.
+            self.texture = None;
+            return;
+        };
+        let stale = self
+            .texture
+            .as_ref()
+            .is_none_or(|t| !Arc::ptr_eq(&t.grid, grid) || t.colormap != map || t.log != log);
+        if stale {
+            let handle = ctx.load_texture(
+                "landscape",
+                heatmap::image(grid, map, log),
+                TextureOptions::LINEAR,
+            );
+            self.uploads += 1;
+            let contours = grid
+                .contours
+                .iter()
+                .flat_map(|c| &c.lines)
+                .map(|line| line.iter().map(|p| PlotPoint::new(p[0], p[1])).collect())
+                .collect();
+            self.texture = Some(Texture {
+                grid: grid.clone(),
+                colormap: map,
+                log,
+                handle,
+                contours: Arc::new(contours),
+            });
         }
-    };
-    // With nothing on screen yet there is no reason to wait for the window to rest.
-    if !settled && app.view.grid.is_some() {
-        ctx.request_repaint_after(SETTLE);
-        return;
     }
-    let st = &mut app.landscape;
-    st.requested = Some((visible, epoch));
-    st.moving = None;
-    let (w, h) = (visible.x.1 - visible.x.0, visible.y.1 - visible.y.0);
-    let bounds = ViewBounds {
-        x: (visible.x.0 - MARGIN * w, visible.x.1 + MARGIN * w),
-        y: (visible.y.0 - MARGIN * h, visible.y.1 + MARGIN * h),
-    };
-    let scale = (1.0 + 2.0 * MARGIN) as f32;
-    let nx = ((px.x * scale) as usize).clamp(32, MAX_SIDE);
-    let ny = ((px.y * scale) as usize).clamp(32, MAX_SIDE);
-    let id = st.next_id;
-    st.next_id += 1;
-    app.send(Command::Landscape {
-        id,
-        spec: GridSpec {
-            bounds,
-            nx,
-            ny,
-            levels: LEVELS,
-        },
-    });
+
+    /// Asks the engine for a grid over the visible window once it has settled.
+    fn request_grid(
+        &mut self,
+        ctx: &egui::Context,
+        view: &View,
+        visible: ViewBounds,
+        px: egui::Vec2,
+        out: &mut Outbox,
+    ) {
+        let epoch = view.plane().epoch;
+        if let Some((b, e)) = &self.requested
+            && *e == epoch
+            && close(b, &visible)
+        {
+            self.moving = None;
+            return;
+        }
+        let settled = match self.moving {
+            Some((b, t)) if close(&b, &visible) => t.elapsed() >= SETTLE,
+            _ => {
+                self.moving = Some((visible, Instant::now()));
+                false
+            }
+        };
+        // With nothing on screen yet there is no reason to wait for the window to rest.
+        if !settled && view.grid.is_some() {
+            ctx.request_repaint_after(SETTLE);
+            return;
+        }
+        self.requested = Some((visible, epoch));
+        self.moving = None;
+        let (w, h) = (visible.x.1 - visible.x.0, visible.y.1 - visible.y.0);
+        let bounds = ViewBounds {
+            x: (visible.x.0 - MARGIN * w, visible.x.1 + MARGIN * w),
+            y: (visible.y.0 - MARGIN * h, visible.y.1 + MARGIN * h),
+        };
+        let scale = (1.0 + 2.0 * MARGIN) as f32;
+        let nx = ((px.x * scale) as usize).clamp(32, MAX_SIDE);
+        let ny = ((px.y * scale) as usize).clamp(32, MAX_SIDE);
+        let id = self.next_id;
+        self.next_id += 1;
+        out.send(Command::Landscape {
+            id,
+            spec: GridSpec {
+                bounds,
+                nx,
+                ny,
+                levels: LEVELS,
+            },
+        });
+    }
 }
 
 /// Shows the central panel.
-pub fn landscape_panel(ui: &mut Ui, app: &mut App) {
+pub fn show(ui: &mut Ui, view: &View, scene: &mut Scene, st: &mut LandscapeUi, out: &mut Outbox) {
     egui::CentralPanel::default().show(ui, |ui| {
-        let Some(info) = app.view.info.clone() else {
+        let Some(info) = view.info.clone() else {
             ui.spinner();
             return;
         };
-        let (map, log) = (app.scene.view.colormap, app.scene.view.log_scale);
-        if app.view.grid.is_none() {
-            // A new problem: the old heatmap must not linger until the new grid arrives.
-            app.landscape.texture = None;
+        if st.fitted_epoch != Some(info.plane.epoch) {
+            // New directions (or a new problem): the old window means nothing now.
+            st.fitted_epoch = Some(info.plane.epoch);
+            st.fit = true;
         }
-        if let Some((grid, _)) = &app.view.grid {
-            let stale =
-                app.landscape.texture.as_ref().is_none_or(|t| {
-                    !Arc::ptr_eq(&t.grid, grid) || t.colormap != map || t.log != log
-                });
-            if stale {
-                let handle = ui.ctx().load_texture(
-                    "landscape",
-                    heatmap::image(grid, map, log),
-                    TextureOptions::LINEAR,
-                );
-                app.landscape.uploads += 1;
-                let contours = grid
-                    .contours
-                    .iter()
-                    .flat_map(|c| &c.lines)
-                    .map(|line| line.iter().map(|p| PlotPoint::new(p[0], p[1])).collect())
-                    .collect();
-                app.landscape.texture = Some(Texture {
-                    grid: grid.clone(),
-                    colormap: map,
-                    log,
-                    handle,
-                    contours: Arc::new(contours),
-                });
-            }
-        }
-        let title = if info.dim > 2 {
-            format!(
-                "2-D slice through the start of the {}-dimensional {}",
-                info.dim,
-                info.scene.problem.key()
-            )
-        } else {
-            format!("{} landscape", info.scene.problem.key())
-        };
-        ui.label(RichText::new(title).strong());
-        let readout_h = 28.0;
+        st.sync_texture(ui.ctx(), view, scene.view.colormap, scene.view.log_scale);
+        header(ui, &info, st);
+        let readout_h = 2.0 * ui.text_style_height(&egui::TextStyle::Monospace) + 8.0;
+        let colorbar_w = st.texture.as_ref().map_or(heatmap::MIN_COLORBAR, |t| {
+            heatmap::colorbar_width(ui, &t.grid, scene.view.log_scale)
+        });
         let size = ui.available_size();
         let plot_size = egui::vec2(
-            (size.x - heatmap::COLORBAR).max(100.0),
+            (size.x - colorbar_w).max(100.0),
             (size.y - readout_h).max(100.0),
         );
-        let (x_name, y_name) = if info.dim > 2 {
-            ("x₀", "x₁")
-        } else {
-            ("x", "y")
-        };
         let mut readout = String::new();
         ui.horizontal(|ui| {
-            let fit = std::mem::take(&mut app.landscape.fit);
-            let view_bounds = (app.scene.view.x, app.scene.view.y);
-            let texture = app
-                .landscape
-                .texture
-                .as_ref()
-                .map(|t| (t.handle.id(), t.grid.clone()));
-            let contours = app.landscape.texture.as_ref().map(|t| t.contours.clone());
-            let st = &app.landscape;
-            let (show_contours, show_gradient, show_step) =
-                (st.show_contours, st.show_gradient, st.show_step);
-            let racers = &app.view.racers;
-            let halo = Color32::from_black_alpha(150);
-            let contour_color = if ui.visuals().dark_mode {
-                Color32::from_white_alpha(70)
-            } else {
-                Color32::from_black_alpha(60)
-            };
-            let plot = Plot::new("landscape")
-                .width(plot_size.x)
-                .height(plot_size.y)
-                .data_aspect(1.0)
-                .allow_scroll(false)
-                .allow_zoom(false)
-                .allow_boxed_zoom(false)
-                .allow_double_click_reset(false)
-                .pan_pointer_button(PointerButton::Secondary)
-                .show_x(false)
-                .show_y(false)
-                .show_grid(false)
-                .x_axis_label(x_name)
-                .y_axis_label(y_name)
-                .legend(Legend::default().position(egui_plot::Corner::LeftTop));
-            let response = plot.show(ui, |p| {
-                if fit {
-                    let (x, y) = view_bounds;
-                    p.set_plot_bounds(PlotBounds::from_min_max([x[0], y[0]], [x[1], y[1]]));
-                }
-                if p.response().hovered() {
-                    let scroll = p
-                        .ctx()
-                        .input(|i| i.smooth_scroll_delta.y + i.zoom_delta().ln() * 200.0);
-                    if scroll != 0.0 {
-                        let z = (scroll * 0.003).exp();
-                        p.zoom_bounds_around_hovered(egui::vec2(z, z));
-                    }
-                }
-                if let Some((tex, g)) = &texture {
-                    let b = g.spec.bounds;
-                    let (nx, ny) = (g.spec.nx as f64, g.spec.ny as f64);
-                    let w = (b.x.1 - b.x.0) * nx / (nx - 1.0);
-                    let h = (b.y.1 - b.y.0) * ny / (ny - 1.0);
-                    let centre = PlotPoint::new((b.x.0 + b.x.1) / 2.0, (b.y.0 + b.y.1) / 2.0);
-                    p.image(PlotImage::new(
-                        "",
-                        *tex,
-                        centre,
-                        egui::vec2(w as f32, h as f32),
-                    ));
-                }
-                if show_contours && let Some(lines) = &contours {
-                    for (k, line) in lines.iter().enumerate() {
-                        p.line(
-                            Line::new("", PlotPoints::Borrowed(line))
-                                .color(contour_color)
-                                .width(1.0)
-                                .allow_hover(false)
-                                .allow_band(false)
-                                .id(("contour", k)),
-                        );
-                    }
-                }
-                if !info.minima.is_empty() {
-                    p.points(
-                        Points::new("", info.minima.clone())
-                            .shape(MarkerShape::Asterisk)
-                            .radius(9.0)
-                            .color(Color32::BLACK)
-                            .allow_hover(false),
-                    );
-                    p.points(
-                        Points::new("known minima", info.minima.clone())
-                            .shape(MarkerShape::Asterisk)
-                            .radius(7.0)
-                            .color(Color32::WHITE),
-                    );
-                }
-                let bounds = p.plot_bounds();
-                let rect = p.response().rect;
-                let px_per_unit = [
-                    rect.width() as f64 / (bounds.max()[0] - bounds.min()[0]).abs().max(1e-300),
-                    rect.height() as f64 / (bounds.max()[1] - bounds.min()[1]).abs().max(1e-300),
-                ];
-                let arrow_len = 0.08 * (bounds.max()[0] - bounds.min()[0]).abs();
-                for (i, r) in racers.iter().enumerate() {
-                    let (label, color) = (&info.labels[i], color32(info.colors[i]));
-                    let pts = thin::by_distance(
-                        r.history.samples().iter().map(|s| s.xy),
-                        px_per_unit,
-                        0.75,
-                    );
-                    let (Some(first), Some(last)) = (pts.first().copied(), pts.last().copied())
-                    else {
-                        continue;
-                    };
-                    // A dark halo under each path keeps it legible on every colormap.
-                    p.line(
-                        Line::new("", pts.clone())
-                            .color(halo)
-                            .width(5.0)
-                            .allow_band(false)
-                            .allow_hover(false),
-                    );
-                    p.line(
-                        Line::new(label.clone(), pts)
-                            .color(color)
-                            .width(2.0)
-                            .allow_band(false),
-                    );
-                    p.points(
-                        Points::new(label.clone(), vec![first])
-                            .shape(MarkerShape::Circle)
-                            .filled(false)
-                            .radius(6.0)
-                            .color(color),
-                    );
-                    if r.stopped.is_some() {
-                        p.points(
-                            Points::new(label.clone(), vec![last])
-                                .shape(MarkerShape::Cross)
-                                .radius(9.0)
-                                .color(color),
-                        );
-                    } else {
-                        p.points(
-                            Points::new(label.clone(), vec![last])
-                                .shape(MarkerShape::Circle)
-                                .filled(true)
-                                .radius(5.0)
-                                .color(color),
-                        );
-                    }
-                    let Some(rec) = r.history.last() else {
-                        continue;
-                    };
-                    if show_gradient && r.stopped.is_none() {
-                        let [gx, gy] = rec.grad_xy;
-                        let n = (gx * gx + gy * gy).sqrt();
-                        if n > 0.0 && n.is_finite() {
-                            let tip = [last[0] - arrow_len * gx / n, last[1] - arrow_len * gy / n];
-                            p.arrows(
-                                Arrows::new("", vec![last], vec![tip])
-                                    .color(color.gamma_multiply(0.6))
-                                    .tip_length(10.0),
-                            );
-                        }
-                    }
-                    if show_step
-                        && r.stopped.is_none()
-                        && let Some(prev) = &r.previous
-                    {
-                        let (dx, dy) = (last[0] - prev.xy[0], last[1] - prev.xy[1]);
-                        let n = (dx * dx + dy * dy).sqrt();
-                        if n > 0.0 && n.is_finite() {
-                            let tip = [last[0] + arrow_len * dx / n, last[1] + arrow_len * dy / n];
-                            p.arrows(
-                                Arrows::new("", vec![last], vec![tip])
-                                    .color(color)
-                                    .tip_length(14.0),
-                            );
-                        }
-                    }
-                }
-                p.pointer_coordinate()
-            });
+            let fit = std::mem::take(&mut st.fit);
+            let response = plot_ui(ui, view, scene, st, &info, plot_size, fit);
             let pointer = response.inner;
             let resp = &response.response;
-            // Moving the start: a click, or a drag with the primary button.
-            if let Some(pt) = pointer
-                && (resp.clicked_by(PointerButton::Primary)
-                    || resp.dragged_by(PointerButton::Primary))
-            {
-                let xy = [pt.x, pt.y];
-                if app.landscape.last_start != Some(xy) {
-                    app.landscape.last_start = Some(xy);
-                    let mut start = app.scene.start.clone();
-                    start[0] = xy[0];
-                    if start.len() > 1 {
-                        start[1] = xy[1];
-                    }
-                    app.scene.start = start.clone();
-                    app.send(Command::SetStart(start));
-                }
-            }
+            input(resp, pointer, st, out);
             if let Some(pt) = pointer
                 && resp.hovered()
             {
-                readout = hover_readout(app, pt, &response.transform);
+                readout = hover(view, &info, st, pt, &response.transform, out);
             }
             let visible = bounds_of(response.transform.bounds());
-            let px = response.response.rect.size();
             if fit {
                 // The window settles on the next frame (the plot applies its aspect ratio), so
                 // ask for the grid then rather than twice.
                 ui.ctx().request_repaint();
             } else {
-                request_grid(&ui.ctx().clone(), app, visible, px);
+                st.request_grid(&ui.ctx().clone(), view, visible, resp.rect.size(), out);
             }
-            heatmap::colorbar(ui, app, plot_size.y);
+            if let Some(t) = &st.texture {
+                heatmap::colorbar(
+                    ui,
+                    &t.grid,
+                    scene.view.colormap,
+                    scene.view.log_scale,
+                    plot_size.y,
+                    colorbar_w,
+                );
+            }
         });
-        ui.label(RichText::new(readout).monospace());
+        ui.add(egui::Label::new(RichText::new(readout).monospace()).wrap());
     });
 }
 
-/// The text under the plot: x, y, f and |∇f| at the cursor, and the nearest trajectory point.
-fn hover_readout(app: &App, pt: PlotPoint, transform: &egui_plot::PlotTransform) -> String {
-    let mut s = format!("x = {:>10}  y = {:>10}", num(pt.x), num(pt.y));
-    if let Some((g, _)) = &app.view.grid {
-        let b = g.spec.bounds;
-        let hx = (b.x.1 - b.x.0) / (g.spec.nx - 1) as f64;
-        let hy = (b.y.1 - b.y.0) / (g.spec.ny - 1) as f64;
-        if let Some(f) = interpolate(g, pt.x, pt.y) {
-            s += &format!("  f ≈ {:>10}", num(f));
-            let d = |dx: f64, dy: f64| interpolate(g, pt.x + dx, pt.y + dy);
-            if let (Some(a), Some(b), Some(c), Some(e)) =
-                (d(hx, 0.0), d(-hx, 0.0), d(0.0, hy), d(0.0, -hy))
-            {
-                let (gx, gy) = ((a - b) / (2.0 * hx), (c - e) / (2.0 * hy));
-                s += &format!("  |∇f| ≈ {:>10}", num((gx * gx + gy * gy).sqrt()));
+/// The title and the layer switches.
+fn header(ui: &mut Ui, info: &RunInfo, st: &mut LandscapeUi) {
+    ui.horizontal_wrapped(|ui| {
+        let title = if info.dim > 2 {
+            info.plane_label.clone()
+        } else {
+            format!("{} landscape", info.scene.problem.key())
+        };
+        ui.label(RichText::new(title).strong());
+        ui.separator();
+        ui.checkbox(&mut st.show_contours, "contours")
+            .on_hover_text("Contour lines computed by the engine.");
+        ui.checkbox(&mut st.show_gradient, "−∇f")
+            .on_hover_text("−∇f at each current point (direction only, the plane's part).");
+        ui.checkbox(&mut st.show_step, "steps")
+            .on_hover_text("The direction of each optimizer's last step.");
+        ui.checkbox(&mut st.show_overlays, "method state")
+            .on_hover_text("What each method shows of itself: probes, its quadratic model's contours, its step.");
+        if ui.button("Fit").on_hover_text("Show the problem's default window (F).").clicked() {
+            st.fit = true;
+        }
+    });
+}
+
+/// The plot and its layers; returns the pointer's plot coordinates.
+fn plot_ui(
+    ui: &mut Ui,
+    view: &View,
+    scene: &Scene,
+    st: &LandscapeUi,
+    info: &RunInfo,
+    size: egui::Vec2,
+    fit: bool,
+) -> egui_plot::PlotResponse<Option<PlotPoint>> {
+    let [x_name, y_name] = info.axis_names.clone();
+    let window = fit_window(scene, info.dim);
+    let texture = st
+        .texture
+        .as_ref()
+        .map(|t| (t.handle.id(), t.grid.clone(), t.contours.clone()));
+    let contour_color = if ui.visuals().dark_mode {
+        Color32::from_white_alpha(70)
+    } else {
+        Color32::from_black_alpha(60)
+    };
+    let legend_bg = ui.visuals().dark_mode;
+    Plot::new("landscape")
+        .width(size.x)
+        .height(size.y)
+        .data_aspect(1.0)
+        .allow_scroll(false)
+        .allow_zoom(false)
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false)
+        .pan_pointer_button(PointerButton::Secondary)
+        .show_x(false)
+        .show_y(false)
+        .show_grid(false)
+        .x_axis_label(x_name)
+        .y_axis_label(y_name)
+        .legend(
+            Legend::default()
+                .position(egui_plot::Corner::LeftTop)
+                .background_alpha(if legend_bg { 0.5 } else { 0.8 }),
+        )
+        .show(ui, |p| {
+            if fit {
+                let (x, y) = window;
+                p.set_plot_bounds(PlotBounds::from_min_max([x[0], y[0]], [x[1], y[1]]));
             }
+            zoom_layer(p);
+            if let Some((tex, grid, contours)) = &texture {
+                heatmap_layer(p, *tex, grid);
+                if st.show_contours {
+                    contour_layer(p, contours, contour_color);
+                }
+            }
+            minima_layer(p, info, legend_bg);
+            if st.show_overlays {
+                overlay::draw(p, view, info);
+            }
+            paths_layer(p, view, info);
+            arrows_layer(p, view, info, st);
+            p.pointer_coordinate()
+        })
+}
+
+/// Wheel zoom around the pointer.
+fn zoom_layer(p: &mut PlotUi<'_>) {
+    if p.response().hovered() {
+        let scroll = p
+            .ctx()
+            .input(|i| i.smooth_scroll_delta.y + i.zoom_delta().ln() * 200.0);
+        if scroll != 0.0 {
+            let z = (scroll * 0.003).exp();
+            p.zoom_bounds_around_hovered(egui::vec2(z, z));
         }
     }
+}
+
+/// The grid's texture, placed over its window.
+fn heatmap_layer(p: &mut PlotUi<'_>, tex: egui::TextureId, g: &Grid) {
+    let b = g.spec.bounds;
+    let (nx, ny) = (g.spec.nx as f64, g.spec.ny as f64);
+    let w = (b.x.1 - b.x.0) * nx / (nx - 1.0);
+    let h = (b.y.1 - b.y.0) * ny / (ny - 1.0);
+    let centre = PlotPoint::new((b.x.0 + b.x.1) / 2.0, (b.y.0 + b.y.1) / 2.0);
+    p.image(PlotImage::new(
+        "",
+        tex,
+        centre,
+        egui::vec2(w as f32, h as f32),
+    ));
+}
+
+/// Thin, light contour lines.
+fn contour_layer<'a>(p: &mut PlotUi<'a>, lines: &'a [Vec<PlotPoint>], color: Color32) {
+    for (k, line) in lines.iter().enumerate() {
+        p.line(
+            Line::new("", PlotPoints::Borrowed(line))
+                .color(color)
+                .width(1.0)
+                .allow_hover(false)
+                .allow_band(false)
+                .id(("contour", k)),
+        );
+    }
+}
+
+/// The known minima, as haloed asterisks.
+fn minima_layer(p: &mut PlotUi<'_>, info: &RunInfo, dark: bool) {
+    if info.minima.is_empty() {
+        return;
+    }
+    let (halo, mark) = if dark {
+        (Color32::BLACK, Color32::WHITE)
+    } else {
+        (Color32::WHITE, Color32::BLACK)
+    };
+    p.points(
+        Points::new("", info.minima.clone())
+            .shape(MarkerShape::Asterisk)
+            .radius(9.0)
+            .color(halo)
+            .allow_hover(false),
+    );
+    p.points(
+        Points::new("known minima", info.minima.clone())
+            .shape(MarkerShape::Asterisk)
+            .radius(7.0)
+            .color(mark),
+    );
+}
+
+/// Pixels per plot unit along each axis.
+fn px_per_unit(p: &PlotUi<'_>) -> [f64; 2] {
+    let bounds = p.plot_bounds();
+    let rect = p.response().rect;
+    [
+        rect.width() as f64 / (bounds.max()[0] - bounds.min()[0]).abs().max(1e-300),
+        rect.height() as f64 / (bounds.max()[1] - bounds.min()[1]).abs().max(1e-300),
+    ]
+}
+
+/// Each racer's haloed path, with a hollow start marker and a filled current one (a ✕ where
+/// it stopped).
+fn paths_layer(p: &mut PlotUi<'_>, view: &View, info: &RunInfo) {
+    let scale = px_per_unit(p);
+    let halo = Color32::from_black_alpha(150);
+    for (i, r) in view.racers.iter().enumerate() {
+        let (label, color) = (&info.labels[i], color32(info.colors[i]));
+        let pts = thin::by_distance(r.history.samples().iter().map(|s| s.xy), scale, 0.75);
+        let (Some(first), Some(last)) = (pts.first().copied(), pts.last().copied()) else {
+            continue;
+        };
+        // A dark halo under each path keeps it legible on every colormap.
+        p.line(
+            Line::new("", pts.clone())
+                .color(halo)
+                .width(5.0)
+                .allow_band(false)
+                .allow_hover(false),
+        );
+        p.line(
+            Line::new(label.clone(), pts)
+                .color(color)
+                .width(2.0)
+                .allow_band(false),
+        );
+        p.points(
+            Points::new(label.clone(), vec![first])
+                .shape(MarkerShape::Circle)
+                .filled(false)
+                .radius(6.0)
+                .color(color),
+        );
+        let (shape, radius, filled) = if r.stopped.is_some() {
+            (MarkerShape::Cross, 9.0, false)
+        } else {
+            (MarkerShape::Circle, 5.0, true)
+        };
+        p.points(
+            Points::new(label.clone(), vec![last])
+                .shape(shape)
+                .filled(filled)
+                .radius(radius)
+                .color(color),
+        );
+    }
+}
+
+/// −∇f and last-step arrows at the current points.
+fn arrows_layer(p: &mut PlotUi<'_>, view: &View, info: &RunInfo, st: &LandscapeUi) {
+    let bounds = p.plot_bounds();
+    let arrow_len = 0.08 * (bounds.max()[0] - bounds.min()[0]).abs();
+    for (i, r) in view.racers.iter().enumerate() {
+        let (Some(rec), None) = (r.history.last(), &r.stopped) else {
+            continue;
+        };
+        let color = color32(info.colors[i]);
+        let at = rec.xy;
+        let mut arrow = |dir: [f64; 2], color: Color32, tip: f32| {
+            let n = (dir[0] * dir[0] + dir[1] * dir[1]).sqrt();
+            if n > 0.0 && n.is_finite() {
+                let end = [
+                    at[0] + arrow_len * dir[0] / n,
+                    at[1] + arrow_len * dir[1] / n,
+                ];
+                p.arrows(
+                    Arrows::new("", vec![at], vec![end])
+                        .color(color)
+                        .tip_length(tip),
+                );
+            }
+        };
+        if st.show_gradient {
+            arrow(
+                [-rec.grad_xy[0], -rec.grad_xy[1]],
+                color.gamma_multiply(0.6),
+                10.0,
+            );
+        }
+        if st.show_step
+            && let Some(prev) = &r.previous
+        {
+            arrow([at[0] - prev.xy[0], at[1] - prev.xy[1]], color, 14.0);
+        }
+    }
+}
+
+/// Moving the start: a click, or a drag with the primary button.
+fn input(
+    resp: &egui::Response,
+    pointer: Option<PlotPoint>,
+    st: &mut LandscapeUi,
+    out: &mut Outbox,
+) {
+    if let Some(pt) = pointer
+        && (resp.clicked_by(PointerButton::Primary) || resp.dragged_by(PointerButton::Primary))
+    {
+        let xy = [pt.x, pt.y];
+        if st.last_start != Some(xy) {
+            st.last_start = Some(xy);
+            out.send(Command::SetStartAt(xy));
+        }
+    }
+}
+
+/// The text under the plot: the cursor's x, y, f and |∇f| (from the engine), the nearest
+/// trajectory point, and the overlay item under the cursor.
+fn hover(
+    view: &View,
+    info: &RunInfo,
+    st: &mut LandscapeUi,
+    pt: PlotPoint,
+    transform: &PlotTransform,
+    out: &mut Outbox,
+) -> String {
+    let [xn, yn] = &info.axis_names;
+    let mut s = format!("{xn} = {:>10}  {yn} = {:>10}", num(pt.x), num(pt.y));
     // The nearest recorded point within 10 px.
     let cursor = transform.position_from_point(&pt);
     let mut best: Option<(f32, usize, &crate::engine::StepRecord)> = None;
-    for (i, r) in app.view.racers.iter().enumerate() {
+    for (i, r) in view.racers.iter().enumerate() {
         for rec in r.history.samples() {
             let p = transform.position_from_point(&PlotPoint::new(rec.xy[0], rec.xy[1]));
             let d = p.distance(cursor);
@@ -445,13 +552,44 @@ fn hover_readout(app: &App, pt: PlotPoint, transform: &egui_plot::PlotTransform)
             }
         }
     }
-    if let (Some((_, i, rec)), Some(info)) = (best, &app.view.info) {
+    let nearest = best.map(|(_, i, rec)| (i as u32, rec.step));
+    // One query in flight at a time, for the newest cursor position.
+    let xy = [pt.x, pt.y];
+    let answered = view
+        .query
+        .as_ref()
+        .is_some_and(|q| st.query.is_some_and(|(id, _, _)| q.id == id));
+    let idle = st
+        .query
+        .is_none_or(|(_, _, t)| answered || t.elapsed() > QUERY_TIMEOUT);
+    if idle && st.query.is_none_or(|(_, at, _)| at != xy) {
+        let id = st.query.map_or(1, |(id, _, _)| id + 1);
+        st.query = Some((id, xy, Instant::now()));
+        out.send(Command::Query { id, xy, nearest });
+    }
+    if let Some(q) = &view.query {
+        s += &format!("  f = {:>10}  |∇f| = {:>10}", num(q.f), num(q.grad_norm));
+    }
+    if let Some((_, i, rec)) = best {
         s += &format!(
             "   ·  {} step {} f = {}",
             info.labels[i],
             rec.step,
             num(rec.loss)
         );
+        if info.dim > 2
+            && let Some((_, step, d)) = view
+                .query
+                .as_ref()
+                .and_then(|q| q.off_plane)
+                .filter(|(r, _, _)| *r as usize == i)
+        {
+            let approx = if step == rec.step { "" } else { "≈ " };
+            s += &format!(", {approx}{} off the plane", num(d));
+        }
+    }
+    if let Some((i, role)) = overlay::nearest(view, transform, cursor, 8.0) {
+        s += &format!("   ·  {}: {}", info.labels[i], role.label());
     }
     s
 }

@@ -56,6 +56,15 @@ impl Objective for Quadratic {
         write_hessian_2d(h, a, b, c);
     }
 
+    fn hvp_into(
+        &self,
+        x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        out: ArrayViewMut1<'_, f64>,
+    ) {
+        hvp_2d(self, x, v, out);
+    }
+
     fn bounds(&self) -> ViewBounds {
         view((-2.0, 2.0), (-2.0, 2.0))
     }
@@ -116,6 +125,15 @@ impl Objective for Sphere {
         h.diag_mut().fill(2.0);
     }
 
+    fn hvp_into(
+        &self,
+        _x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        mut out: ArrayViewMut1<'_, f64>,
+    ) {
+        out.zip_mut_with(&v, |o, &vi| *o = 2.0 * vi);
+    }
+
     fn bounds(&self) -> ViewBounds {
         view((-2.0, 2.0), (-2.0, 2.0))
     }
@@ -164,6 +182,15 @@ impl Objective for Booth {
 
     fn hessian_into(&self, _x: ArrayView1<'_, f64>, h: ArrayViewMut2<'_, f64>) {
         write_hessian_2d(h, 10.0, 8.0, 10.0);
+    }
+
+    fn hvp_into(
+        &self,
+        x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        out: ArrayViewMut1<'_, f64>,
+    ) {
+        hvp_2d(self, x, v, out);
     }
 
     fn bounds(&self) -> ViewBounds {

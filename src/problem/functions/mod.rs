@@ -10,7 +10,8 @@ use std::f64::consts::{E, PI, TAU};
 
 use ndarray::{ArrayView1, ArrayViewMut1, ArrayViewMut2};
 
-use super::objective::{Matrix, Minimum, Objective, Vector, ViewBounds};
+use super::objective::{Minimum, Objective, ViewBounds};
+use crate::linalg::{Matrix, Vector};
 
 mod bowls;
 mod multimodal;
@@ -85,28 +86,8 @@ fn is_strict_local_minimum<O: Objective + ?Sized>(objective: &O, x: &[f64]) -> b
     if g_norm.is_nan() || g_norm > STATIONARY_TOLERANCE {
         return false;
     }
-    let h = objective.hessian(x);
-    let n = h.nrows();
-    let mut l = Matrix::zeros((n, n));
-    for j in 0..n {
-        let mut d = h[[j, j]];
-        for k in 0..j {
-            d -= l[[j, k]] * l[[j, k]];
-        }
-        if d.is_nan() || d <= 0.0 {
-            return false;
-        }
-        let d = d.sqrt();
-        l[[j, j]] = d;
-        for i in j + 1..n {
-            let mut s = h[[i, j]];
-            for k in 0..j {
-                s -= l[[i, k]] * l[[j, k]];
-            }
-            l[[i, j]] = s / d;
-        }
-    }
-    true
+    let mut h = objective.hessian(x);
+    crate::linalg::cholesky_in_place(&mut h)
 }
 
 /// Refines each starting point by Newton's method and keeps those that converge to distinct
@@ -145,6 +126,21 @@ fn sin_cos_degrees(degrees: f64) -> (f64, f64) {
     } else {
         reduced.to_radians().sin_cos()
     }
+}
+
+/// H·v for a two-dimensional function, through its 2 × 2 Hessian written on the stack.
+fn hvp_2d<O: Objective + ?Sized>(
+    objective: &O,
+    x: ArrayView1<'_, f64>,
+    v: ArrayView1<'_, f64>,
+    mut out: ArrayViewMut1<'_, f64>,
+) {
+    let mut h = [0.0; 4];
+    if let Ok(view) = ArrayViewMut2::from_shape((2, 2), &mut h[..]) {
+        objective.hessian_into(x, view);
+    }
+    out[0] = h[0] * v[0] + h[1] * v[1];
+    out[1] = h[2] * v[0] + h[3] * v[1];
 }
 
 /// Writes a symmetric 2 × 2 Hessian `[[xx, xy], [xy, yy]]` into `h`.

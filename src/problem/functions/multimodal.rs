@@ -55,6 +55,18 @@ impl Objective for Rastrigin {
         });
     }
 
+    fn hvp_into(
+        &self,
+        x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        mut out: ArrayViewMut1<'_, f64>,
+    ) {
+        debug_assert_eq!(x.len(), self.d);
+        for i in 0..self.d {
+            out[i] = (2.0 + 10.0 * TAU * TAU * (TAU * x[i]).cos()) * v[i];
+        }
+    }
+
     fn bounds(&self) -> ViewBounds {
         view((-5.12, 5.12), (-5.12, 5.12))
     }
@@ -208,6 +220,45 @@ impl Objective for Ackley {
         }
     }
 
+    fn hvp_into(
+        &self,
+        x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        mut out: ArrayViewMut1<'_, f64>,
+    ) {
+        debug_assert_eq!(x.len(), self.d);
+        let d = self.d as f64;
+        let (m, s, r) = self.radius(x);
+        // The Hessian written in `hessian_into` is
+        //   across·I − (across + radial)/s · w wᵀ + wave·diag(cos 2πx) − (wave/d) · σ σᵀ
+        // with w = x / m and σ = sin 2πx, so the product needs two dot products.
+        let wave = TAU * TAU * self.cosine_exp(x) / d;
+        let (across, radial) = if r > 0.0 {
+            let decay = (-0.2 * r).exp();
+            (
+                4.0 * decay / (d * r.max(Self::MIN_CURVATURE_RADIUS)),
+                0.8 * decay / d,
+            )
+        } else {
+            (0.0, 0.0)
+        };
+        let scaled = |k: usize| if r > 0.0 { x[k] / m } else { 0.0 };
+        let (mut wv, mut sv) = (0.0, 0.0);
+        for k in 0..self.d {
+            wv += scaled(k) * v[k];
+            sv += (TAU * x[k]).sin() * v[k];
+        }
+        let rank_one = if r > 0.0 {
+            (across + radial) * wv / s
+        } else {
+            0.0
+        };
+        for i in 0..self.d {
+            out[i] = across * v[i] - rank_one * scaled(i) + wave * (TAU * x[i]).cos() * v[i]
+                - wave / d * (TAU * x[i]).sin() * sv;
+        }
+    }
+
     fn bounds(&self) -> ViewBounds {
         view((-5.0, 5.0), (-5.0, 5.0))
     }
@@ -267,6 +318,15 @@ impl Objective for SixHumpCamel {
             1.0,
             -8.0 + 48.0 * q * q,
         );
+    }
+
+    fn hvp_into(
+        &self,
+        x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        out: ArrayViewMut1<'_, f64>,
+    ) {
+        hvp_2d(self, x, v, out);
     }
 
     fn bounds(&self) -> ViewBounds {
@@ -348,6 +408,15 @@ impl Objective for Branin {
         );
     }
 
+    fn hvp_into(
+        &self,
+        x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        out: ArrayViewMut1<'_, f64>,
+    ) {
+        hvp_2d(self, x, v, out);
+    }
+
     fn bounds(&self) -> ViewBounds {
         view((-5.0, 10.0), (0.0, 15.0))
     }
@@ -419,6 +488,18 @@ impl Objective for StyblinskiTang {
         h.fill(0.0);
         h.diag_mut()
             .zip_mut_with(&x, |hi, &v| *hi = 6.0 * v * v - 16.0);
+    }
+
+    fn hvp_into(
+        &self,
+        x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        mut out: ArrayViewMut1<'_, f64>,
+    ) {
+        debug_assert_eq!(x.len(), self.d);
+        for i in 0..self.d {
+            out[i] = (6.0 * x[i] * x[i] - 16.0) * v[i];
+        }
     }
 
     fn bounds(&self) -> ViewBounds {

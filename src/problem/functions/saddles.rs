@@ -43,6 +43,15 @@ impl Objective for Saddle {
         write_hessian_2d(h, 1.0, 0.0, -1.0 + 3.0 * q * q);
     }
 
+    fn hvp_into(
+        &self,
+        x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        out: ArrayViewMut1<'_, f64>,
+    ) {
+        hvp_2d(self, x, v, out);
+    }
+
     fn bounds(&self) -> ViewBounds {
         view((-2.0, 2.0), (-2.0, 2.0))
     }
@@ -99,6 +108,15 @@ impl Objective for MonkeySaddle {
         write_hessian_2d(h, 6.0 * p, -6.0 * q, -6.0 * p);
     }
 
+    fn hvp_into(
+        &self,
+        x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        out: ArrayViewMut1<'_, f64>,
+    ) {
+        hvp_2d(self, x, v, out);
+    }
+
     fn bounds(&self) -> ViewBounds {
         view((-2.0, 2.0), (-2.0, 2.0))
     }
@@ -146,6 +164,15 @@ impl Objective for DoubleWell {
     fn hessian_into(&self, x: ArrayView1<'_, f64>, h: ArrayViewMut2<'_, f64>) {
         let p = x[0];
         write_hessian_2d(h, 12.0 * p * p - 4.0, 0.0, 1.0);
+    }
+
+    fn hvp_into(
+        &self,
+        x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        out: ArrayViewMut1<'_, f64>,
+    ) {
+        hvp_2d(self, x, v, out);
     }
 
     fn bounds(&self) -> ViewBounds {
@@ -261,6 +288,15 @@ impl Objective for SharpFlat {
             hyy += e * inv * (1.0 - dx[1] * dx[1] * inv);
         }
         write_hessian_2d(h, hxx, hxy, hyy);
+    }
+
+    fn hvp_into(
+        &self,
+        x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        out: ArrayViewMut1<'_, f64>,
+    ) {
+        hvp_2d(self, x, v, out);
     }
 
     fn bounds(&self) -> ViewBounds {

@@ -72,7 +72,8 @@ fn point_in_bounds(objective: &dyn Objective, u: &[f64]) -> Vector {
 }
 
 /// Compares the gradient with central differences of the value, the Hessian with central
-/// differences of the gradient, and checks that the Hessian is exactly symmetric.
+/// differences of the gradient, checks that the Hessian is exactly symmetric, and compares the
+/// Hessian-vector product with H·v and with a directional difference of the gradient.
 ///
 /// The tolerance is 1e-5 (1 + |analytic|) for truncation error plus 1e-9 times the size of
 /// the differenced quantity, which bounds the rounding error (about 1e-10 relative for the
@@ -127,6 +128,32 @@ fn check_derivatives(
                 h[[j, i]]
             );
         }
+    }
+    // A direction with mixed signs and sizes, from the same sample.
+    let v = Vector::from_shape_fn(n, |i| (1.0 + i as f64) * (x[(i + 1) % n].sin() + 0.3));
+    let mut hv = Vector::zeros(n);
+    objective.hvp_into(x.view(), v.view(), hv.view_mut());
+    let exact = h.dot(&v);
+    let eps = 1e-6 / (1.0 + max_norm(&v));
+    let gp = objective.gradient((x + &(eps * &v)).view());
+    let gm = objective.gradient((x - &(eps * &v)).view());
+    let scale = max_norm(&gp).max(max_norm(&gm));
+    for i in 0..n {
+        let h_max = h.iter().fold(0.0_f64, |m, a| m.max(a.abs()));
+        let dense = 1e-12 * (1.0 + exact[i].abs() + h_max * max_norm(&v) * n as f64);
+        prop_assert!(
+            (hv[i] - exact[i]).abs() <= dense,
+            "{name}: hvp[{i}] at {x}: {} but (H v)[{i}] = {}",
+            hv[i],
+            exact[i]
+        );
+        let fd = (gp[i] - gm[i]) / (2.0 * eps);
+        let tol = 1e-5 * (1.0 + hv[i].abs()) + 1e-9 * scale * (1.0 + max_norm(&v));
+        prop_assert!(
+            (hv[i] - fd).abs() <= tol,
+            "{name}: hvp[{i}] at {x}: analytic {} vs finite difference {fd}",
+            hv[i]
+        );
     }
     Ok(())
 }

@@ -99,6 +99,22 @@ impl Objective for Rosenbrock {
         }
     }
 
+    fn hvp_into(
+        &self,
+        x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        mut out: ArrayViewMut1<'_, f64>,
+    ) {
+        debug_assert_eq!(x.len(), self.d);
+        out.fill(0.0);
+        for i in 0..self.d - 1 {
+            let off = -4.0 * self.b * x[i];
+            out[i] += (2.0 - 4.0 * self.b * x[i + 1] + 12.0 * self.b * x[i] * x[i]) * v[i]
+                + off * v[i + 1];
+            out[i + 1] += off * v[i] + 2.0 * self.b * v[i + 1];
+        }
+    }
+
     fn bounds(&self) -> ViewBounds {
         view((-2.0, 2.0), (-1.0, 3.0))
     }
@@ -167,6 +183,15 @@ impl Objective for Himmelblau {
             4.0 * (p + q),
             2.0 + 4.0 * v + 8.0 * q * q,
         );
+    }
+
+    fn hvp_into(
+        &self,
+        x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        out: ArrayViewMut1<'_, f64>,
+    ) {
+        hvp_2d(self, x, v, out);
     }
 
     fn bounds(&self) -> ViewBounds {
@@ -267,6 +292,15 @@ impl Objective for Beale {
         write_hessian_2d(h, hxx, hxy, hyy);
     }
 
+    fn hvp_into(
+        &self,
+        x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        out: ArrayViewMut1<'_, f64>,
+    ) {
+        hvp_2d(self, x, v, out);
+    }
+
     fn bounds(&self) -> ViewBounds {
         view((-4.5, 4.5), (-4.5, 4.5))
     }
@@ -363,6 +397,15 @@ impl Objective for GoldsteinPrice {
         let entry =
             |i: usize, j: usize| a_h[i][j] * b + a_g[i] * b_g[j] + a_g[j] * b_g[i] + a * b_h[i][j];
         write_hessian_2d(h, entry(0, 0), entry(0, 1), entry(1, 1));
+    }
+
+    fn hvp_into(
+        &self,
+        x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        out: ArrayViewMut1<'_, f64>,
+    ) {
+        hvp_2d(self, x, v, out);
     }
 
     fn bounds(&self) -> ViewBounds {

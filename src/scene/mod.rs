@@ -1,20 +1,32 @@
 //! Scenes: typed TOML experiments. A file is parsed into [`SceneFile`] (raw serde, with
 //! `deny_unknown_fields`) and then validated into [`Scene`], with errors that name the file, the
-//! field and what was expected.
+//! field and what was expected. [`Scene::diff`] decides whether an edited scene is a live change
+//! of the running run or a new run; the app and the engine both ask it.
+
+mod change;
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use change::Change;
+
+use crate::edit::{Edit, MAX_EDITS};
 use crate::noise::Noise;
-use crate::optim::{Method, Order};
+use crate::optim::Method;
 use crate::problem::Problem;
 
 /// The scene the app opens with, embedded in the binary.
-pub const DEFAULT_SCENE: &str = include_str!("../scenes/default.toml");
+pub const DEFAULT_SCENE: &str = include_str!("../../scenes/default.toml");
 
-/// The largest dimension for methods that form a dense Hessian (memory d², time d³ per step).
-pub const MAX_DENSE_DIM: usize = 500;
+/// The most optimizers a scene may race (enabled or not).
+pub const MAX_RACERS: usize = 32;
+/// The most steps a headless run may take.
+pub const MAX_STEPS: u64 = 1_000_000_000;
+/// The largest scene file read, in bytes.
+pub const MAX_SCENE_BYTES: u64 = 16 << 20;
+/// The longest optimizer label, in characters.
+pub const MAX_LABEL: usize = 64;
 
 /// The Okabe–Ito colour-blind-safe palette, in the order optimizers receive it. Yellow comes
 /// late because it vanishes against the bright end of viridis.
@@ -123,6 +135,54 @@ pub struct ViewFile {
     pub log_scale: Option<bool>,
     /// The colormap.
     pub colormap: Colormap,
+    /// For d > 2: which plane the landscape shows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slice: Option<SliceMode>,
+    /// For `slice = "coordinates"`: the two coordinates on the axes; defaults to `[0, 1]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub axes: Option<[usize; 2]>,
+    /// For `slice = "random"`: the seed of the two random orthonormal directions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub directions_seed: Option<u64>,
+    /// The plane passes through this optimizer's iterate (its position in `[[optimizers]]`)
+    /// and follows it; without it, through the start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow: Option<usize>,
+}
+
+/// Which 2-D plane of a d-dimensional problem the landscape shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SliceMode {
+    /// Two coordinate axes.
+    #[default]
+    Coordinates,
+    /// Two random orthonormal directions.
+    Random,
+}
+
+/// The validated slice settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slice {
+    /// Coordinates or random directions.
+    pub mode: SliceMode,
+    /// The coordinates on the axes (for coordinate slices).
+    pub axes: [usize; 2],
+    /// The seed of the random directions.
+    pub directions_seed: u64,
+    /// The optimizer (position in the scene) whose iterate the plane follows; `None` is the start.
+    pub follow: Option<usize>,
+}
+
+impl Default for Slice {
+    fn default() -> Self {
+        Self {
+            mode: SliceMode::Coordinates,
+            axes: [0, 1],
+            directions_seed: 0,
+            follow: None,
+        }
+    }
 }
 
 /// How the scene plays.
@@ -180,6 +240,9 @@ pub struct SceneFile {
     /// Playback in the app.
     #[serde(default)]
     pub playback: Playback,
+    /// Live edits made during the run, applied at their steps (headless and in the app).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edits: Vec<Edit>,
 }
 
 fn default_steps() -> u64 {
@@ -197,6 +260,8 @@ pub struct View {
     pub log_scale: bool,
     /// The colormap.
     pub colormap: Colormap,
+    /// The plane shown for d > 2.
+    pub slice: Slice,
 }
 
 /// One validated racer: label, colour and method.
@@ -235,6 +300,8 @@ pub struct Scene {
     pub view: View,
     /// Playback.
     pub playback: Playback,
+    /// Live edits, sorted by step (edits at one step keep their order).
+    pub edits: Vec<Edit>,
 }
 
 /// Parses `#rrggbb`.
@@ -281,18 +348,34 @@ impl SceneFile {
         if self.steps == 0 {
             return Err(bad("`steps` must be at least 1".into()));
         }
+        if self.steps > MAX_STEPS {
+            return Err(bad(format!(
+                "`steps` must be at most {MAX_STEPS}, got {}",
+                self.steps
+            )));
+        }
         self.noise.validate().map_err(bad)?;
+        if self.optimizers.len() > MAX_RACERS {
+            return Err(bad(format!(
+                "{} optimizers; a scene races at most {MAX_RACERS}",
+                self.optimizers.len()
+            )));
+        }
+        if self.edits.len() > MAX_EDITS {
+            return Err(bad(format!(
+                "{} edits; a scene carries at most {MAX_EDITS}",
+                self.edits.len()
+            )));
+        }
+        let objective = self.problem.build();
         let mut entries = Vec::with_capacity(self.optimizers.len());
         for (i, spec) in self.optimizers.into_iter().enumerate() {
             spec.method
                 .validate()
                 .map_err(|e| bad(format!("optimizers[{i}]: {e}")))?;
-            if spec.method.order() == Order::Second && dim > MAX_DENSE_DIM {
-                return Err(bad(format!(
-                    "optimizers[{i}]: `{}` forms a dense {dim}×{dim} Hessian; it allows d ≤ {MAX_DENSE_DIM}",
-                    spec.method.key()
-                )));
-            }
+            spec.method
+                .check_fits(self.problem.key(), objective.provides(), dim)
+                .map_err(|e| bad(format!("optimizers[{i}]: {e}")))?;
             let color = match &spec.color {
                 Some(c) => parse_color(c).ok_or_else(|| {
                     bad(format!(
@@ -302,6 +385,11 @@ impl SceneFile {
                 None => PALETTE[i % PALETTE.len()],
             };
             let base = spec.label.unwrap_or_else(|| spec.method.key().to_owned());
+            if base.chars().count() > MAX_LABEL {
+                return Err(bad(format!(
+                    "optimizers[{i}]: `label` is longer than {MAX_LABEL} characters"
+                )));
+            }
             let label = unique_label(&base, entries.iter().map(|e: &Entry| e.label.as_str()));
             entries.push(Entry {
                 label,
@@ -310,12 +398,19 @@ impl SceneFile {
                 method: spec.method,
             });
         }
-        let b = self.problem.build().bounds();
+        let b = objective.bounds();
+        let slice = Slice {
+            mode: self.view.slice.unwrap_or_default(),
+            axes: self.view.axes.unwrap_or([0, 1]),
+            directions_seed: self.view.directions_seed.unwrap_or(0),
+            follow: self.view.follow,
+        };
         let view = View {
             x: self.view.x.unwrap_or([b.x.0, b.x.1]),
             y: self.view.y.unwrap_or([b.y.0, b.y.1]),
             log_scale: self.view.log_scale.unwrap_or(true),
             colormap: self.view.colormap,
+            slice,
         };
         for (name, r) in [("view.x", view.x), ("view.y", view.y)] {
             if !(r[0].is_finite() && r[1].is_finite() && r[0] < r[1]) {
@@ -324,13 +419,27 @@ impl SceneFile {
                 )));
             }
         }
+        let [i, j] = slice.axes;
+        if dim >= 2 && (i >= dim || j >= dim || i == j) {
+            return Err(bad(format!(
+                "`view.axes` must be two different coordinates below {dim}, got [{i}, {j}]"
+            )));
+        }
+        if let Some(k) = slice.follow
+            && !entries.get(k).is_some_and(|e| e.enabled)
+        {
+            return Err(bad(format!(
+                "`view.follow` must name an enabled optimizer (0 to {}), got {k}",
+                entries.len().saturating_sub(1)
+            )));
+        }
         let speed = self.playback.speed;
         if speed.is_nan() || speed <= 0.0 {
             return Err(bad(format!(
                 "`playback.speed` must be > 0 (or inf), got {speed}"
             )));
         }
-        Ok(Scene {
+        let mut scene = Scene {
             title: self.title,
             description: self.description,
             problem: self.problem,
@@ -341,8 +450,39 @@ impl SceneFile {
             noise: self.noise,
             view,
             playback: self.playback,
-        })
+            edits: Vec::new(),
+        };
+        // Each edit must name a live field and carry a value that field accepts, given the
+        // edits before it.
+        let mut edits = self.edits;
+        edits.sort_by_key(|e| e.step);
+        let mut probe = scene.clone();
+        for (k, e) in edits.iter().enumerate() {
+            probe
+                .apply_edit(&e.path, &e.value)
+                .map_err(|m| bad(format!("edits[{k}] (step {}): {m}", e.step)))?;
+        }
+        scene.edits = edits;
+        Ok(scene)
     }
+}
+
+/// Reads a scene file's text, refusing files above [`MAX_SCENE_BYTES`].
+pub fn read_scene_text(path: &Path) -> Result<String, SceneError> {
+    let io = |source| SceneError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > MAX_SCENE_BYTES {
+        return Err(SceneError::Invalid {
+            origin: path.display().to_string(),
+            message: format!(
+                "the file has {size} bytes; a scene file may have at most {MAX_SCENE_BYTES}"
+            ),
+        });
+    }
+    std::fs::read_to_string(path).map_err(io)
 }
 
 /// `base`, or `base 2`, `base 3`, … if it is taken.
@@ -364,10 +504,7 @@ impl Scene {
 
     /// Reads, parses and validates a file.
     pub fn load(path: &Path) -> Result<Self, SceneError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SceneError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = read_scene_text(path)?;
         Self::from_toml(&text, &path.display().to_string())
     }
 
@@ -376,17 +513,25 @@ impl Scene {
         Self::from_toml(DEFAULT_SCENE, "built-in scene").expect("the built-in scene is valid")
     }
 
-    /// Switches to another problem, with its classic start and default view.
+    /// Switches to another problem, with its classic start, default view and slice.
     pub fn set_problem(&mut self, problem: Problem) {
         let b = problem.build().bounds();
         self.start = problem.default_start();
         self.view.x = [b.x.0, b.x.1];
         self.view.y = [b.y.0, b.y.1];
+        self.view.slice = Slice {
+            follow: self.view.slice.follow,
+            ..Slice::default()
+        };
         self.problem = problem;
     }
 
-    /// Adds an optimizer with the next palette colour and a unique label.
+    /// Adds an optimizer with the next palette colour and a unique label (up to
+    /// [`MAX_RACERS`]; beyond that nothing is added).
     pub fn add_optimizer(&mut self, method: Method, label: Option<&str>) {
+        if self.entries.len() >= MAX_RACERS {
+            return;
+        }
         let base = label.unwrap_or(method.key()).to_owned();
         let label = unique_label(&base, self.entries.iter().map(|e| e.label.as_str()));
         let used: Vec<[u8; 3]> = self.entries.iter().map(|e| e.color).collect();
@@ -441,8 +586,13 @@ impl Scene {
                 y: Some(self.view.y),
                 log_scale: Some(self.view.log_scale),
                 colormap: self.view.colormap,
+                slice: Some(self.view.slice.mode),
+                axes: Some(self.view.slice.axes),
+                directions_seed: Some(self.view.slice.directions_seed),
+                follow: self.view.slice.follow,
             },
             playback: self.playback.clone(),
+            edits: self.edits.clone(),
         }
     }
 

@@ -1,0 +1,110 @@
+//! The long-format trajectory CSV: one row per optimizer per recorded step, read by header
+//! name. `optiscope run` writes it while it steps; the app's export writes the engine's exact
+//! tapes through the same functions, so the two agree byte for byte.
+//!
+//! Columns: `optimizer, seed, step, f_evals, g_evals, h_evals, hv_evals, loss, grad_norm`, then
+//! `x0 … x{d−1}` when d ≤ 16. `loss` and `grad_norm` are clean values, outside the counts.
+
+use std::io::{self, Write};
+
+use crate::engine::{Snapshot, TapeRow};
+use crate::optim::Counts;
+
+/// The most coordinates written as columns.
+pub const MAX_COORDS: usize = 16;
+
+/// How many coordinate columns a problem of dimension `dim` gets.
+pub fn coords(dim: usize) -> usize {
+    if dim <= MAX_COORDS { dim } else { 0 }
+}
+
+/// Writes the header row.
+pub fn header(out: &mut dyn Write, dim: usize) -> io::Result<()> {
+    write!(
+        out,
+        "optimizer,seed,step,f_evals,g_evals,h_evals,hv_evals,loss,grad_norm"
+    )?;
+    for i in 0..coords(dim) {
+        write!(out, ",x{i}")?;
+    }
+    writeln!(out)
+}
+
+/// One racer's state at one step.
+pub struct Row<'a> {
+    /// The racer's label.
+    pub label: &'a str,
+    /// The run's seed.
+    pub seed: u64,
+    /// The step.
+    pub step: u64,
+    /// Cumulative oracle counts.
+    pub counts: Counts,
+    /// The clean loss.
+    pub loss: f64,
+    /// The clean gradient norm.
+    pub grad_norm: f64,
+    /// The iterate (all coordinates; only the first few are written, see [`coords`]).
+    pub x: &'a [f64],
+}
+
+/// Writes one row.
+pub fn row(out: &mut dyn Write, r: &Row<'_>) -> io::Result<()> {
+    let c = r.counts;
+    write!(
+        out,
+        "{},{},{},{},{},{},{},{},{}",
+        field(r.label),
+        r.seed,
+        r.step,
+        c.f,
+        c.g,
+        c.h,
+        c.hv,
+        r.loss,
+        r.grad_norm
+    )?;
+    for v in r.x.iter().take(coords(r.x.len())) {
+        write!(out, ",{v}")?;
+    }
+    writeln!(out)
+}
+
+/// Writes a snapshot's tapes: the header, then the rows in step order, racers in index order
+/// within a step (as `optiscope run` writes them). Returns the number of rows.
+pub fn write_tapes(out: &mut dyn Write, snapshot: &Snapshot) -> io::Result<usize> {
+    let dim = snapshot.replay.problem.dim();
+    header(out, dim)?;
+    let seed = snapshot.replay.seed;
+    let mut rows: Vec<(u64, usize, &TapeRow, &[f64])> = snapshot
+        .tapes
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| t.rows().map(move |(r, x)| (r.step, i, r, x)))
+        .collect();
+    rows.sort_by_key(|(step, i, _, _)| (*step, *i));
+    for (_, i, r, x) in &rows {
+        row(
+            out,
+            &Row {
+                label: &snapshot.labels[*i],
+                seed,
+                step: r.step,
+                counts: r.counts,
+                loss: r.loss,
+                grad_norm: r.grad_norm,
+                x,
+            },
+        )?;
+    }
+    Ok(rows.len())
+}
+
+/// Quotes a field when it needs it.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}

@@ -1,0 +1,129 @@
+//! Problem views and point queries, computed on the engine thread from the run's state.
+
+use super::record::Recorder;
+use super::{Projection, QueryReply, Run};
+use crate::linalg::Vector;
+use crate::problem::view::{MAX_SHOWN, Section};
+use crate::problem::{ViewData, ViewKind};
+
+/// Samples along a step section.
+const SECTION_SAMPLES: usize = 97;
+/// The section's range, in units of the step.
+const SECTION_RANGE: (f64, f64) = (-0.5, 2.5);
+
+/// The data of `kind` for the run's current state.
+pub(super) fn compute(
+    kind: ViewKind,
+    run: &Run,
+    recorders: &[Recorder],
+    minima: &[Vec<f64>],
+) -> ViewData {
+    match kind {
+        ViewKind::Section => ViewData::Section(
+            recorders
+                .iter()
+                .enumerate()
+                .map(|(i, rec)| section(run, i, &rec.prev, rec.has_prev))
+                .collect(),
+        ),
+        ViewKind::Coordinates => {
+            let dim = run.objective().dim();
+            let racers: Vec<Vec<f64>> = run
+                .racers()
+                .iter()
+                .map(|r| r.x().iter().take(MAX_SHOWN).copied().collect())
+                .collect();
+            let first = run.racers().first().map(|r| r.x());
+            let minimum = first.and_then(|x| {
+                minima
+                    .iter()
+                    .min_by(|a, b| distance(a, x).total_cmp(&distance(b, x)))
+                    .map(|m| m.iter().take(MAX_SHOWN).copied().collect())
+            });
+            ViewData::Coordinates {
+                racers,
+                minimum,
+                dim,
+            }
+        }
+    }
+}
+
+fn distance(a: &[f64], x: &Vector) -> f64 {
+    a.iter().zip(x).map(|(p, q)| (p - q) * (p - q)).sum()
+}
+
+/// f along racer `i`'s last step (from `prev` to its iterate), or along −∇f when it has not
+/// moved.
+fn section(run: &Run, i: usize, prev: &Vector, has_prev: bool) -> Section {
+    let r = &run.racers()[i];
+    let objective = run.objective();
+    let x = r.x();
+    let mut dir = x - prev;
+    let mut from = prev.clone();
+    let mut length = dir.dot(&dir).sqrt();
+    let along_gradient = !has_prev || length.is_nan() || length <= 0.0;
+    if along_gradient {
+        // A tenth of the distance the gradient would go with unit step, capped to stay local.
+        let g = r.grad();
+        let gn = g.dot(g).sqrt();
+        from = x.clone();
+        dir = if gn > 0.0 {
+            -(g / gn) * gn.min(1.0) * 0.1
+        } else {
+            Vector::zeros(x.len())
+        };
+        length = dir.dot(&dir).sqrt();
+    }
+    let mut p = Vector::zeros(x.len());
+    let (lo, hi) = SECTION_RANGE;
+    let t: Vec<f64> = (0..SECTION_SAMPLES)
+        .map(|k| lo + (hi - lo) * k as f64 / (SECTION_SAMPLES - 1) as f64)
+        .collect();
+    let f = t
+        .iter()
+        .map(|&t| {
+            p.assign(&from);
+            p.scaled_add(t, &dir);
+            objective.value(p.view())
+        })
+        .collect();
+    Section {
+        racer: i as u32,
+        step: r.step_idx(),
+        t,
+        f,
+        length,
+        along_gradient,
+    }
+}
+
+/// f and ∇f at the point of the plane drawn at `xy`, and the distance from the plane of the
+/// recorded step of a racer nearest to the asked one.
+pub(super) fn query(
+    id: u64,
+    run_id: u64,
+    run: &Run,
+    projection: &Projection,
+    xy: [f64; 2],
+    nearest: Option<(u32, u64)>,
+    recorders: &[Recorder],
+) -> QueryReply {
+    let objective = run.objective();
+    let x = projection.lift(xy);
+    let mut g = Vector::zeros(x.len());
+    let f = objective.value_and_gradient_into(x.view(), g.view_mut());
+    let off_plane = nearest.and_then(|(racer, step)| {
+        let (row, coords) = recorders.get(racer as usize)?.tape.nearest(step)?;
+        let d = projection.off_plane(ndarray::ArrayView1::from(coords));
+        Some((racer, row.step, d))
+    });
+    QueryReply {
+        id,
+        run: run_id,
+        xy,
+        f,
+        grad_norm: g.dot(&g).sqrt(),
+        off_plane,
+    }
+}

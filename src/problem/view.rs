@@ -1,0 +1,86 @@
+//! Problem views: panels a problem offers beside the landscape and the curves. The engine
+//! computes their data at a modest rate (at most 10 per second, off the UI thread) for the
+//! views the app shows, and sends it behind an `Arc`; the UI only draws it.
+//!
+//! Every problem offers the generic views here; problem families (networks, neurons) add their
+//! own kinds (a decision boundary, voltage traces) and fill them from their own state.
+
+/// A view a problem offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ViewKind {
+    /// The objective along each racer's last step: where the step landed on its line.
+    Section,
+    /// Each racer's coordinates beside the nearest known minimum.
+    Coordinates,
+}
+
+impl ViewKind {
+    /// The tab title.
+    pub fn title(self) -> &'static str {
+        match self {
+            ViewKind::Section => "Step section",
+            ViewKind::Coordinates => "Coordinates",
+        }
+    }
+
+    /// One sentence on what the view shows.
+    pub fn about(self) -> &'static str {
+        match self {
+            ViewKind::Section => {
+                "f along the line of each optimizer's last step, from where it started (t = 0) \
+                 to where it landed (t = 1): did the step undershoot, land in the valley, or \
+                 overshoot?"
+            }
+            ViewKind::Coordinates => {
+                "Every coordinate of each optimizer's iterate, beside the nearest known minimum."
+            }
+        }
+    }
+}
+
+/// The objective along one racer's last step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Section {
+    /// The racer.
+    pub racer: u32,
+    /// Its step.
+    pub step: u64,
+    /// Positions along the line, in units of the step (0 is where it started, 1 where it landed).
+    pub t: Vec<f64>,
+    /// f at each position.
+    pub f: Vec<f64>,
+    /// The step's length ‖Δx‖ (the line's unit).
+    pub length: f64,
+    /// Whether the line is −∇f (no step was taken yet, or the last one was zero) rather than
+    /// the step.
+    pub along_gradient: bool,
+}
+
+/// The data of one view.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ViewData {
+    /// One section per running racer.
+    Section(Vec<Section>),
+    /// Coordinates of each racer (the first [`MAX_SHOWN`] of them).
+    Coordinates {
+        /// Per racer, its coordinates.
+        racers: Vec<Vec<f64>>,
+        /// The known minimum nearest to the first racer, if any.
+        minimum: Option<Vec<f64>>,
+        /// The problem's dimension (more than are shown when it exceeds [`MAX_SHOWN`]).
+        dim: usize,
+    },
+}
+
+impl ViewData {
+    /// Which view this is.
+    pub fn kind(&self) -> ViewKind {
+        match self {
+            ViewData::Section(_) => ViewKind::Section,
+            ViewData::Coordinates { .. } => ViewKind::Coordinates,
+        }
+    }
+}
+
+/// The most coordinates the coordinates view shows.
+pub const MAX_SHOWN: usize = 64;

@@ -1,0 +1,163 @@
+//! The overlay layer: what each method shows of its state (probes, steps, model contours,
+//! ellipses, trust regions), drawn in the racer's colour and styled by role, and the role's
+//! name for the hover readout.
+
+use egui::Color32;
+use egui_plot::{Arrows, Line, MarkerShape, PlotPoint, PlotTransform, PlotUi, Points};
+
+use super::View;
+use super::status::color32;
+use crate::engine::{Drawn, RunInfo};
+use crate::linalg::symmetric_eigen_2x2;
+use crate::optim::Role;
+
+/// Vertices of a drawn ellipse or circle.
+const RING: usize = 72;
+
+/// How an item of `role` is drawn: its colour (from the racer's) and line width.
+fn style(role: Role, racer: Color32) -> (Color32, f32) {
+    match role {
+        Role::Probe => (racer, 4.0),
+        Role::ProbeLink => (racer.gamma_multiply(0.45), 1.0),
+        Role::Step => (racer, 2.0),
+        Role::Model => (racer.gamma_multiply(0.7), 1.0),
+        Role::ModelCentre => (racer, 5.0),
+    }
+}
+
+/// The points of the ellipse {c + S^½ w : ‖w‖ = 1}.
+fn ellipse(centre: [f64; 2], shape: [[f64; 2]; 2]) -> Vec<[f64; 2]> {
+    let ([l0, l1], [v0, v1]) = symmetric_eigen_2x2(shape);
+    let (r0, r1) = (l0.max(0.0).sqrt(), l1.max(0.0).sqrt());
+    (0..=RING)
+        .map(|k| {
+            let t = std::f64::consts::TAU * k as f64 / RING as f64;
+            let (a, b) = (r0 * t.cos(), r1 * t.sin());
+            [
+                centre[0] + a * v0[0] + b * v1[0],
+                centre[1] + a * v0[1] + b * v1[1],
+            ]
+        })
+        .collect()
+}
+
+/// Draws every racer's overlay.
+pub fn draw(p: &mut PlotUi<'_>, view: &View, info: &RunInfo) {
+    for (i, r) in view.racers.iter().enumerate() {
+        let (Some(o), None) = (&r.overlay, &r.stopped) else {
+            continue;
+        };
+        let racer = color32(info.colors[i]);
+        for (k, item) in o.items.iter().enumerate() {
+            let (color, width) = style(item.role, racer);
+            let id = ("overlay", i, k);
+            match &item.shape {
+                Drawn::Point(a) => p.points(
+                    Points::new("", vec![*a])
+                        .shape(if item.role == Role::ModelCentre {
+                            MarkerShape::Diamond
+                        } else {
+                            MarkerShape::Circle
+                        })
+                        .filled(true)
+                        .radius(width)
+                        .color(color)
+                        .allow_hover(false)
+                        .id(id),
+                ),
+                Drawn::Segment(a, b) => p.line(
+                    Line::new("", vec![*a, *b])
+                        .color(color)
+                        .width(width)
+                        .allow_hover(false)
+                        .allow_band(false)
+                        .id(id),
+                ),
+                Drawn::Arrow(a, b) => p.arrows(
+                    Arrows::new("", vec![*a], vec![*b])
+                        .color(color)
+                        .tip_length(12.0)
+                        .allow_hover(false)
+                        .id(id),
+                ),
+                Drawn::Circle { centre, radius } => p.line(
+                    Line::new(
+                        "",
+                        ellipse(*centre, [[radius * radius, 0.0], [0.0, radius * radius]]),
+                    )
+                    .color(color)
+                    .width(width)
+                    .allow_hover(false)
+                    .allow_band(false)
+                    .id(id),
+                ),
+                Drawn::Ellipse { centre, shape } => p.line(
+                    Line::new("", ellipse(*centre, *shape))
+                        .color(color)
+                        .width(width)
+                        .allow_hover(false)
+                        .allow_band(false)
+                        .id(id),
+                ),
+                Drawn::Polyline(pts) => p.line(
+                    Line::new("", pts.clone())
+                        .color(color)
+                        .width(width)
+                        .allow_hover(false)
+                        .allow_band(false)
+                        .id(id),
+                ),
+            }
+        }
+    }
+}
+
+/// Screen distance from `cursor` to the segment a–b.
+fn to_segment(cursor: egui::Pos2, a: egui::Pos2, b: egui::Pos2) -> f32 {
+    let ab = b - a;
+    let t = ((cursor - a).dot(ab) / ab.length_sq().max(1e-6)).clamp(0.0, 1.0);
+    cursor.distance(a + t * ab)
+}
+
+/// The overlay item nearest to the cursor within `radius` pixels: its racer and role.
+pub fn nearest(
+    view: &View,
+    transform: &PlotTransform,
+    cursor: egui::Pos2,
+    radius: f32,
+) -> Option<(usize, Role)> {
+    let screen = |p: &[f64; 2]| transform.position_from_point(&PlotPoint::new(p[0], p[1]));
+    let path_distance = |pts: &[[f64; 2]]| {
+        pts.windows(2)
+            .map(|w| to_segment(cursor, screen(&w[0]), screen(&w[1])))
+            .fold(f32::INFINITY, f32::min)
+    };
+    let mut best: Option<(f32, usize, Role)> = None;
+    for (i, r) in view.racers.iter().enumerate() {
+        let Some(o) = &r.overlay else { continue };
+        for item in &o.items {
+            let d = match &item.shape {
+                Drawn::Point(a) => screen(a).distance(cursor),
+                Drawn::Segment(a, b) | Drawn::Arrow(a, b) => {
+                    to_segment(cursor, screen(a), screen(b))
+                }
+                Drawn::Circle { centre, radius } => path_distance(&ellipse(
+                    *centre,
+                    [[radius * radius, 0.0], [0.0, radius * radius]],
+                )),
+                Drawn::Ellipse { centre, shape } => path_distance(&ellipse(*centre, *shape)),
+                Drawn::Polyline(pts) => path_distance(pts),
+            };
+            // Points win over lines they sit on.
+            let d = if matches!(item.shape, Drawn::Point(_)) {
+                d - 3.0
+            } else {
+                d
+            };
+            if d < radius && best.is_none_or(|(bd, _, _)| d < bd) {
+                best = Some((d, i, item.role));
+            }
+        }
+    }
+    best.map(|(_, i, role)| (i, role))
+}

@@ -1,0 +1,149 @@
+//! The problem views' panels: pure drawings of the data the engine sent.
+
+use egui::{RichText, Ui};
+use egui_plot::{Legend, Line, MarkerShape, Plot, Points};
+
+use super::View;
+use super::format::num;
+use super::status::color32;
+use crate::problem::view::Section;
+use crate::problem::{ViewData, ViewKind};
+
+/// Shows the view `kind`.
+pub fn show(ui: &mut Ui, view: &View, kind: ViewKind) {
+    ui.label(RichText::new(kind.about()).weak());
+    let (Some(info), Some(data)) = (&view.info, view.views.get(&kind)) else {
+        ui.spinner();
+        return;
+    };
+    match data.as_ref() {
+        ViewData::Section(sections) => {
+            let shown: Vec<&Section> = sections
+                .iter()
+                .filter(|s| {
+                    view.racers
+                        .get(s.racer as usize)
+                        .is_some_and(|r| r.stopped.is_none())
+                })
+                .collect();
+            if shown.is_empty() {
+                ui.label("Every optimizer has stopped.");
+                return;
+            }
+            let title_h = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
+            let height = (ui.available_height() / shown.len() as f32 - title_h).max(70.0);
+            for s in shown {
+                let i = s.racer as usize;
+                let color = color32(info.colors[i]);
+                let line = if s.along_gradient {
+                    format!(
+                        "{} · step {} · along −∇f (no step yet)",
+                        info.labels[i], s.step
+                    )
+                } else {
+                    format!(
+                        "{} · step {} · ‖Δx‖ = {}",
+                        info.labels[i],
+                        s.step,
+                        num(s.length)
+                    )
+                };
+                ui.label(RichText::new(line).color(color));
+                let pts: Vec<[f64; 2]> =
+                    s.t.iter()
+                        .zip(&s.f)
+                        .filter(|(_, f)| f.is_finite())
+                        .map(|(t, f)| [*t, *f])
+                        .collect();
+                let at = |t: f64| {
+                    s.t.iter()
+                        .zip(&s.f)
+                        .min_by(|a, b| (a.0 - t).abs().total_cmp(&(b.0 - t).abs()))
+                        .map(|(t, f)| [*t, *f])
+                };
+                Plot::new(("section", i))
+                    .height(height)
+                    .x_axis_label("t (multiples of the step)")
+                    .y_axis_label("f")
+                    .legend(Legend::default().position(egui_plot::Corner::RightTop))
+                    .allow_scroll(false)
+                    .show(ui, |p| {
+                        p.line(
+                            Line::new("f along the step", pts)
+                                .color(color)
+                                .width(2.0)
+                                .allow_band(false),
+                        );
+                        if let Some(a) = at(0.0) {
+                            p.points(
+                                Points::new("from (t = 0)", vec![a])
+                                    .shape(MarkerShape::Circle)
+                                    .filled(false)
+                                    .radius(6.0)
+                                    .color(color),
+                            );
+                        }
+                        if !s.along_gradient
+                            && let Some(b) = at(1.0)
+                        {
+                            p.points(
+                                Points::new("landed (t = 1)", vec![b])
+                                    .shape(MarkerShape::Circle)
+                                    .filled(true)
+                                    .radius(5.0)
+                                    .color(color),
+                            );
+                        }
+                    });
+            }
+        }
+        ViewData::Coordinates {
+            racers,
+            minimum,
+            dim,
+        } => {
+            if *dim > racers.first().map_or(0, Vec::len) {
+                ui.label(format!(
+                    "The first {} of {dim} coordinates.",
+                    racers.first().map_or(0, Vec::len)
+                ));
+            }
+            let text = ui.visuals().text_color();
+            Plot::new("coordinates")
+                .x_axis_label("coordinate index i")
+                .y_axis_label("xᵢ")
+                .legend(Legend::default().position(egui_plot::Corner::RightTop))
+                .show(ui, |p| {
+                    if let Some(m) = minimum {
+                        let pts: Vec<[f64; 2]> =
+                            m.iter().enumerate().map(|(k, v)| [k as f64, *v]).collect();
+                        p.points(
+                            Points::new("nearest known minimum", pts)
+                                .shape(MarkerShape::Asterisk)
+                                .radius(7.0)
+                                .color(text),
+                        );
+                    }
+                    for (i, x) in racers.iter().enumerate() {
+                        let (Some(label), Some(c)) = (info.labels.get(i), info.colors.get(i))
+                        else {
+                            continue;
+                        };
+                        let pts: Vec<[f64; 2]> =
+                            x.iter().enumerate().map(|(k, v)| [k as f64, *v]).collect();
+                        p.line(
+                            Line::new(label.clone(), pts.clone())
+                                .color(color32(*c))
+                                .width(1.5)
+                                .allow_band(false),
+                        );
+                        p.points(
+                            Points::new(label.clone(), pts)
+                                .radius(3.5)
+                                .color(color32(*c)),
+                        );
+                    }
+                });
+        }
+    }
+}
