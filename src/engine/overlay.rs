@@ -111,10 +111,113 @@ pub(super) fn project(
     DrawnOverlay { step, items }
 }
 
-/// Contours of m(c + z) = gᵀz + ½ zᵀHz over `window`. When H is positive definite the levels
-/// are the ellipses m* (1 − s²) around the minimiser, s = ½, 1, 3⁄2, 2, 3 (s = 1 passes through
-/// c); otherwise they spread evenly around 0 (the level through c).
+/// Vertices of one drawn model contour.
+const CONTOUR_POINTS: usize = 120;
+
+/// Contours of the model m(c + z) = gᵀz + ½ zᵀHz in the plane, drawn exactly: in the
+/// eigenbasis of H the level sets are ellipses (H definite) or hyperbolas (H indefinite) around
+/// the stationary point z* = −H⁻¹g. For a definite H the levels are m* (1 − s²) for
+/// s = ½, 1, 3⁄2, 2, 3, ellipses scaled by s (s = 1 passes through c, where the model was
+/// built); for an indefinite H they are the level through c and levels a quarter and four
+/// times as far from m*. A (nearly) singular H, whose contours are parabolas or lines, is
+/// contoured on a grid over `window` instead.
 fn model_contours(
+    c: [f64; 2],
+    g: [f64; 2],
+    h: [[f64; 2]; 2],
+    window: ViewBounds,
+) -> Vec<Vec<[f64; 2]>> {
+    let ([l0, l1], [v0, v1]) = symmetric_eigen_2x2(h);
+    let scale = l0.abs().max(l1.abs());
+    if !(scale > 0.0 && scale.is_finite()) || l0.abs().min(l1.abs()) <= 1e-9 * scale {
+        return grid_contours(c, g, h, window);
+    }
+    let lambda = [l0, l1];
+    let b = [g[0] * v0[0] + g[1] * v0[1], g[0] * v1[0] + g[1] * v1[1]];
+    let star = [-b[0] / l0, -b[1] / l1];
+    let m_star = -0.5 * (b[0] * b[0] / l0 + b[1] * b[1] / l1);
+    let to_plot = |y: [f64; 2]| {
+        let z = [star[0] + y[0], star[1] + y[1]];
+        [
+            c[0] + z[0] * v0[0] + z[1] * v1[0],
+            c[1] + z[0] * v0[1] + z[1] * v1[1],
+        ]
+    };
+    let width = (window.x.1 - window.x.0)
+        .abs()
+        .max((window.y.1 - window.y.0).abs());
+    // A share of the window along the softest direction, for a model at its own stationary point.
+    let fallback = |k: f64| {
+        let soft = lambda[0].abs().min(lambda[1].abs());
+        0.5 * soft * (0.08 * k * width).powi(2)
+    };
+    let mut out = Vec::new();
+    if l0.signum() == l1.signum() {
+        // Ellipses Σ |λ_k| y_k² = r.
+        let levels: Vec<f64> = if m_star.abs() > 1e-12 * scale * width * width {
+            [0.5, 1.0, 1.5, 2.0, 3.0]
+                .iter()
+                .map(|s| 2.0 * m_star.abs() * s * s)
+                .collect()
+        } else {
+            (1..=4).map(|k| 2.0 * fallback(k as f64)).collect()
+        };
+        for r in levels {
+            let axes = [(r / l0.abs()).sqrt(), (r / l1.abs()).sqrt()];
+            let mut ring: Vec<[f64; 2]> = (0..CONTOUR_POINTS)
+                .map(|k| {
+                    let t = std::f64::consts::TAU * k as f64 / CONTOUR_POINTS as f64;
+                    to_plot([axes[0] * t.cos(), axes[1] * t.sin()])
+                })
+                .collect();
+            ring.push(ring[0]);
+            out.push(ring);
+        }
+    } else {
+        // Hyperbolas Σ λ_k y_k² = w, each with its two branches.
+        let through = -2.0 * m_star;
+        let base = if through.abs() > 1e-12 * scale * width * width {
+            through.abs()
+        } else {
+            2.0 * fallback(2.0)
+        };
+        let mut levels = vec![through];
+        for f in [0.25, 4.0] {
+            levels.extend([f * base, -f * base]);
+        }
+        levels.retain(|w| w.abs() > 0.0);
+        levels.dedup();
+        let reach = 2.0 * width + star[0].abs() + star[1].abs();
+        for w in levels {
+            // p: the axis whose curvature has w's sign (the branches open along it).
+            let (p, q) = if lambda[0].signum() == w.signum() {
+                (0, 1)
+            } else {
+                (1, 0)
+            };
+            let a = (w / lambda[p]).abs().sqrt();
+            let bq = (w / lambda[q]).abs().sqrt();
+            let t_max = (reach / bq).asinh();
+            for side in [1.0, -1.0] {
+                out.push(
+                    (0..=CONTOUR_POINTS)
+                        .map(|k| {
+                            let t = t_max * (2.0 * k as f64 / CONTOUR_POINTS as f64 - 1.0);
+                            let mut y = [0.0; 2];
+                            y[p] = side * a * t.cosh();
+                            y[q] = bq * t.sinh();
+                            to_plot(y)
+                        })
+                        .collect(),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Model contours on a grid over `window`, for models with (nearly) singular curvature.
+fn grid_contours(
     c: [f64; 2],
     g: [f64; 2],
     h: [[f64; 2]; 2],
@@ -132,43 +235,22 @@ fn model_contours(
             + g[1] * b
             + 0.5 * (h[0][0] * a * a + (h[0][1] + h[1][0]) * a * b + h[1][1] * b * b)
     };
-    let mut values = Vec::with_capacity(MODEL_GRID * MODEL_GRID);
     let (wx, wy) = (window.x.1 - window.x.0, window.y.1 - window.y.0);
-    let step = |lo: f64, w: f64, i: usize| lo + w * i as f64 / (MODEL_GRID - 1) as f64;
+    let at = |lo: f64, w: f64, i: usize| lo + w * i as f64 / (MODEL_GRID - 1) as f64;
+    let mut values = Vec::with_capacity(MODEL_GRID * MODEL_GRID);
     for j in 0..MODEL_GRID {
         for i in 0..MODEL_GRID {
-            values.push(m(step(window.x.0, wx, i), step(window.y.0, wy, j)));
+            values.push(m(at(window.x.0, wx, i), at(window.y.0, wy, j)));
         }
     }
-    let ([lo, _], _) = symmetric_eigen_2x2(h);
-    let det = h[0][0] * h[1][1] - h[0][1] * h[1][0];
-    let levels: Vec<f64> = if lo > 0.0 && det > 0.0 {
-        // m* = −½ gᵀH⁻¹g.
-        let hinv_g = [
-            (h[1][1] * g[0] - h[0][1] * g[1]) / det,
-            (h[0][0] * g[1] - h[1][0] * g[0]) / det,
-        ];
-        let m_star = -0.5 * (g[0] * hinv_g[0] + g[1] * hinv_g[1]);
-        if m_star < 0.0 {
-            [0.5, 1.0, 1.5, 2.0, 3.0]
-                .iter()
-                .map(|s| m_star * (1.0 - s * s))
-                .collect()
-        } else {
-            // At a stationary point: ellipses of a fixed share of the window.
-            let r = 0.08 * wx.abs().min(wy.abs());
-            (1..=4).map(|k| 0.5 * lo * (k as f64 * r).powi(2)).collect()
-        }
-    } else {
-        let scale = values
-            .iter()
-            .filter(|v| v.is_finite())
-            .fold(0.0_f64, |a, v| a.max(v.abs()));
-        [-0.5, -0.25, -0.1, 0.0, 0.1, 0.25, 0.5]
-            .iter()
-            .map(|f| f * scale)
-            .collect()
-    };
+    let scale = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, |a, v| a.max(v.abs()));
+    let levels = [-0.5, -0.25, -0.1, 0.0, 0.1, 0.25, 0.5]
+        .iter()
+        .map(|f| f * scale)
+        .collect();
     landscape::with_contours(spec, values, Some(levels))
         .contours
         .into_iter()
@@ -182,34 +264,70 @@ mod tests {
     use crate::scene::Slice;
     use ndarray::array;
 
-    #[test]
-    fn a_positive_definite_model_is_drawn_as_ellipses_around_its_minimiser() {
-        let window = ViewBounds {
+    /// The model's value at `p`, relative to the point it was built at.
+    fn model(c: [f64; 2], g: [f64; 2], h: [[f64; 2]; 2], p: [f64; 2]) -> f64 {
+        let (a, b) = (p[0] - c[0], p[1] - c[1]);
+        g[0] * a + g[1] * b + 0.5 * (h[0][0] * a * a + 2.0 * h[0][1] * a * b + h[1][1] * b * b)
+    }
+
+    fn window() -> ViewBounds {
+        ViewBounds {
             x: (-3.0, 3.0),
             y: (-3.0, 3.0),
-        };
-        let c = [1.0, 0.5];
-        let h = [[2.0, 0.5], [0.5, 1.0]];
-        let g = [1.0, -0.3];
-        let lines = model_contours(c, g, h, window);
-        assert!(!lines.is_empty());
-        // The s = 1 level passes through c: some contour point lies next to it.
-        let to_segment = |a: [f64; 2], b: [f64; 2]| {
-            let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-            let t = (((c[0] - a[0]) * dx + (c[1] - a[1]) * dy) / (dx * dx + dy * dy).max(1e-300))
-                .clamp(0.0, 1.0);
-            ((a[0] + t * dx - c[0]).powi(2) + (a[1] + t * dy - c[1]).powi(2)).sqrt()
-        };
-        let near = lines
+        }
+    }
+
+    #[test]
+    fn a_definite_model_is_drawn_as_exact_ellipses_one_through_its_point() {
+        let (c, g) = ([1.0, 0.5], [1.0, -0.3]);
+        for h in [
+            [[2.0, 0.5], [0.5, 1.0]],
+            [[-2.0, 0.5], [0.5, -1.0]],
+            [[1000.0, 0.0], [0.0, 0.4]],
+        ] {
+            let lines = model_contours(c, g, h, window());
+            assert_eq!(lines.len(), 5, "{h:?}");
+            for line in &lines {
+                assert_eq!(line.first(), line.last(), "an ellipse closes");
+                // Every vertex lies on one level set of the model.
+                let levels: Vec<f64> = line.iter().map(|p| model(c, g, h, *p)).collect();
+                let spread = levels
+                    .iter()
+                    .fold(0.0_f64, |m, v| m.max((v - levels[0]).abs()));
+                assert!(spread < 1e-9 * (1.0 + levels[0].abs()), "{h:?}: {spread}");
+            }
+            // The second ellipse (s = 1) is the level m = 0: it passes through c.
+            assert!(model(c, g, h, lines[1][0]).abs() < 1e-9, "{h:?}");
+        }
+    }
+
+    #[test]
+    fn a_saddle_model_is_drawn_as_hyperbolas_and_the_first_passes_through_its_point() {
+        let (c, g) = ([0.5, -0.25], [0.3, 0.8]);
+        let h = [[1.0, 0.2], [0.2, -2.0]];
+        let lines = model_contours(c, g, h, window());
+        assert!(lines.len() >= 6, "{} branches", lines.len());
+        for line in &lines {
+            let levels: Vec<f64> = line.iter().map(|p| model(c, g, h, *p)).collect();
+            let spread = levels
+                .iter()
+                .fold(0.0_f64, |m, v| m.max((v - levels[0]).abs()));
+            assert!(spread < 1e-8 * (1.0 + levels[0].abs()), "{spread}");
+        }
+        // The first two branches are the level through c (m = 0) and reach across the window.
+        assert!(model(c, g, h, lines[0][0]).abs() < 1e-9);
+        let near = lines[..2]
             .iter()
-            .flat_map(|l| l.windows(2))
-            .map(|w| to_segment(w[0], w[1]))
+            .flatten()
+            .map(|p| ((p[0] - c[0]).powi(2) + (p[1] - c[1]).powi(2)).sqrt())
             .fold(f64::INFINITY, f64::min);
-        // Within a quarter of a model-grid cell (6 / 63 wide), the contours' simplification.
-        assert!(near < 0.03, "nearest contour {near} from c");
-        // Every contour is closed (an ellipse inside the window, or cut by its edge).
-        let inside = lines.iter().filter(|l| l.first() == l.last()).count();
-        assert!(inside >= 2, "{inside} closed ellipses");
+        assert!(near < 0.2, "the level through c comes within {near}");
+    }
+
+    #[test]
+    fn a_singular_model_falls_back_to_grid_contours() {
+        let lines = model_contours([0.0, 0.0], [1.0, 0.0], [[0.0, 0.0], [0.0, 2.0]], window());
+        assert!(!lines.is_empty());
     }
 
     #[test]

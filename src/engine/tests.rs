@@ -4,6 +4,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::*;
+use crate::optim::Method;
 use crate::scene::Scene;
 
 const DEADLINE: Duration = Duration::from_secs(10);
@@ -256,4 +257,374 @@ fn loading_a_scene_starts_a_new_run_that_plays_as_the_scene_says() {
         false
     });
     assert!(run.unwrap() > first && saw_play);
+}
+
+/// Collects every record of the current run until racer 0 reaches `step`.
+fn records_until(p: &Probe, step: u64) -> Vec<StepRecord> {
+    let mut out = Vec::new();
+    p.until(|e| {
+        if let Event::Steps { records, .. } = e {
+            out.extend(records.iter().copied());
+        }
+        out.iter().any(|r| r.racer == 0 && r.step >= step)
+    });
+    out
+}
+
+#[test]
+fn a_live_learning_rate_keeps_the_run_and_a_structural_parameter_starts_a_new_one() {
+    let s = scene(RACE);
+    let p = Probe::new(s.clone());
+    let run = started_run(&p.until(|e| matches!(e, Event::Steps { .. }))).unwrap();
+    p.engine.send(Command::Step(40));
+    records_until(&p, 40);
+    let mut edited = s.clone();
+    edited.entries[0]
+        .method
+        .config_mut()
+        .set_param("lr", crate::params::ParamValue::F64(0.05))
+        .unwrap();
+    p.engine.send(Command::Configure(Box::new(edited.clone())));
+    let ev = p.until(|e| matches!(e, Event::Retuned(_)));
+    assert!(!ev.iter().any(|e| matches!(e, Event::Started(_))));
+    p.engine.send(Command::Step(40));
+    let after = records_until(&p, 80);
+    // Headless: the same edit at step 40 gives the same trajectory, moments kept.
+    let mut reference = Run::from_scene(&s);
+    for _ in 0..40 {
+        reference.step();
+    }
+    reference
+        .apply_edit("optimizers.0.lr", &crate::edit::EditValue::Number(0.05))
+        .unwrap();
+    assert_eq!(reference.log()[0].step, 40);
+    for _ in 0..40 {
+        reference.step();
+    }
+    let last = after.iter().rev().find(|r| r.racer == 0).unwrap();
+    assert_eq!(last.step, 80);
+    assert_eq!(
+        last.xy,
+        [reference.racers()[0].x()[0], reference.racers()[0].x()[1]]
+    );
+    let Some(Event::Retuned(info)) = ev.last() else {
+        unreachable!()
+    };
+    assert_eq!((info.run, info.edits), (run, (1, 0)));
+    // Adagrad's initial accumulator is structural.
+    let mut structural = edited;
+    structural.entries[1].method = crate::spec::parse(
+        "adagrad:initial_accumulator_value=0.1",
+        "optimizer",
+        Method::keys(),
+    )
+    .unwrap();
+    p.engine.send(Command::Configure(Box::new(structural)));
+    let ev = p.until(|e| matches!(e, Event::Started(_)));
+    assert!(started_run(&ev).unwrap() > run);
+}
+
+const NEWTON_SPSA: &str = r#"
+version = 1
+start = [-1.5, 2.0]
+[problem]
+kind = "rosenbrock"
+[[optimizers]]
+kind = "newton"
+damping = 5.0
+[[optimizers]]
+kind = "spsa"
+c = 0.05
+[playback]
+speed = inf
+playing = false
+"#;
+
+#[test]
+fn overlays_come_once_per_flush_with_the_latest_step_and_the_methods_shapes() {
+    use crate::engine::Drawn;
+    use crate::optim::Role;
+    let p = Probe::new(scene(NEWTON_SPSA));
+    p.engine.send(Command::Step(20_000));
+    let (mut steps, mut overlays, mut latest) = (0, 0, [0u64; 2]);
+    let mut last = [None, None];
+    p.until(|e| {
+        match e {
+            Event::Steps { records, .. } => {
+                steps += records.len();
+                for r in records {
+                    latest[r.racer as usize] = r.step;
+                }
+            }
+            Event::Overlays { overlays: o, .. } => {
+                overlays += 1;
+                for (i, d) in o {
+                    assert_eq!(
+                        d.step, latest[*i as usize],
+                        "the overlay of the newest step"
+                    );
+                    last[*i as usize] = Some(d.clone());
+                }
+            }
+            _ => {}
+        }
+        latest == [20_000, 20_000] && last[1].as_ref().is_some_and(|d| d.step == 20_000)
+    });
+    assert!(
+        overlays * 50 < steps,
+        "{overlays} overlay events for {steps} records: not one per step"
+    );
+    let newton = last[0].clone().unwrap();
+    assert!(
+        newton
+            .items
+            .iter()
+            .any(|i| i.role == Role::Model && matches!(i.shape, Drawn::Polyline(_)))
+    );
+    assert!(
+        newton
+            .items
+            .iter()
+            .any(|i| i.role == Role::Step && matches!(i.shape, Drawn::Arrow(..)))
+    );
+    let spsa = last[1].clone().unwrap();
+    let probes: Vec<[f64; 2]> = spsa
+        .items
+        .iter()
+        .filter_map(|i| match (i.role, &i.shape) {
+            (Role::Probe, Drawn::Point(p)) => Some(*p),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(probes.len(), 2);
+    // x ± c_kΔ: symmetric about the iterate, 2 c_k √2 apart with c_k = c / (k + 1)^γ.
+    let ck = 0.05 / (20_000f64).powf(0.101);
+    let gap =
+        ((probes[0][0] - probes[1][0]).powi(2) + (probes[0][1] - probes[1][1]).powi(2)).sqrt();
+    assert!(
+        (gap - 2.0 * ck * 2f64.sqrt()).abs() < 1e-12,
+        "gap {gap}, c_k {ck}"
+    );
+}
+
+#[test]
+fn views_are_computed_only_when_shown() {
+    use crate::problem::{ViewData, ViewKind};
+    let p = Probe::new(scene(RACE));
+    p.engine.send(Command::Step(30));
+    let seen = p.until(
+        |e| matches!(e, Event::Steps { records, .. } if records.iter().any(|r| r.step == 30)),
+    );
+    assert!(!seen.iter().any(|e| matches!(e, Event::View { .. })));
+    p.engine.send(Command::Views(vec![ViewKind::Section]));
+    p.engine.send(Command::Step(1));
+    let mut data = None;
+    p.until(|e| {
+        if let Event::View { data: d, .. } = e {
+            data = Some(d.clone());
+            return true;
+        }
+        false
+    });
+    let ViewData::Section(sections) = data.unwrap().as_ref().clone() else {
+        panic!("a section")
+    };
+    assert_eq!(sections.len(), 2);
+    for s in &sections {
+        assert_eq!(s.step, 31);
+        assert!(!s.along_gradient && s.length > 0.0);
+        // t = 1 is where the step landed: f there is the racer's loss after the step.
+        let at_one = s.t.iter().position(|t| (t - 1.0).abs() < 1e-12).unwrap();
+        assert!(s.f[at_one].is_finite());
+    }
+}
+
+#[test]
+fn a_query_answers_with_the_objective_at_the_lifted_point() {
+    let text = "version = 1\nstart = [0.5, 0.5, -0.5, 1.0]\n[problem]\nkind = \"rosenbrock\"\nd = 4\n\
+                [[optimizers]]\nkind = \"adam\"\n[view]\naxes = [2, 0]\n[playback]\nplaying = false\n";
+    let p = Probe::new(scene(text));
+    p.engine.send(Command::Query {
+        id: 3,
+        xy: [0.25, -1.0],
+        nearest: Some((0, 0)),
+    });
+    let mut reply = None;
+    p.until(|e| {
+        if let Event::Query(q) = e {
+            reply = Some(q.clone());
+            return true;
+        }
+        false
+    });
+    let q = reply.unwrap();
+    let f = crate::problem::Problem::Rosenbrock(crate::problem::RosenbrockConfig {
+        d: 4,
+        ..Default::default()
+    })
+    .build();
+    // Axis 0 of the plane is x₂ and axis 1 is x₀; x₁ and x₃ stay at the start's.
+    let x = ndarray::array![-1.0, 0.5, 0.25, 1.0];
+    assert_eq!((q.id, q.f), (3, f.value(x.view())));
+    // The start lies in the plane through the start.
+    assert_eq!(q.off_plane, Some((0, 0, 0.0)));
+}
+
+#[test]
+fn a_plane_that_follows_an_iterate_moves_and_keeps_one_epoch() {
+    let text = "version = 1\n[problem]\nkind = \"rosenbrock\"\nd = 4\n[[optimizers]]\nkind = \"adam\"\nlr = 0.02\n\
+                [view]\nfollow = 0\n[playback]\nspeed = inf\nplaying = false\n";
+    let p = Probe::new(scene(text));
+    let bounds = crate::problem::ViewBounds {
+        x: (-2.0, 2.0),
+        y: (-1.0, 3.0),
+    };
+    p.engine.send(Command::Landscape {
+        id: 1,
+        spec: GridSpec {
+            bounds,
+            nx: 48,
+            ny: 48,
+            levels: 4,
+        },
+    });
+    p.engine.send(Command::Play);
+    let mut planes = Vec::new();
+    p.until(|e| {
+        if let Event::Landscape { plane, .. } = e {
+            planes.push(*plane);
+        }
+        planes.iter().map(|p| p.version).max().unwrap_or(0) >= 3
+    });
+    assert!(
+        planes.iter().all(|p| p.epoch == planes[0].epoch),
+        "{planes:?}"
+    );
+    assert!(
+        planes.windows(2).all(|w| w[0].version <= w[1].version),
+        "{planes:?}"
+    );
+}
+
+#[test]
+fn changing_the_directions_reprojects_every_recorded_step() {
+    let text = "version = 1\nstart = [1.0, -1.0, 0.5]\n[problem]\nkind = \"sphere\"\nd = 3\n\
+                [[optimizers]]\nkind = \"gd\"\nlr = 0.1\n[playback]\nplaying = false\n";
+    let s = scene(text);
+    let p = Probe::new(s.clone());
+    p.engine.send(Command::Step(20));
+    records_until(&p, 20);
+    let mut random = s.clone();
+    random.view.slice.mode = crate::scene::SliceMode::Random;
+    p.engine.send(Command::Configure(Box::new(random)));
+    let mut paths = None;
+    let ev = p.until(|e| {
+        if let Event::Replaned { paths: ps, .. } = e {
+            paths = Some(ps.clone());
+        }
+        paths.is_some() && matches!(e, Event::Retuned(_))
+    });
+    let paths = paths.unwrap();
+    assert_eq!(paths[0].len(), 21, "every step on the tape");
+    assert_eq!(
+        paths[0].iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        (0..=20).collect::<Vec<_>>()
+    );
+    // The start is the plane's origin: drawn at (0, 0).
+    assert_eq!(paths[0][0].1, [0.0, 0.0]);
+    let info = ev.iter().rev().find_map(|e| match e {
+        Event::Retuned(i) => Some(i.clone()),
+        _ => None,
+    });
+    assert!(info.unwrap().plane_label.contains("random"));
+}
+
+#[test]
+fn a_newer_grid_request_cancels_the_one_in_flight() {
+    let text = "version = 1\n[problem]\nkind = \"rastrigin\"\nd = 2000\n[[optimizers]]\nkind = \"gd\"\n[playback]\nplaying = false\n";
+    let p = Probe::new(scene(text));
+    let bounds = crate::problem::ViewBounds {
+        x: (-5.0, 5.0),
+        y: (-5.0, 5.0),
+    };
+    let spec = |n| GridSpec {
+        bounds,
+        nx: n,
+        ny: n,
+        levels: 4,
+    };
+    // 512² points of a 2000-dimensional function take far longer than the next request does.
+    p.engine.send(Command::Landscape {
+        id: 1,
+        spec: spec(512),
+    });
+    p.engine.send(Command::Landscape {
+        id: 2,
+        spec: spec(40),
+    });
+    let mut got = Vec::new();
+    p.until(|e| {
+        if let Event::Landscape { id, coarse, .. } = e {
+            got.push((*id, *coarse));
+        }
+        got.contains(&(2, false))
+    });
+    assert!(
+        !got.contains(&(1, false)),
+        "the first grid was finished anyway: {got:?}"
+    );
+}
+
+#[test]
+fn a_snapshot_replays_the_run_with_its_edits_bit_for_bit() {
+    let s = scene(&RACE.replace(
+        "playing = false",
+        "playing = false\n[noise.grad]\nstd = 0.1",
+    ));
+    let p = Probe::new(s.clone());
+    p.engine.send(Command::Step(25));
+    records_until(&p, 25);
+    let mut edited = s.clone();
+    edited.noise.grad.std = 2.0;
+    edited.entries[1]
+        .method
+        .config_mut()
+        .set_param("lr", crate::params::ParamValue::F64(0.0005))
+        .unwrap();
+    p.engine.send(Command::Configure(Box::new(edited)));
+    p.engine.send(Command::Step(25));
+    records_until(&p, 50);
+    p.engine.send(Command::Snapshot { id: 5 });
+    let mut snap = None;
+    p.until(|e| {
+        if let Event::Snapshot {
+            id: 5, snapshot, ..
+        } = e
+        {
+            snap = Some(snapshot.clone());
+            return true;
+        }
+        false
+    });
+    let snap = snap.unwrap();
+    assert_eq!(snap.replay.edits.len(), 2);
+    assert!(snap.replay.edits.iter().all(|e| e.step == 25));
+    // The saved scene, read back and run headless, retraces every recorded step.
+    let text = toml::to_string_pretty(&snap.replay.to_file()).unwrap();
+    let back = Scene::from_toml(&text, "saved").unwrap();
+    let mut run = Run::from_scene(&back);
+    for step in 0..=50u64 {
+        if step > 0 {
+            run.step();
+        }
+        for (i, tape) in snap.tapes.iter().enumerate() {
+            let (row, x) = tape.nearest(step).unwrap();
+            assert_eq!(row.step, step);
+            assert_eq!(
+                x,
+                run.racers()[i].x().as_slice().unwrap(),
+                "racer {i} step {step}"
+            );
+        }
+    }
 }

@@ -22,18 +22,11 @@ crate::params! {
     }
 }
 
-const DIAGNOSTICS: [Diagnostic; 2] = [
-    Diagnostic {
-        key: "newton_decrement",
-        name: "Newton decrement (∇fᵀ(H + λI)⁻¹∇f)^½",
-        log: true,
-    },
-    Diagnostic {
-        key: "step_length",
-        name: "step length ‖Δx‖",
-        log: true,
-    },
-];
+const DIAGNOSTICS: [Diagnostic; 1] = [Diagnostic {
+    key: "newton_decrement",
+    name: "Newton decrement λ(x)",
+    log: true,
+}];
 
 impl MethodConfig for NewtonConfig {
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
@@ -46,7 +39,6 @@ impl MethodConfig for NewtonConfig {
             from: Vector::zeros(dim),
             taken: false,
             decrement: f64::NAN,
-            step_length: f64::NAN,
         })
     }
     fn order(&self) -> Order {
@@ -83,8 +75,8 @@ struct Newton {
     from: Vector,
     /// Whether a step has been taken.
     taken: bool,
+    /// The Newton decrement λ(x) = (∇fᵀ(H + λI)⁻¹∇f)^½ at the last step's start.
     decrement: f64,
-    step_length: f64,
 }
 
 impl Optimizer for Newton {
@@ -103,7 +95,6 @@ impl Optimizer for Newton {
         self.taken = true;
         let gd = self.g.dot(&self.dir);
         self.decrement = gd.abs().sqrt();
-        self.step_length = self.c.lr * self.dir.dot(&self.dir).sqrt();
         x.scaled_add(-self.c.lr, &self.dir);
         Ok(())
     }
@@ -138,6 +129,5 @@ impl Optimizer for Newton {
 
     fn diagnostics(&self, out: &mut [f64]) {
         out[0] = self.decrement;
-        out[1] = self.step_length;
     }
 }

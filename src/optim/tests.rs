@@ -1,27 +1,67 @@
 //! Conformance tests of the optimizers: torch.optim's documented rules, PyTorch's own
 //! trajectories, Newton's exact convergence, and a table test over every method.
 
+use rand::SeedableRng as _;
+use rand_pcg::Pcg64;
+
 use super::*;
-use crate::engine::Run;
 use crate::noise::{GradNoise, Noise};
-use crate::problem::{Problem, QuadraticConfig, RosenbrockConfig};
+use crate::params::ParamValue;
+use crate::problem::{Objective, Problem, Provides, QuadraticConfig, RosenbrockConfig};
 use crate::spec;
 
 const START: [f64; 2] = [-1.5, 2.0];
 
+/// One method stepping alone through the oracle (the engine's racers do the same, with streams
+/// derived from the scene seed).
+#[derive(Clone)]
+struct Solo {
+    objective: std::sync::Arc<dyn Objective>,
+    optimizer: Box<dyn Optimizer>,
+    x: Vector,
+    noise: Noise,
+    noise_rng: Pcg64,
+    probe_rng: Pcg64,
+    counts: Counts,
+}
+
+impl Solo {
+    fn new(problem: &Problem, method: &Method, start: &[f64]) -> Self {
+        let objective: std::sync::Arc<dyn Objective> = std::sync::Arc::from(problem.build());
+        Self {
+            optimizer: method.build(objective.dim()),
+            x: Vector::from(start.to_vec()),
+            objective,
+            noise: Noise::default(),
+            noise_rng: Pcg64::seed_from_u64(1),
+            probe_rng: Pcg64::seed_from_u64(2),
+            counts: Counts::default(),
+        }
+    }
+
+    fn step(&mut self) -> Result<(), Halt> {
+        let mut oracle = Oracle::new(
+            self.objective.as_ref(),
+            &self.noise,
+            &mut self.noise_rng,
+            &mut self.probe_rng,
+            &mut self.counts,
+        );
+        self.optimizer.step(&mut self.x, &mut oracle)
+    }
+
+    fn loss(&self) -> f64 {
+        self.objective.value(self.x.view())
+    }
+}
+
 /// Runs one method on `problem` and returns the iterates x_0 … x_n.
 fn trajectory(problem: &Problem, method: &Method, start: &[f64], n: usize) -> Vec<Vec<f64>> {
-    let mut run = Run::new(
-        problem,
-        &[("m".into(), method.clone())],
-        start,
-        7,
-        Noise::default(),
-    );
-    let mut xs = vec![run.racers()[0].x().to_vec()];
+    let mut solo = Solo::new(problem, method, start);
+    let mut xs = vec![solo.x.to_vec()];
     for _ in 0..n {
-        run.step();
-        xs.push(run.racers()[0].x().to_vec());
+        solo.step().unwrap();
+        xs.push(solo.x.to_vec());
     }
     xs
 }
@@ -432,41 +472,176 @@ fn every_method_descends_on_a_quadratic_and_on_rosenbrock() {
     for m in Method::defaults() {
         for (problem, start, factor) in &problems {
             let m = tuned(m.clone(), problem.key() == "quadratic");
-            let mut run = Run::new(
-                problem,
-                &[(m.key().into(), m.clone())],
-                start,
-                1,
-                Noise::default(),
-            );
-            let f0 = run.racers()[0].loss();
-            for _ in 0..2000 {
-                run.step();
+            let mut solo = Solo::new(problem, &m, start);
+            let f0 = solo.loss();
+            for k in 0..2000 {
+                solo.step().unwrap_or_else(|e| {
+                    panic!("{} halted on {} at {k}: {e}", m.key(), problem.key())
+                });
             }
-            let r = &run.racers()[0];
             assert!(
-                r.stopped().is_none(),
-                "{} stopped on {}: {:?}",
-                m.key(),
-                problem.key(),
-                r.stopped()
-            );
-            assert!(
-                r.loss() < factor * f0,
+                solo.loss() < factor * f0,
                 "{} on {}: loss {} → {} (needed < {factor}×)",
                 m.key(),
                 problem.key(),
                 f0,
-                r.loss()
+                solo.loss()
             );
-            let c = r.counts();
-            match m.order() {
-                Order::Zeroth => assert_eq!((c.g, c.h, c.f), (0, 0, 4000), "{}", m.key()),
-                Order::First => assert_eq!((c.g, c.h), (2000, 0), "{}", m.key()),
-                Order::Second => assert_eq!((c.g, c.h), (2000, 2000), "{}", m.key()),
+            // The counts follow what the method declares it needs, whatever its order.
+            let (c, needs) = (solo.counts, m.needs());
+            let name = m.key();
+            assert!(c.f > 0 || c.g > 0, "{name} asked for nothing");
+            if !needs.gradient {
+                assert_eq!(c.g, 0, "{name} asked for gradients it does not declare");
+            }
+            if !needs.hessian {
+                assert_eq!(c.h, 0, "{name} asked for Hessians it does not declare");
+            }
+            if !needs.hvp {
+                assert_eq!(
+                    c.hv, 0,
+                    "{name} asked for Hessian-vector products it does not declare"
+                );
+            }
+            if needs.gradient {
+                assert!(c.g >= 2000, "{name} declares gradients but used {}", c.g);
+            }
+            if needs.hessian {
+                assert!(c.h >= 2000, "{name} declares Hessians but used {}", c.h);
+            }
+            if !needs.gradient && !needs.hessian && !needs.hvp {
+                assert_eq!(c.f, 4000, "{name}: two values per step");
             }
         }
     }
+}
+
+#[test]
+fn a_live_learning_rate_change_keeps_adams_moments() {
+    // 50 steps at lr 0.01, then 50 at 0.05, as one run; the reference keeps m and v across the
+    // change (torch.optim's param_groups[0]["lr"] = 0.05 between steps).
+    let mut solo = Solo::new(&rosenbrock(), &method("adam:lr=0.01"), &START);
+    for _ in 0..50 {
+        solo.step().unwrap();
+    }
+    let lr = solo.optimizer.config_mut().param("lr").map(|(m, _)| m.live);
+    assert_eq!(lr, Some(true), "lr is declared live");
+    solo.optimizer
+        .config_mut()
+        .set_param("lr", ParamValue::F64(0.05))
+        .unwrap();
+    solo.optimizer.retuned();
+    for _ in 0..50 {
+        solo.step().unwrap();
+    }
+    let (mut th, mut m, mut v) = (START, [0.0f64; 2], [0.0f64; 2]);
+    for t in 1..=100 {
+        let lr = if t <= 50 { 0.01 } else { 0.05 };
+        let g = rosen_grad(th);
+        for i in 0..2 {
+            m[i] = 0.9 * m[i] + 0.1 * g[i];
+            v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
+            let mhat = m[i] / (1.0 - 0.9f64.powi(t));
+            let vhat = v[i] / (1.0 - 0.999f64.powi(t));
+            th[i] -= lr * mhat / (vhat.sqrt() + 1e-8);
+        }
+    }
+    for i in 0..2 {
+        assert!((solo.x[i] - th[i]).abs() < 1e-9, "{:?} vs {th:?}", solo.x);
+    }
+    // Restarting the moments instead lands elsewhere: the test can tell the two apart.
+    let mut fresh = Solo::new(&rosenbrock(), &method("adam:lr=0.05"), &START);
+    fresh.x.assign(&Vector::from(
+        trajectory(&rosenbrock(), &method("adam:lr=0.01"), &START, 50)[50].clone(),
+    ));
+    for _ in 0..50 {
+        fresh.step().unwrap();
+    }
+    assert!((fresh.x[0] - th[0]).abs() > 1e-6);
+}
+
+#[test]
+fn a_cloned_optimizer_forks_the_run_exactly() {
+    for m in Method::defaults() {
+        let mut a = Solo::new(&rosenbrock(), &m, &START);
+        for _ in 0..20 {
+            a.step().unwrap();
+        }
+        let mut b = a.clone();
+        for _ in 0..30 {
+            a.step().unwrap();
+            b.step().unwrap();
+        }
+        assert_eq!(
+            a.x,
+            b.x,
+            "{}: the fork follows the original bit for bit",
+            m.key()
+        );
+        assert_eq!(a.counts, b.counts);
+    }
+}
+
+#[test]
+fn methods_report_their_declared_diagnostics() {
+    for m in Method::defaults() {
+        let declared = m.config().diagnostics();
+        assert!(declared.len() <= MAX_DIAGNOSTICS, "{}", m.key());
+        let mut solo = Solo::new(&rosenbrock(), &m, &START);
+        solo.step().unwrap();
+        let mut out = [f64::NAN; MAX_DIAGNOSTICS];
+        solo.optimizer.diagnostics(&mut out);
+        for (k, d) in declared.iter().enumerate() {
+            assert!(out[k].is_finite(), "{}: {} = {}", m.key(), d.key, out[k]);
+            if d.log {
+                assert!(
+                    out[k] > 0.0,
+                    "{}: {} = {} on a log axis",
+                    m.key(),
+                    d.key,
+                    out[k]
+                );
+            }
+        }
+        assert!(
+            out[declared.len()..].iter().all(|v| v.is_nan()),
+            "{}",
+            m.key()
+        );
+    }
+}
+
+#[test]
+fn a_method_is_refused_by_a_problem_that_lacks_what_it_needs() {
+    let newton = method("newton");
+    let no_hessian = Provides {
+        hessian: false,
+        ..Provides::ALL
+    };
+    let e = newton.check_fits("mlp", no_hessian, 10).unwrap_err();
+    assert!(
+        e.contains("`newton`") && e.contains("`mlp`") && e.contains("dense Hessians"),
+        "{e}"
+    );
+    assert!(method("adam").check_fits("mlp", no_hessian, 10).is_ok());
+    let e = newton
+        .check_fits("rosenbrock", Provides::ALL, 600)
+        .unwrap_err();
+    assert!(e.contains("`rosenbrock`") && e.contains("d ≤ 500"), "{e}");
+    let no_gradient = Provides {
+        gradient: false,
+        ..Provides::ALL
+    };
+    assert!(
+        method("spsa")
+            .check_fits("black_box", no_gradient, 10)
+            .is_ok()
+    );
+    assert!(
+        method("gd")
+            .check_fits("black_box", no_gradient, 10)
+            .is_err()
+    );
 }
 
 #[test]

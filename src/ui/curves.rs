@@ -35,6 +35,11 @@ impl XAxis {
         }
     }
 
+    /// Whether the axis counts whole things.
+    fn whole(self) -> bool {
+        !matches!(self, XAxis::Wall)
+    }
+
     fn of(self, r: &StepRecord) -> f64 {
         match self {
             XAxis::Step => r.step as f64,
@@ -162,13 +167,19 @@ fn major_step(px_per_unit: f64) -> f64 {
 }
 
 /// Grid marks for the x axis: labelled ticks a label's width apart, and unlabelled minor
-/// marks between them, at every history length.
-pub fn x_marks(input: GridInput) -> Vec<GridMark> {
+/// marks between them, at every history length. For `whole` axes (steps, evaluation counts)
+/// ticks fall on whole numbers.
+pub fn x_marks(input: GridInput, whole: bool) -> Vec<GridMark> {
     let (lo, hi) = input.bounds;
     // egui_plot's base step is the data span of its smallest grid spacing, 8 points.
     let px_per_unit = 8.0 / input.base_step_size.max(f64::MIN_POSITIVE);
     let major = major_step(px_per_unit);
-    let minor = major / 5.0;
+    let major = if whole { major.max(1.0).round() } else { major };
+    let minor = if whole && major < 5.0 {
+        major
+    } else {
+        major / 5.0
+    };
     let first = (lo / minor).floor() as i64;
     let last = (hi / minor).ceil() as i64;
     if !(major.is_finite() && major > 0.0) || last - first > 10_000 {
@@ -177,7 +188,11 @@ pub fn x_marks(input: GridInput) -> Vec<GridMark> {
     (first..=last)
         .map(|k| {
             let value = k as f64 * minor;
-            let step_size = if k % 5 == 0 { major } else { minor };
+            let step_size = if minor == major || k % 5 == 0 {
+                major
+            } else {
+                minor
+            };
             GridMark { value, step_size }
         })
         .collect()
@@ -195,6 +210,15 @@ pub fn x_label(mark: GridMark) -> String {
     }
     let decimals = (-mark.step_size.log10().floor()).max(0.0) as usize;
     format!("{v:.decimals$}")
+}
+
+/// A log axis tick: `1e-3` at whole decades, the value itself between them.
+fn log_label(mark: GridMark) -> String {
+    if mark.step_size >= 1.0 || (mark.value - mark.value.round()).abs() < 1e-9 {
+        format!("1e{}", mark.value.round())
+    } else {
+        num(10f64.powf(mark.value))
+    }
 }
 
 /// Shows the curves, with the x-axis and metric pickers.
@@ -247,7 +271,7 @@ pub fn show(ui: &mut Ui, view: &View, st: &mut CurvesUi) {
         let mut plot = Plot::new(("curve", k))
             .height(height)
             .x_axis_label(x_axis.label())
-            .x_grid_spacer(x_marks)
+            .x_grid_spacer(move |g| x_marks(g, x_axis.whole()))
             .x_axis_formatter(|m, _| x_label(m))
             .link_axis(link, [true, false])
             .link_cursor(link, [true, false]);
@@ -271,7 +295,7 @@ pub fn show(ui: &mut Ui, view: &View, st: &mut CurvesUi) {
         if log {
             plot = plot
                 .y_axis_label("log₁₀")
-                .y_axis_formatter(|m, _| format!("1e{}", m.value.round()));
+                .y_axis_formatter(|m, _| log_label(m));
         }
         if k == 0 {
             plot = plot.legend(
@@ -323,7 +347,7 @@ mod tests {
             bounds: (lo, hi),
             base_step_size: 8.0 / px_per_unit,
         };
-        x_marks(input)
+        x_marks(input, true)
             .into_iter()
             .filter(|m| (lo..=hi).contains(&m.value))
             .filter(|m| {
@@ -350,5 +374,7 @@ mod tests {
             ["0", "200", "400", "600", "800"]
         );
         assert!(labelled(0.0, 6.45e6, 440.0).contains(&"2e6".to_owned()));
+        // Steps are whole: two steps get ticks 0, 1, 2, never 0.5.
+        assert_eq!(labelled(0.0, 2.0, 440.0), ["0", "1", "2"]);
     }
 }

@@ -20,7 +20,7 @@ fn style(role: Role, racer: Color32) -> (Color32, f32) {
         Role::Probe => (racer, 4.0),
         Role::ProbeLink => (racer.gamma_multiply(0.45), 1.0),
         Role::Step => (racer, 2.0),
-        Role::Model => (racer.gamma_multiply(0.7), 1.0),
+        Role::Model => (racer.gamma_multiply(0.75), 1.25),
         Role::ModelCentre => (racer, 5.0),
     }
 }

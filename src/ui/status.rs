@@ -66,7 +66,8 @@ pub fn show(ui: &mut egui::Ui, view: &View, frames: &FrameStats) {
             );
             let n = view.racers.len().max(1) as f32;
             let cell = ((ui.available_width() - 8.0 * n) / n).clamp(MIN_CELL, CELL);
-            let full = cell >= 300.0;
+            let font = egui::TextStyle::Monospace.resolve(ui.style());
+            let digit = ui.ctx().fonts_mut(|f| f.glyph_width(&font, '0'));
             let height = ui.spacing().interact_size.y;
             for (i, r) in view.racers.iter().enumerate() {
                 if ui.available_width() < MIN_CELL {
@@ -85,17 +86,18 @@ pub fn show(ui: &mut egui::Ui, view: &View, frames: &FrameStats) {
                             .map_or((0, Default::default()), |l| (l.step, l.counts));
                         let text = if let Some(reason) = &r.stopped {
                             RichText::new(format!("✕ {reason}")).color(ui.visuals().error_fg_color)
-                        } else if full {
-                            let mut t = format!("{} · f {} · ∇ {}", count(step), count(c.f), count(c.g));
-                            if c.h > 0 {
-                                t += &format!(" · H {}", count(c.h));
-                            }
-                            if c.hv > 0 {
-                                t += &format!(" · Hv {}", count(c.hv));
+                        } else {
+                            // As many counts as fit: the step, then f, ∇, H and Hv when used.
+                            let room = (ui.available_width() / digit.max(1.0)) as usize;
+                            let mut t = count(step);
+                            let parts = [("f", c.f), ("∇", c.g), ("H", c.h), ("Hv", c.hv)];
+                            for (k, (name, v)) in parts.into_iter().enumerate() {
+                                let part = format!(" · {name} {}", count(v));
+                                if (k < 2 || v > 0) && t.chars().count() + part.chars().count() <= room {
+                                    t += &part;
+                                }
                             }
                             RichText::new(t).monospace()
-                        } else {
-                            RichText::new(count(step)).monospace()
                         };
                         ui.label(text).on_hover_text(format!(
                             "Step {step}. Oracle counts: {} function values (f), {} gradients (∇), {} Hessians (H), {} Hessian-vector products (Hv).",
