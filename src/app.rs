@@ -113,6 +113,11 @@ impl App {
         self.outbox.send(c);
     }
 
+    /// Queues an app action (as a panel would); carried out at the end of the frame.
+    pub fn request(&mut self, a: Action) {
+        self.outbox.act(a);
+    }
+
     /// Loads a scene into the app and the engine (a new run that replays the scene's edits).
     pub fn load_scene(&mut self, scene: Scene) {
         self.landscape = landscape::LandscapeUi::default();

@@ -70,6 +70,7 @@ fn the_documented_race_writes_the_long_csv() {
         "f_evals",
         "g_evals",
         "h_evals",
+        "hv_evals",
         "loss",
         "x0",
         "x1",
@@ -181,6 +182,8 @@ fn list_names_every_problem_method_and_channel() {
         "big_a",
         "grad",
         "std",
+        "needs: values, gradients, dense Hessians",
+        "live",
     ] {
         assert!(text.contains(word), "`list` lacks {word}");
     }
@@ -200,6 +203,22 @@ fn bad_input_exits_2_with_a_message() {
     )
     .unwrap();
     let missing = dir.join("missing.toml");
+    // 100 000 optimizers once ran for ever; now they are refused at once.
+    let crowd = dir.join("crowd.toml");
+    std::fs::write(
+        &crowd,
+        format!(
+            "version = 1\n{}",
+            "[[optimizers]]\nkind = \"gd\"\n".repeat(100_000)
+        ),
+    )
+    .unwrap();
+    let edits = dir.join("edits.toml");
+    std::fs::write(
+        &edits,
+        "version = 1\n[[optimizers]]\nkind = \"adam\"\n[[edits]]\nstep = 3\npath = \"optimizers.0.amsgrad\"\nvalue = true\n",
+    )
+    .unwrap();
     let disabled = dir.join("disabled.toml");
     std::fs::write(
         &disabled,
@@ -256,6 +275,16 @@ fn bad_input_exits_2_with_a_message() {
             "`d`",
         ),
         (vec!["run", "--bogus"], "--bogus"),
+        (vec!["run", crowd.to_str().unwrap()], "at most 32"),
+        (vec!["run", edits.to_str().unwrap()], "edits[0]"),
+        (
+            vec!["run", "--optimizer", "gd", "--steps", "2000000000"],
+            "at most",
+        ),
+        (
+            vec!["run", "--optimizer", "gd", "--seeds", "1000000"],
+            "--seeds",
+        ),
         (vec!["run", malformed.to_str().unwrap()], "malformed.toml"),
         (vec!["run", typo.to_str().unwrap()], "betta"),
         (vec!["run", missing.to_str().unwrap()], "missing.toml"),
@@ -272,4 +301,41 @@ fn bad_input_exits_2_with_a_message() {
         assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
         assert!(o.stdout.is_empty(), "{args:?} wrote to stdout");
     }
+}
+
+#[test]
+fn edits_in_a_scene_apply_at_their_steps() {
+    let dir = std::env::temp_dir().join(format!("optiscope-edits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = "version = 1\nsteps = 20\n[[optimizers]]\nkind = \"gd\"\nlr = 0.001\n";
+    let plain = dir.join("plain.toml");
+    std::fs::write(&plain, base).unwrap();
+    let edited = dir.join("edited.toml");
+    std::fs::write(
+        &edited,
+        format!("{base}[[edits]]\nstep = 10\npath = \"optimizers.0.lr\"\nvalue = 0.002\n"),
+    )
+    .unwrap();
+    let rows = |p: &std::path::Path| {
+        let o = optiscope(&["run", p.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        csv(&stdout(&o))
+    };
+    let (header, a) = rows(&plain);
+    let (_, b) = rows(&edited);
+    let x0 = col(&header, "x0");
+    // Steps 0 … 10 agree; from step 11 on the edited run moves with twice the rate.
+    for k in 0..=10 {
+        assert_eq!(a[k][x0], b[k][x0], "step {k}");
+    }
+    for k in 11..=20 {
+        assert_ne!(a[k][x0], b[k][x0], "step {k}");
+    }
+    // GD's step is linear in the rate: the 11th step of the edited run is twice as long.
+    let x = |r: &Vec<Vec<String>>, k: usize| r[k][x0].parse::<f64>().unwrap();
+    let (da, db) = (x(&a, 11) - x(&a, 10), x(&b, 11) - x(&b, 10));
+    assert!(
+        (db - 2.0 * da).abs() < 1e-12 * da.abs().max(1.0),
+        "{da} {db}"
+    );
 }

@@ -27,13 +27,7 @@ fn every_scene_loads_and_runs_200_steps() {
             "{} has no optimizers",
             path.display()
         );
-        let mut run = Run::new(
-            &scene.problem,
-            &scene.racers(),
-            &scene.start,
-            scene.seed,
-            scene.noise.clone(),
-        );
+        let mut run = Run::from_scene(&scene);
         for _ in 0..200 {
             run.step();
         }
@@ -63,7 +57,7 @@ fn the_default_scene_races_all_three_orders() {
 fn a_scene_is_reproducible_bit_for_bit() {
     let s = Scene::default_scene();
     let trace = || {
-        let mut run = Run::new(&s.problem, &s.racers(), &s.start, s.seed, s.noise.clone());
+        let mut run = Run::from_scene(&s);
         let mut out = Vec::new();
         for _ in 0..300 {
             run.step();
@@ -85,9 +79,20 @@ fn saving_writes_a_scene_that_loads_back_equal() {
     let path = dir.join("saved.toml");
     let mut s = Scene::default_scene();
     s.noise.grad.std = 0.25;
+    s.view.slice.follow = Some(2);
+    s.edits = vec![optiscope::edit::Edit {
+        step: 40,
+        path: "optimizers.2.lr".into(),
+        value: optiscope::edit::EditValue::Number(0.01),
+    }];
     s.save(&path).unwrap();
     let back = Scene::load(&path).unwrap();
     assert_eq!(back, s);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("[[edits]]") && text.contains("path = \"optimizers.2.lr\""),
+        "{text}"
+    );
 }
 
 #[test]
@@ -109,6 +114,21 @@ fn errors_name_the_origin_and_the_field() {
         ("version = 1\n[view]\nx = [1.0, -1.0]", "view.x"),
         ("version = 1\n[noise.grad]\nstd = -1.0", "std"),
         ("version = 1\ncolour = 3", "colour"),
+        ("version = 1\nsteps = 2000000000", "steps"),
+        (
+            "version = 1\n[problem]\nkind = \"sphere\"\nd = 600\n[[optimizers]]\nkind = \"newton\"",
+            "`newton`",
+        ),
+        (
+            "version = 1\n[[edits]]\nstep = 1\npath = \"noise.grad.sigma\"\nvalue = 1",
+            "edits[0]",
+        ),
+        (
+            "version = 1\n[[edits]]\nstep = 1\npath = \"optimizers.0.lr\"\nvalue = 1",
+            "0 optimizers",
+        ),
+        ("version = 1\n[view]\naxes = [0, 0]", "view.axes"),
+        ("version = 1\n[view]\nfollow = 3", "view.follow"),
     ];
     for (text, field) in cases {
         let e = Scene::from_toml(text, "case.toml").unwrap_err();

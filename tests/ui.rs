@@ -305,3 +305,285 @@ fn the_problem_picker_and_the_optimizer_list_change_the_race() {
         optiscope::ui::curves::XAxis::FEvals
     );
 }
+
+/// A temporary directory of this test process.
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("optiscope-ui-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_run_saved_from_the_app_replays_headless_bit_for_bit() {
+    let text = PAUSED.replace(
+        "playing = false",
+        "playing = false\n[noise.grad]\nstd = 0.2",
+    );
+    let mut h = harness(scene(&text));
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    let run = h.state().view.run();
+    h.get_by_label("Step ×10").click();
+    step_until(&mut h, "ten steps", |a| a.view.max_step() == 10);
+    // Live edits: the noise dial, then Adam's learning rate.
+    h.get_by_role_and_label(Role::Slider, "gradient noise σ")
+        .set_value_accesskit(0.5);
+    step_until(&mut h, "the noise edit", |a| {
+        a.view.info.as_ref().is_some_and(|i| i.edits.0 == 1)
+    });
+    h.get_by_label("Step ×10").click();
+    step_until(&mut h, "twenty steps", |a| a.view.max_step() == 20);
+    h.get_all_by_label("parameters").nth(1).unwrap().click();
+    h.step();
+    h.step();
+    h.get_by_role_and_label(Role::Slider, "learning rate η")
+        .set_value_accesskit(0.2);
+    step_until(&mut h, "the learning-rate edit", |a| {
+        a.view.info.as_ref().is_some_and(|i| i.edits.0 == 2)
+    });
+    h.get_by_label("Step ×10").click();
+    step_until(&mut h, "thirty steps", |a| a.view.max_step() == 30);
+    assert_eq!(h.state().view.run(), run, "live edits keep the run");
+    // Save through the typed path, and export the exact trajectories.
+    let dir = temp_dir("replay");
+    let saved = dir.join("saved.toml");
+    let exported = dir.join("app.csv");
+    h.state_mut().controls.path = saved.display().to_string();
+    h.step();
+    h.get_by_label("Save").click();
+    step_until(&mut h, "the saved file", |a| {
+        a.controls.message().is_some_and(|m| m.starts_with("Saved"))
+    });
+    h.state_mut()
+        .request(optiscope::ui::Action::Export(exported.clone()));
+    step_until(&mut h, "the exported file", |a| {
+        a.controls
+            .message()
+            .is_some_and(|m| m.starts_with("Exported"))
+    });
+    let text = std::fs::read_to_string(&saved).unwrap();
+    assert!(text.contains("path = \"noise.grad.std\""), "{text}");
+    assert!(text.contains("path = \"optimizers.1.lr\""), "{text}");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_optiscope"))
+        .args(["run", saved.to_str().unwrap(), "--steps", "30"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let headless = String::from_utf8(o.stdout).unwrap();
+    let app = std::fs::read_to_string(&exported).unwrap();
+    assert_eq!(headless.lines().count(), 1 + 2 * 31);
+    assert_eq!(
+        app, headless,
+        "the app's run and the saved scene run headless agree byte for byte"
+    );
+}
+
+/// Whether any shape (nested ones included) is a filled band.
+fn has_band(shapes: &[egui::epaint::ClippedShape]) -> bool {
+    fn band(s: &egui::Shape) -> bool {
+        match s {
+            egui::Shape::Band(_) => true,
+            egui::Shape::Vec(v) => v.iter().any(band),
+            _ => false,
+        }
+    }
+    shapes.iter().any(|c| band(&c.shape))
+}
+
+#[test]
+fn curves_stay_lines_with_a_long_history() {
+    let mut h = harness(scene(PAUSED));
+    step_until(&mut h, "the start points", |a| received(a) == 2);
+    // Five million steps, as at max speed: one racer reaches loss 0 at step 7 (as Newton does),
+    // the other decays with noise.
+    let template = h.state().view.racers[0].history.last().copied().unwrap();
+    for k in 1..5_000_000u64 {
+        if k > 4096 && k % 64 != 0 {
+            continue;
+        }
+        for (i, r) in h.state_mut().view.racers.iter_mut().enumerate() {
+            let loss = if i == 0 {
+                if k < 7 {
+                    10f64.powi(-(k as i32) * 2)
+                } else {
+                    0.0
+                }
+            } else {
+                (1.0 + (k as f64 * 0.37).sin().abs()) / (1.0 + k as f64).sqrt()
+            };
+            r.history.push(optiscope::engine::StepRecord {
+                racer: i as u32,
+                step: k,
+                loss,
+                grad_norm: loss.sqrt(),
+                dist_min: loss.sqrt(),
+                ..template
+            });
+        }
+    }
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(h.state().view.max_step() > 4_000_000);
+    assert!(
+        !has_band(&h.output().shapes),
+        "a curve was drawn as a filled band"
+    );
+}
+
+#[test]
+fn presenter_mode_keeps_the_landscape_the_largest_share() {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1600.0, 1000.0))
+        .build_eframe(|cc| App::new(cc, Scene::default_scene(), None));
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    h.state_mut()
+        .request(optiscope::ui::Action::Presenter(true));
+    step_until(&mut h, "presenter mode", |a| a.prefs.presenter);
+    for _ in 0..10 {
+        h.step();
+    }
+    let width = h.ctx.content_rect().width();
+    let plot = h.state().landscape.plot_rect.unwrap().0;
+    assert!(
+        plot.width() > 0.3 * width,
+        "the landscape is {} of {width} points wide",
+        plot.width()
+    );
+    // Each side panel is narrower than the landscape.
+    let controls = h.get_by_label("Problem").rect();
+    let curves = h.get_by_label("Curves").rect();
+    assert!(controls.right() < plot.left() && curves.left() > plot.right());
+    assert!(
+        curves.left() - plot.right() < 150.0,
+        "the colorbar sits beside the plot"
+    );
+    assert!(
+        controls.right() < plot.width(),
+        "controls {} wide",
+        controls.right()
+    );
+    assert!(
+        width - curves.left() < plot.width(),
+        "curves {} wide",
+        width - curves.left()
+    );
+}
+
+#[test]
+fn a_new_run_notice_moves_nothing() {
+    let mut h = harness(scene(PAUSED));
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    let reset = h.get_by_label("Reset").rect();
+    let problem = h.get_by_role_and_label(Role::ComboBox, "problem").rect();
+    let run = h.state().view.run();
+    h.get_all_by_role_and_label(Role::ComboBox, "method")
+        .next()
+        .unwrap()
+        .click();
+    h.step();
+    h.step();
+    h.get_by_label("newton").click();
+    step_until(&mut h, "the new run", |a| a.view.run() > run);
+    h.step();
+    assert!(
+        h.state()
+            .controls
+            .message()
+            .is_some_and(|m| m.starts_with("New run")),
+        "{:?}",
+        h.state().controls.message()
+    );
+    assert_eq!(h.get_by_label("Reset").rect(), reset);
+    assert_eq!(
+        h.get_by_role_and_label(Role::ComboBox, "problem").rect(),
+        problem
+    );
+}
+
+#[test]
+fn parameters_are_labelled_by_name_with_the_key_in_the_tooltip() {
+    let mut h = harness(Scene::default_scene());
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    // SPSA is the fifth optimizer.
+    h.get_all_by_label("parameters").nth(4).unwrap().click();
+    h.step();
+    h.step();
+    let slider = h.get_by_role_and_label(Role::Slider, "A, the stability constant");
+    slider.hover();
+    for _ in 0..60 {
+        h.step();
+    }
+    h.get_by_label_contains("Scene key: `big_a`");
+    assert!(h.query_by_role_and_label(Role::Slider, "big_a").is_none());
+}
+
+#[test]
+fn a_typed_path_opens_a_scene_and_a_bad_file_says_why() {
+    let dir = temp_dir("open");
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "version = 1\n[[optimizers]]\nkind = \"adam\"\nbetta = 1\n",
+    )
+    .unwrap();
+    let good = dir.join("good.toml");
+    std::fs::write(
+        &good,
+        "version = 1\ntitle = \"Typed in\"\n[problem]\nkind = \"booth\"\n[[optimizers]]\nkind = \"gd\"\n",
+    )
+    .unwrap();
+    let mut h = harness(scene(PAUSED));
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    let run = h.state().view.run();
+    h.state_mut().controls.path = bad.display().to_string();
+    h.step();
+    h.get_by_label("Open").click();
+    step_until(&mut h, "the error", |a| {
+        a.controls
+            .message()
+            .is_some_and(|m| m.contains("bad.toml") && m.contains("betta"))
+    });
+    assert_eq!(
+        h.state().view.run(),
+        run,
+        "a bad file never replaces the scene"
+    );
+    h.state_mut().controls.path = good.display().to_string();
+    h.step();
+    h.get_by_label("Open").click();
+    step_until(&mut h, "the typed-in scene", |a| {
+        a.view
+            .info
+            .as_ref()
+            .is_some_and(|i| i.scene.title == "Typed in")
+    });
+}
+
+#[test]
+fn a_slice_follows_its_optimizer_through_a_higher_dimensional_problem() {
+    let text = "version = 1\n[problem]\nkind = \"rosenbrock\"\nd = 5\n[[optimizers]]\nkind = \"adam\"\nlr = 0.02\n\
+                [view]\nfollow = 0\n[playback]\nspeed = 2000\nplaying = true\n";
+    let mut h = harness(scene(text));
+    step_until(&mut h, "a moving plane", |a| {
+        a.view.grid.as_ref().is_some_and(|(_, _, p)| p.version >= 2)
+    });
+    let info = h.state().view.info.clone().unwrap();
+    assert!(
+        info.plane_label.contains("following it"),
+        "{}",
+        info.plane_label
+    );
+    assert_eq!(info.axis_names, ["x₀".to_owned(), "x₁".to_owned()]);
+    // The hover readout reports the nearest point's distance from the plane.
+    let last = h.state().view.racers[0].history.last().unwrap().xy;
+    let (rect, b) = h.state().landscape.plot_rect.unwrap();
+    let at = egui::pos2(
+        rect.left() + ((last[0] - b.x.0) / (b.x.1 - b.x.0)) as f32 * rect.width(),
+        rect.bottom() - ((last[1] - b.y.0) / (b.y.1 - b.y.0)) as f32 * rect.height(),
+    );
+    h.get_by_label("‖ Pause").click();
+    h.hover_at(at);
+    step_until(&mut h, "the off-plane distance", |a| {
+        a.view.query.as_ref().is_some_and(|q| q.off_plane.is_some())
+    });
+}

@@ -90,12 +90,15 @@ pub fn show(
     prefs: &Prefs,
     out: &mut Outbox,
 ) {
+    // The landscape keeps the largest share: this panel takes at most a quarter of the window
+    // (in presenter mode too, where everything is larger), and its widgets shrink to fit.
     let width = ui.ctx().content_rect().width();
     egui::Panel::left("controls")
         .resizable(true)
-        .default_size((0.22 * width).clamp(240.0, 340.0))
-        .size_range(200.0..=(0.3 * width).max(220.0))
+        .default_size((0.22 * width).clamp(200.0, 340.0))
+        .size_range(180.0..=(0.25 * width).max(200.0))
         .show(ui, |ui| {
+            ui.spacing_mut().slider_width = (0.35 * ui.available_width()).clamp(60.0, 120.0);
             egui::ScrollArea::vertical().show(ui, |ui| {
                 scene_section(ui, scene, st, out);
                 problem_section(ui, scene);
@@ -250,7 +253,8 @@ fn optimizers_section(ui: &mut Ui, scene: &mut Scene) {
                         egui::color_picker::color_edit_button_srgb(ui, &mut e.color)
                             .on_hover_text("The colour of this optimizer everywhere: path, marker, curves and status.");
                         ui.checkbox(&mut e.enabled, "").on_hover_text("Take part in the race (changing it starts a new run).");
-                        ui.add(egui::TextEdit::singleline(&mut e.label).desired_width(110.0).char_limit(crate::scene::MAX_LABEL))
+                        let w = (ui.available_width() - 150.0).clamp(50.0, 120.0);
+                        ui.add(egui::TextEdit::singleline(&mut e.label).desired_width(w).char_limit(crate::scene::MAX_LABEL))
                             .on_hover_text("The legend label.");
                         if ui.small_button("copy").on_hover_text("Duplicate this optimizer.").clicked() {
                             duplicate = Some(i);

@@ -63,6 +63,8 @@ pub struct LandscapeUi {
     query: Option<(u64, [f64; 2], Instant)>,
     /// Textures uploaded so far (one per grid and colouring, never one per frame).
     pub uploads: u64,
+    /// Where the plot was drawn in the last frame, and the window it showed.
+    pub plot_rect: Option<(egui::Rect, ViewBounds)>,
 }
 
 impl Default for LandscapeUi {
@@ -82,6 +84,7 @@ impl Default for LandscapeUi {
             fitted_epoch: None,
             query: None,
             uploads: 0,
+            plot_rect: None,
         }
     }
 }
@@ -231,6 +234,7 @@ pub fn show(ui: &mut Ui, view: &View, scene: &mut Scene, st: &mut LandscapeUi, o
             let response = plot_ui(ui, view, scene, st, &info, plot_size, fit);
             let pointer = response.inner;
             let resp = &response.response;
+            st.plot_rect = Some((resp.rect, bounds_of(response.transform.bounds())));
             input(resp, pointer, st, out);
             if let Some(pt) = pointer
                 && resp.hovered()

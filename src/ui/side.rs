@@ -34,8 +34,8 @@ pub fn show(ui: &mut Ui, view: &View, st: &mut SideUi, out: &mut Outbox) {
     let width = ui.ctx().content_rect().width();
     egui::Panel::right("side")
         .resizable(true)
-        .default_size((0.3 * width).clamp(260.0, 480.0))
-        .size_range(220.0..=(0.36 * width).max(240.0))
+        .default_size((0.28 * width).clamp(240.0, 460.0))
+        .size_range(200.0..=(0.28 * width).max(220.0))
         .show(ui, |ui| {
             let offered = view.info.as_ref().map_or(&[][..], |i| i.views);
             if let Tab::View(k) = st.tab
