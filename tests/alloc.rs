@@ -6,7 +6,7 @@ use std::cell::Cell;
 
 use optiscope::engine::Run;
 use optiscope::noise::{GradNoise, Noise};
-use optiscope::optim::Method;
+use optiscope::optim::{Method, Overlay};
 use optiscope::problem::Problem;
 
 thread_local! {
@@ -65,6 +65,46 @@ fn run_step_does_not_allocate_for_any_method() {
 }
 
 #[test]
+fn overlays_and_diagnostics_refill_without_allocating() {
+    for m in Method::defaults() {
+        let mut run = Run::new(
+            &Problem::default(),
+            &[(m.key().into(), m.clone())],
+            &[-1.5, 2.0],
+            0,
+            Noise::default(),
+        );
+        let mut overlay = Overlay::new(2);
+        // The first fill sizes the buffer; after that every step's refill reuses it.
+        run.step();
+        run.racers()[0].overlay(&mut overlay);
+        COUNTING.with(|c| c.set(true));
+        let mut drawn = 0;
+        for _ in 0..1000 {
+            run.step();
+            run.racers()[0].overlay(&mut overlay);
+            drawn += overlay.items().len();
+            std::hint::black_box(run.racers()[0].diagnostics());
+        }
+        COUNTING.with(|c| c.set(false));
+        let n = COUNT.with(|c| c.replace(0));
+        assert_eq!(
+            n,
+            0,
+            "{} allocated {n} times refilling its overlay",
+            m.key()
+        );
+        if matches!(m.key(), "newton" | "spsa") {
+            assert!(
+                drawn >= 1000,
+                "{} drew {drawn} items in 1000 overlays",
+                m.key()
+            );
+        }
+    }
+}
+
+#[test]
 fn the_counter_sees_allocations() {
     COUNTING.with(|c| c.set(true));
     let v: Vec<u64> = std::hint::black_box(Vec::with_capacity(10));
@@ -80,11 +120,12 @@ fn objectives_evaluate_without_allocating() {
         let f = p.build();
         let n = f.dim();
         let x = Vector::from_shape_fn(n, |i| 0.3 + 0.1 * i as f64);
-        let (mut g, mut h) = (Vector::zeros(n), Matrix::zeros((n, n)));
+        let (mut g, mut h, mut hv) = (Vector::zeros(n), Matrix::zeros((n, n)), Vector::zeros(n));
         COUNTING.with(|c| c.set(true));
         let v = f.value(x.view());
         f.gradient_into(x.view(), g.view_mut());
         f.hessian_into(x.view(), h.view_mut());
+        f.hvp_into(x.view(), g.view(), hv.view_mut());
         COUNTING.with(|c| c.set(false));
         assert_eq!(COUNT.with(|c| c.replace(0)), 0, "{} allocated", p.key());
         assert!(v.is_finite());

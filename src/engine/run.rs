@@ -142,6 +142,8 @@ pub struct Run {
     /// Edits to apply when their step is reached, sorted by step.
     schedule: Arc<[Edit]>,
     next: usize,
+    /// The step count at which the next scheduled edit applies (`u64::MAX` when none is left).
+    next_due: u64,
     /// Every edit applied so far, in order.
     log: Vec<Edit>,
     /// Whether an edit was refused because the log was full.
@@ -195,6 +197,7 @@ impl Run {
             racer_of: (0..methods.len()).map(Some).collect(),
             schedule: Arc::from(Vec::new()),
             next: 0,
+            next_due: u64::MAX,
             log: Vec::new(),
             log_full: false,
             steps: 0,
@@ -254,7 +257,7 @@ impl Run {
             running += 1;
         }
         self.steps += 1;
-        if self.next < self.schedule.len() {
+        if self.steps >= self.next_due {
             self.apply_due();
         }
         running
@@ -270,6 +273,7 @@ impl Run {
             // The scene validated every scheduled edit; one that fails here is skipped.
             let _ = self.apply_edit(&e.path, &e.value);
         }
+        self.next_due = self.schedule.get(self.next).map_or(u64::MAX, |e| e.step);
     }
 
     /// Applies a live edit now (at the current step) and logs it. The path names a scene field

@@ -59,6 +59,14 @@ impl MethodConfig for NewtonConfig {
     }
 }
 
+/// Copies between owned arrays of one shape (contiguous, so a plain memory copy).
+fn copy<D: ndarray::Dimension>(to: &mut ndarray::Array<f64, D>, from: &ndarray::Array<f64, D>) {
+    match (to.as_slice_mut(), from.as_slice()) {
+        (Some(t), Some(f)) => t.copy_from_slice(f),
+        _ => to.assign(from),
+    }
+}
+
 /// Newton's method with optional damping and step scale.
 #[derive(Clone)]
 struct Newton {
@@ -86,12 +94,12 @@ impl Optimizer for Newton {
         if self.c.damping != 0.0 {
             self.h.diag_mut().mapv_inplace(|d| d + self.c.damping);
         }
-        self.lu.assign(&self.h);
-        self.dir.assign(&self.g);
+        copy(&mut self.lu, &self.h);
+        copy(&mut self.dir, &self.g);
         if !solve_in_place(&mut self.lu, &mut self.dir) {
             return Err(Halt::SingularHessian);
         }
-        self.from.assign(x);
+        copy(&mut self.from, x);
         self.taken = true;
         let gd = self.g.dot(&self.dir);
         self.decrement = gd.abs().sqrt();

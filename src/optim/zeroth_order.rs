@@ -91,7 +91,9 @@ impl Optimizer for Spsa {
         let ak = self.c.a / (k + 1.0 + self.c.big_a).powf(self.c.alpha);
         let ck = self.c.c / (k + 1.0).powf(self.c.gamma);
         self.gains = [ak, ck];
-        self.from.assign(x);
+        if let (Some(to), Some(from)) = (self.from.as_slice_mut(), x.as_slice()) {
+            to.copy_from_slice(from);
+        }
         let rng = oracle.rng();
         for d in self.delta.iter_mut() {
             *d = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
