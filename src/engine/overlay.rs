@@ -149,7 +149,7 @@ fn model_contours(
     // A share of the window along the softest direction, for a model at its own stationary point.
     let fallback = |k: f64| {
         let soft = lambda[0].abs().min(lambda[1].abs());
-        0.5 * soft * (0.08 * k * width).powi(2)
+        0.5 * soft * (0.05 * k * width).powi(2)
     };
     let mut out = Vec::new();
     if l0.signum() == l1.signum() {
@@ -160,7 +160,7 @@ fn model_contours(
                 .map(|s| 2.0 * m_star.abs() * s * s)
                 .collect()
         } else {
-            (1..=4).map(|k| 2.0 * fallback(k as f64)).collect()
+            (1..=3).map(|k| 2.0 * fallback(k as f64)).collect()
         };
         for r in levels {
             let axes = [(r / l0.abs()).sqrt(), (r / l1.abs()).sqrt()];

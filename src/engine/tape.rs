@@ -6,8 +6,9 @@
 
 use crate::optim::Counts;
 
-/// Memory for all the tapes of one run, in bytes.
-pub const TAPE_BUDGET: usize = 64 << 20;
+/// Memory for all the tapes of one run, in bytes (about 330 000 steps of eight racers on a 2-D
+/// problem before the first thinning).
+pub const TAPE_BUDGET: usize = 24 << 20;
 
 /// One recorded step.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -24,8 +24,9 @@ const FLUSH_EVERY: Duration = Duration::from_millis(16);
 /// Shortest time between two computations of the problem views, and between two moves of a
 /// plane that follows an iterate.
 const VIEWS_EVERY: Duration = Duration::from_millis(100);
-/// Unsent records beyond which the engine stops computing until the app catches up.
-const BACKLOG_LIMIT: usize = 1 << 20;
+/// Unsent records beyond which the engine stops computing until the app catches up (about a
+/// second of drawing at "max" speed, so what is shown never lags far behind).
+const BACKLOG_LIMIT: usize = 1 << 17;
 
 /// What identifies the plane's directions: a change starts a new plane epoch.
 type DirectionsKey = (Problem, usize, SliceMode, [usize; 2], u64);
@@ -57,6 +58,9 @@ pub(super) struct Worker {
     clock: Duration,
     batch: Vec<StepRecord>,
     queue: VecDeque<Event>,
+    /// Events that do not depend on the order of steps (grids, query answers, views,
+    /// snapshots): they go out before the queue, so that a backlog of steps never holds them.
+    priority: VecDeque<Event>,
     /// Records queued here or waiting in the channel, shared with the handle, which subtracts
     /// what the app receives.
     backlog: Arc<AtomicUsize>,
@@ -104,6 +108,7 @@ impl Worker {
             clock: Duration::ZERO,
             batch: Vec::new(),
             queue: VecDeque::new(),
+            priority: VecDeque::new(),
             backlog,
             last_flush: Instant::now(),
             views: Vec::new(),
@@ -120,7 +125,8 @@ impl Worker {
     pub(super) fn run(mut self) {
         loop {
             let active = (self.playing || self.steps_left > 0) && self.run.running() > 0;
-            let waiting = !self.queue.is_empty() || !self.batch.is_empty();
+            let waiting =
+                !self.queue.is_empty() || !self.priority.is_empty() || !self.batch.is_empty();
             let timeout = if active {
                 self.time_to_next_step()
             } else if waiting {
@@ -192,7 +198,7 @@ impl Worker {
                 grid,
             } => {
                 if plane.epoch == self.plane.epoch {
-                    self.queue.push_back(Event::Landscape {
+                    self.priority.push_back(Event::Landscape {
                         id,
                         plane,
                         coarse,
@@ -256,7 +262,7 @@ impl Worker {
                     nearest,
                     &self.recorders,
                 );
-                self.queue.push_back(Event::Query(reply));
+                self.priority.push_back(Event::Query(reply));
             }
             Command::Views(kinds) => {
                 self.views = kinds;
@@ -274,7 +280,7 @@ impl Worker {
                         .map(|r| r.label().to_owned())
                         .collect(),
                 };
-                self.queue.push_back(Event::Snapshot {
+                self.priority.push_back(Event::Snapshot {
                     id,
                     run: self.run_id,
                     snapshot: Arc::new(snapshot),
@@ -548,12 +554,9 @@ impl Worker {
             })
             .sum();
         self.backlog.fetch_sub(dropped, Ordering::Relaxed);
-        self.queue.retain(|e| {
-            matches!(
-                e,
-                Event::Landscape { .. } | Event::Playing(_) | Event::Snapshot { .. }
-            )
-        });
+        self.queue.retain(|e| matches!(e, Event::Playing(_)));
+        self.priority
+            .retain(|e| matches!(e, Event::Landscape { .. } | Event::Snapshot { .. }));
         self.replane(Some(()));
         self.queue
             .push_back(Event::Started(Arc::new(self.info(false))));
@@ -726,7 +729,7 @@ impl Worker {
         let offered = self.run.objective().views();
         for &kind in self.views.iter().filter(|k| offered.contains(k)) {
             let data = views::compute(kind, &self.run, &self.recorders, &self.minima);
-            self.queue.push_back(Event::View {
+            self.priority.push_back(Event::View {
                 run: self.run_id,
                 data: Arc::new(data),
             });
@@ -742,18 +745,18 @@ impl Worker {
             self.last_flush = Instant::now();
         }
         let mut sent = false;
-        while let Some(event) = self.queue.pop_front() {
-            match self.events.try_send(event) {
-                Ok(()) => {
-                    sent = true;
-                }
-                Err(TrySendError::Full(event)) => {
-                    self.queue.push_front(event);
-                    break;
-                }
-                Err(TrySendError::Disconnected(_)) => {
-                    self.queue.clear();
-                    break;
+        for queue in [&mut self.priority, &mut self.queue] {
+            while let Some(event) = queue.pop_front() {
+                match self.events.try_send(event) {
+                    Ok(()) => sent = true,
+                    Err(TrySendError::Full(event)) => {
+                        queue.push_front(event);
+                        break;
+                    }
+                    Err(TrySendError::Disconnected(_)) => {
+                        queue.clear();
+                        break;
+                    }
                 }
             }
         }

@@ -55,9 +55,9 @@ problem!(QuadraticConfig {
 
 problem!(RosenbrockConfig {
     /// The valley's minimum lies at x = a.
-    a: f64 = 1.0, "a, where the valley bottoms out", (0.0, 3.0), Linear, Finite, restart;
+    a: f64 = 1.0, "a, the minimum's x", (0.0, 3.0), Linear, Finite, restart;
     /// Steepness b of the valley walls.
-    b: f64 = 100.0, "b, the wall steepness", (1.0, 1000.0), Log, Positive, restart;
+    b: f64 = 100.0, "b, wall steepness", (1.0, 1000.0), Log, Positive, restart;
     /// Number of dimensions d (≥ 2); the view shows a 2-D slice of the first two.
     d: usize = 2, "dimension d", (2, 50), Linear, Within(2.0, 100_000.0), restart;
 } => |c| f::Rosenbrock::new(c.a, c.b, c.d), start |s| start_d(s.d, [-1.5, 2.0]));

@@ -249,19 +249,23 @@ fn optimizers_section(ui: &mut Ui, scene: &mut Scene) {
         for (i, e) in scene.entries.iter_mut().enumerate() {
             ui.push_id(i, |ui| {
                 egui::Frame::group(ui.style()).show(ui, |ui| {
+                    ui.set_width(ui.available_width());
                     ui.horizontal(|ui| {
                         egui::color_picker::color_edit_button_srgb(ui, &mut e.color)
                             .on_hover_text("The colour of this optimizer everywhere: path, marker, curves and status.");
                         ui.checkbox(&mut e.enabled, "").on_hover_text("Take part in the race (changing it starts a new run).");
-                        let w = (ui.available_width() - 150.0).clamp(50.0, 120.0);
-                        ui.add(egui::TextEdit::singleline(&mut e.label).desired_width(w).char_limit(crate::scene::MAX_LABEL))
-                            .on_hover_text("The legend label.");
-                        if ui.small_button("copy").on_hover_text("Duplicate this optimizer.").clicked() {
-                            duplicate = Some(i);
-                        }
-                        if ui.small_button("✕").on_hover_text("Remove this optimizer.").clicked() {
-                            remove = Some(i);
-                        }
+                        // Right to left: the buttons keep their size and the label takes the rest.
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                            if ui.small_button("✕").on_hover_text("Remove this optimizer.").clicked() {
+                                remove = Some(i);
+                            }
+                            if ui.small_button("copy").on_hover_text("Duplicate this optimizer.").clicked() {
+                                duplicate = Some(i);
+                            }
+                            let w = ui.available_width().max(40.0);
+                            ui.add(egui::TextEdit::singleline(&mut e.label).desired_width(w).char_limit(crate::scene::MAX_LABEL))
+                                .on_hover_text("The legend label.");
+                        });
                     });
                     method_picker(ui, &mut e.method);
                     CollapsingHeader::new("parameters").id_salt(("params", i)).show(ui, |ui| {

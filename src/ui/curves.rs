@@ -7,7 +7,7 @@ use egui_plot::{GridInput, GridMark, Legend, Line, Plot, PlotPoints};
 
 use super::View;
 use super::format::num;
-use super::status::color32;
+use super::status::racer_color;
 use super::thin;
 use crate::engine::{RunInfo, StepRecord};
 
@@ -234,21 +234,28 @@ pub fn show(ui: &mut Ui, view: &View, st: &mut CurvesUi) {
         return;
     };
     let offered = available(&info);
-    ui.horizontal_wrapped(|ui| {
-        ui.label("show:");
-        for m in &offered {
-            let mut on = st.shown.contains(m);
-            if ui
-                .toggle_value(&mut on, m.title(&info))
-                .on_hover_text("Show or hide this curve.")
-                .changed()
-            {
-                if on {
-                    st.shown.push(*m);
-                } else {
-                    st.shown.retain(|s| s != m);
+    ui.horizontal(|ui| {
+        ui.menu_button("curves ▾", |ui| {
+            for m in &offered {
+                let mut on = st.shown.contains(m);
+                if ui
+                    .checkbox(&mut on, m.title(&info))
+                    .on_hover_text("Show or hide this curve.")
+                    .changed()
+                {
+                    if on {
+                        st.shown.push(*m);
+                    } else {
+                        st.shown.retain(|s| s != m);
+                    }
                 }
             }
+        })
+        .response
+        .on_hover_text("Pick the curves: the loss, the gradient norm, the distance to the nearest minimum, the step length, and each racing method's diagnostics.");
+        let hidden = offered.iter().filter(|m| !st.shown.contains(m)).count();
+        if hidden > 0 {
+            ui.label(egui::RichText::new(format!("{hidden} more available")).weak());
         }
     });
     let shown: Vec<Metric> = st
@@ -262,6 +269,7 @@ pub fn show(ui: &mut Ui, view: &View, st: &mut CurvesUi) {
         return;
     }
     let x_axis = st.x_axis;
+    let dark = ui.visuals().dark_mode;
     let title_h = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
     let height = (ui.available_height() / shown.len() as f32 - title_h - 4.0).max(80.0);
     let link = egui::Id::unique("curves-x");
@@ -326,7 +334,7 @@ pub fn show(ui: &mut Ui, view: &View, st: &mut CurvesUi) {
                 // loss reaching 0) as solid shapes.
                 plot_ui.line(
                     Line::new(info.labels[i].clone(), points)
-                        .color(color32(info.colors[i]))
+                        .color(racer_color(info.colors[i], dark))
                         .width(2.0)
                         .allow_band(false),
                 );

@@ -15,7 +15,7 @@ use egui_plot::{
 
 use super::format::num;
 use super::heatmap;
-use super::status::color32;
+use super::status::racer_color;
 use super::{Outbox, View, overlay, thin};
 use crate::engine::{Command, Grid, GridSpec, RunInfo};
 use crate::problem::ViewBounds;
@@ -309,6 +309,7 @@ fn plot_ui(
     } else {
         Color32::from_black_alpha(60)
     };
+    // The theme: legends, minima markers and the palette's eighth colour follow it.
     let legend_bg = ui.visuals().dark_mode;
     Plot::new("landscape")
         .width(size.x)
@@ -343,10 +344,10 @@ fn plot_ui(
             }
             minima_layer(p, info, legend_bg);
             if st.show_overlays {
-                overlay::draw(p, view, info);
+                overlay::draw(p, view, info, legend_bg);
             }
-            paths_layer(p, view, info);
-            arrows_layer(p, view, info, st);
+            paths_layer(p, view, info, legend_bg);
+            arrows_layer(p, view, info, st, legend_bg);
             p.pointer_coordinate()
         })
 }
@@ -430,11 +431,11 @@ fn px_per_unit(p: &PlotUi<'_>) -> [f64; 2] {
 
 /// Each racer's haloed path, with a hollow start marker and a filled current one (a ✕ where
 /// it stopped).
-fn paths_layer(p: &mut PlotUi<'_>, view: &View, info: &RunInfo) {
+fn paths_layer(p: &mut PlotUi<'_>, view: &View, info: &RunInfo, dark: bool) {
     let scale = px_per_unit(p);
     let halo = Color32::from_black_alpha(150);
     for (i, r) in view.racers.iter().enumerate() {
-        let (label, color) = (&info.labels[i], color32(info.colors[i]));
+        let (label, color) = (&info.labels[i], racer_color(info.colors[i], dark));
         let pts = thin::by_distance(r.history.samples().iter().map(|s| s.xy), scale, 0.75);
         let (Some(first), Some(last)) = (pts.first().copied(), pts.last().copied()) else {
             continue;
@@ -476,14 +477,14 @@ fn paths_layer(p: &mut PlotUi<'_>, view: &View, info: &RunInfo) {
 }
 
 /// −∇f and last-step arrows at the current points.
-fn arrows_layer(p: &mut PlotUi<'_>, view: &View, info: &RunInfo, st: &LandscapeUi) {
+fn arrows_layer(p: &mut PlotUi<'_>, view: &View, info: &RunInfo, st: &LandscapeUi, dark: bool) {
     let bounds = p.plot_bounds();
     let arrow_len = 0.08 * (bounds.max()[0] - bounds.min()[0]).abs();
     for (i, r) in view.racers.iter().enumerate() {
         let (Some(rec), None) = (r.history.last(), &r.stopped) else {
             continue;
         };
-        let color = color32(info.colors[i]);
+        let color = racer_color(info.colors[i], dark);
         let at = rec.xy;
         let mut arrow = |dir: [f64; 2], color: Color32, tip: f32| {
             let n = (dir[0] * dir[0] + dir[1] * dir[1]).sqrt();

@@ -113,8 +113,13 @@ impl View {
                 }
                 for r in records {
                     if let Some(v) = self.racers.get_mut(r.racer as usize) {
-                        v.previous = v.history.last().copied();
                         v.history.push(r);
+                    }
+                }
+                for v in &mut self.racers {
+                    let s = v.history.samples();
+                    if s.len() >= 2 {
+                        v.previous = Some(s[s.len() - 2]);
                     }
                 }
             }

@@ -6,7 +6,7 @@ use egui::Color32;
 use egui_plot::{Arrows, Line, MarkerShape, PlotPoint, PlotTransform, PlotUi, Points};
 
 use super::View;
-use super::status::color32;
+use super::status::racer_color;
 use crate::engine::{Drawn, RunInfo};
 use crate::linalg::symmetric_eigen_2x2;
 use crate::optim::Role;
@@ -42,12 +42,12 @@ fn ellipse(centre: [f64; 2], shape: [[f64; 2]; 2]) -> Vec<[f64; 2]> {
 }
 
 /// Draws every racer's overlay.
-pub fn draw(p: &mut PlotUi<'_>, view: &View, info: &RunInfo) {
+pub fn draw(p: &mut PlotUi<'_>, view: &View, info: &RunInfo, dark: bool) {
     for (i, r) in view.racers.iter().enumerate() {
         let (Some(o), None) = (&r.overlay, &r.stopped) else {
             continue;
         };
-        let racer = color32(info.colors[i]);
+        let racer = racer_color(info.colors[i], dark);
         for (k, item) in o.items.iter().enumerate() {
             let (color, width) = style(item.role, racer);
             let id = ("overlay", i, k);

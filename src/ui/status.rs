@@ -10,9 +10,14 @@ use egui::{Color32, RichText};
 use super::View;
 use super::format::count;
 
-/// An optimizer's colour as an egui colour.
-pub fn color32(c: [u8; 3]) -> Color32 {
-    Color32::from_rgb(c[0], c[1], c[2])
+/// An optimizer's colour as drawn in the current theme: the palette's near-white eighth colour
+/// is drawn near-black in the light theme (the palette's "black or white").
+pub fn racer_color(c: [u8; 3], dark: bool) -> Color32 {
+    if !dark && c == crate::scene::PALETTE[7] {
+        Color32::from_rgb(0x22, 0x22, 0x22)
+    } else {
+        Color32::from_rgb(c[0], c[1], c[2])
+    }
 }
 
 /// Frame timing, for the status bar.
@@ -78,7 +83,7 @@ pub fn show(ui: &mut egui::Ui, view: &View, frames: &FrameStats) {
                     ui.set_width(cell);
                     ui.horizontal(|ui| {
                         ui.separator();
-                        ui.label(RichText::new("●").color(color32(info.colors[i])));
+                        ui.label(RichText::new("●").color(racer_color(info.colors[i], ui.visuals().dark_mode)));
                         ui.label(RichText::new(&info.labels[i]).strong());
                         let (step, c) = r
                             .history

@@ -5,13 +5,14 @@ use egui_plot::{Legend, Line, MarkerShape, Plot, Points};
 
 use super::View;
 use super::format::num;
-use super::status::color32;
+use super::status::racer_color;
 use crate::problem::view::Section;
 use crate::problem::{ViewData, ViewKind};
 
 /// Shows the view `kind`.
 pub fn show(ui: &mut Ui, view: &View, kind: ViewKind) {
     ui.label(RichText::new(kind.about()).weak());
+    let dark = ui.visuals().dark_mode;
     let (Some(info), Some(data)) = (&view.info, view.views.get(&kind)) else {
         ui.spinner();
         return;
@@ -34,7 +35,7 @@ pub fn show(ui: &mut Ui, view: &View, kind: ViewKind) {
             let height = (ui.available_height() / shown.len() as f32 - title_h).max(70.0);
             for s in shown {
                 let i = s.racer as usize;
-                let color = color32(info.colors[i]);
+                let color = racer_color(info.colors[i], dark);
                 let line = if s.along_gradient {
                     format!(
                         "{} · step {} · along −∇f (no step yet)",
@@ -133,14 +134,14 @@ pub fn show(ui: &mut Ui, view: &View, kind: ViewKind) {
                             x.iter().enumerate().map(|(k, v)| [k as f64, *v]).collect();
                         p.line(
                             Line::new(label.clone(), pts.clone())
-                                .color(color32(*c))
+                                .color(racer_color(*c, dark))
                                 .width(1.5)
                                 .allow_band(false),
                         );
                         p.points(
                             Points::new(label.clone(), pts)
                                 .radius(3.5)
-                                .color(color32(*c)),
+                                .color(racer_color(*c, dark)),
                         );
                     }
                 });
