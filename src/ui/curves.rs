@@ -170,6 +170,16 @@ fn major_step(px_per_unit: f64) -> f64 {
 /// marks between them, at every history length. For `whole` axes (steps, evaluation counts)
 /// ticks fall on whole numbers.
 pub fn x_marks(input: GridInput, whole: bool) -> Vec<GridMark> {
+    marks(input, whole, true)
+}
+
+/// Labelled ticks only, a label's width apart: for plots without a grid (the landscape), where
+/// minor marks would only crowd the axes with labels.
+pub fn major_marks(input: GridInput) -> Vec<GridMark> {
+    marks(input, false, false)
+}
+
+fn marks(input: GridInput, whole: bool, minor_marks: bool) -> Vec<GridMark> {
     let (lo, hi) = input.bounds;
     // egui_plot's base step is the data span of its smallest grid spacing, 8 points.
     let px_per_unit = 8.0 / input.base_step_size.max(f64::MIN_POSITIVE);
@@ -195,20 +205,26 @@ pub fn x_marks(input: GridInput, whole: bool) -> Vec<GridMark> {
             };
             GridMark { value, step_size }
         })
+        .filter(|m| minor_marks || m.step_size == major)
         .collect()
 }
 
 /// A tick label: whole numbers as they are up to 10⁴, then `2e6`-style; fractions with the
-/// digits their step needs.
+/// digits their step needs (a step of 0.25 needs two).
 pub fn x_label(mark: GridMark) -> String {
     let v = mark.value;
-    if v == 0.0 {
+    if v.abs() < 1e-12 * mark.step_size.abs().max(1e-300) {
         return "0".into();
     }
     if v.abs() >= 1e4 {
         return format!("{v:e}");
     }
-    let decimals = (-mark.step_size.log10().floor()).max(0.0) as usize;
+    let decimals = (0..=12usize)
+        .find(|d| {
+            let scaled = mark.step_size * 10f64.powi(*d as i32);
+            (scaled - scaled.round()).abs() < 1e-6 * scaled.abs().max(1.0)
+        })
+        .unwrap_or(12);
     format!("{v:.decimals$}")
 }
 
@@ -384,5 +400,17 @@ mod tests {
         assert!(labelled(0.0, 6.45e6, 440.0).contains(&"2e6".to_owned()));
         // Steps are whole: two steps get ticks 0, 1, 2, never 0.5.
         assert_eq!(labelled(0.0, 2.0, 440.0), ["0", "1", "2"]);
+        // Fractions keep the digits their step needs.
+        let mark = |value, step_size| x_label(GridMark { value, step_size });
+        assert_eq!(
+            [
+                mark(1.5, 0.5),
+                mark(7.5, 2.5),
+                mark(0.25, 0.25),
+                mark(-0.5, 0.5)
+            ],
+            ["1.5", "7.5", "0.25", "-0.5"]
+        );
+        assert_eq!(mark(3.0000000000000004, 1.0), "3");
     }
 }

@@ -323,6 +323,10 @@ fn plot_ui(
         .show_x(false)
         .show_y(false)
         .show_grid(false)
+        .x_grid_spacer(super::curves::major_marks)
+        .y_grid_spacer(super::curves::major_marks)
+        .x_axis_formatter(|m, _| super::curves::x_label(m))
+        .y_axis_formatter(|m, _| super::curves::x_label(m))
         .x_axis_label(x_name)
         .y_axis_label(y_name)
         .legend(

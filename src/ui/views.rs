@@ -36,20 +36,35 @@ pub fn show(ui: &mut Ui, view: &View, kind: ViewKind) {
             for s in shown {
                 let i = s.racer as usize;
                 let color = racer_color(info.colors[i], dark);
-                let line = if s.along_gradient {
-                    format!(
-                        "{} · step {} · along −∇f (no step yet)",
-                        info.labels[i], s.step
-                    )
-                } else {
-                    format!(
+                let line = match (s.along_gradient, s.step) {
+                    (false, _) => format!(
                         "{} · step {} · ‖Δx‖ = {}",
                         info.labels[i],
                         s.step,
                         num(s.length)
-                    )
+                    ),
+                    (true, 0) => format!("{} · before its first step: f along −∇f", info.labels[i]),
+                    (true, _) => format!(
+                        "{} · step {}: it did not move; f along −∇f",
+                        info.labels[i], s.step
+                    ),
                 };
                 ui.label(RichText::new(line).color(color));
+                let (lo, hi) =
+                    s.f.iter()
+                        .filter(|f| f.is_finite())
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), f| {
+                            (a.min(*f), b.max(*f))
+                        });
+                if lo > hi || hi - lo <= 1e-12 * (1.0 + lo.abs()) {
+                    ui.label(
+                        RichText::new(
+                            "f is flat along this line (a stationary point, to rounding).",
+                        )
+                        .weak(),
+                    );
+                    continue;
+                }
                 let pts: Vec<[f64; 2]> =
                     s.t.iter()
                         .zip(&s.f)
@@ -64,6 +79,9 @@ pub fn show(ui: &mut Ui, view: &View, kind: ViewKind) {
                 };
                 Plot::new(("section", i))
                     .height(height)
+                    .x_grid_spacer(|g| super::curves::x_marks(g, false))
+                    .y_axis_formatter(|m, _| num(m.value))
+                    .x_axis_formatter(|m, _| super::curves::x_label(m))
                     .x_axis_label("t (multiples of the step)")
                     .y_axis_label("f")
                     .legend(Legend::default().position(egui_plot::Corner::RightTop))
@@ -111,6 +129,7 @@ pub fn show(ui: &mut Ui, view: &View, kind: ViewKind) {
             }
             let text = ui.visuals().text_color();
             Plot::new("coordinates")
+                .y_axis_formatter(|m, _| num(m.value))
                 .x_axis_label("coordinate index i")
                 .y_axis_label("xᵢ")
                 .legend(Legend::default().position(egui_plot::Corner::RightTop))
