@@ -329,7 +329,8 @@ pub fn show(ui: &mut Ui, view: &View, st: &mut CurvesUi) {
             );
         }
         ui.label(title);
-        let buckets = ui.available_width() as usize;
+        // One min/max pair per two pixel columns: lines as sharp as the screen, half the vertices.
+        let buckets = (ui.available_width() / 2.0) as usize;
         plot.show(ui, |plot_ui| {
             for (i, r) in view.racers.iter().enumerate() {
                 let samples = r.history.samples();
