@@ -6,12 +6,11 @@ use std::time::{Duration, Instant};
 
 use egui::{CollapsingHeader, RichText, Slider, Ui};
 
-use super::{Action, Outbox, Prefs, View, colormap};
+use super::{Action, Outbox, Prefs, View};
 use crate::engine::Command;
 use crate::optim::{Method, Order};
-use crate::params::{ParamMut, Params, Scale};
 use crate::problem::Problem;
-use crate::scene::{Scene, SliceMode};
+use crate::scene::Scene;
 
 /// How long a notice stays visible.
 const NOTICE: Duration = Duration::from_secs(6);
@@ -105,7 +104,7 @@ pub fn show(
                 optimizers_section(ui, scene);
                 noise_section(ui, scene);
                 playback_section(ui, view, scene, out);
-                view_section(ui, view, scene, prefs, out);
+                super::view_settings::view_section(ui, view, scene, prefs, out);
             });
         });
 }
@@ -236,7 +235,7 @@ fn problem_section(ui: &mut Ui, scene: &mut Scene) {
             }
             ui.label(RichText::new(scene.problem.summary()).weak());
             let mut problem = scene.problem.clone();
-            if params_ui(ui, problem.config_mut()) {
+            if super::params::params_ui(ui, problem.config_mut()) {
                 scene.set_problem(problem);
             }
         });
@@ -269,7 +268,7 @@ fn optimizers_section(ui: &mut Ui, scene: &mut Scene) {
                     });
                     method_picker(ui, &mut e.method);
                     CollapsingHeader::new("parameters").id_salt(("params", i)).show(ui, |ui| {
-                        params_ui(ui, e.method.config_mut());
+                        super::params::params_ui(ui, e.method.config_mut());
                         ui.label(RichText::new(format!("Reference: {}", e.method.config().reference())).weak().small());
                     });
                 });
@@ -330,66 +329,13 @@ fn method_picker(ui: &mut Ui, method: &mut Method) {
     }
 }
 
-/// Widgets for every parameter, labelled by their readable names; returns whether one changed.
-/// Invalid typed values are refused.
-pub fn params_ui(ui: &mut Ui, p: &mut dyn Params) -> bool {
-    let mut changed = false;
-    for (meta, value) in p.params_mut() {
-        let when = if meta.live {
-            "Live: the running race reacts without a reset."
-        } else {
-            "Changing it starts a new run."
-        };
-        let tip = format!(
-            "{}\nAccepts {}. {when}\nScene key: `{}`",
-            meta.doc, meta.valid, meta.key
-        );
-        match value {
-            ParamMut::F64(v) => {
-                let old = *v;
-                let (lo, hi) = meta.range;
-                let r = ui.add(
-                    Slider::new(v, lo..=hi)
-                        .text(meta.name)
-                        .logarithmic(meta.scale == Scale::Log)
-                        .smallest_positive(lo.max(1e-12).min(hi * 1e-3))
-                        .clamping(egui::SliderClamping::Never),
-                );
-                r.on_hover_text(tip);
-                if !meta.valid.accepts(*v) {
-                    *v = old;
-                }
-                changed |= *v != old;
-            }
-            ParamMut::Usize(v) => {
-                let old = *v;
-                let (lo, hi) = meta.range;
-                ui.add(
-                    Slider::new(v, lo as usize..=hi as usize)
-                        .text(meta.name)
-                        .clamping(egui::SliderClamping::Never),
-                )
-                .on_hover_text(tip);
-                if !meta.valid.accepts(*v as f64) {
-                    *v = old;
-                }
-                changed |= *v != old;
-            }
-            ParamMut::Bool(v) => {
-                changed |= ui.checkbox(v, meta.name).on_hover_text(tip).changed();
-            }
-        }
-    }
-    changed
-}
-
 fn noise_section(ui: &mut Ui, scene: &mut Scene) {
     CollapsingHeader::new("Noise").default_open(true).show(ui, |ui| {
         for (key, summary, channel) in scene.noise.channels_mut() {
             ui.push_id(key, |ui| {
                 ui.label(RichText::new(summary).weak())
                     .on_hover_text(format!("Noise channel `{key}`. Every noise level is live: the running race reacts without a reset. Zeroth-order methods never see gradients."));
-                params_ui(ui, channel);
+                super::params::params_ui(ui, channel);
             });
         }
     });
@@ -457,104 +403,4 @@ fn playback_section(ui: &mut Ui, view: &View, scene: &mut Scene, out: &mut Outbo
             );
         }
     });
-}
-
-fn view_section(ui: &mut Ui, view: &View, scene: &mut Scene, prefs: &Prefs, out: &mut Outbox) {
-    CollapsingHeader::new("View")
-        .default_open(false)
-        .show(ui, |ui| {
-            let dim = view.info.as_ref().map_or(scene.start.len(), |i| i.dim);
-            if dim > 2 {
-                slice_ui(ui, scene, dim);
-                ui.separator();
-            }
-            let v = &mut scene.view;
-            egui::ComboBox::from_label("colormap")
-                .selected_text(colormap::name(v.colormap))
-                .show_ui(ui, |ui| {
-                    for m in colormap::ALL {
-                        ui.selectable_value(&mut v.colormap, m, colormap::name(m));
-                    }
-                });
-            ui.checkbox(&mut v.log_scale, "log scale")
-                .on_hover_text("Colour by log(f − min) (L).");
-            ui.separator();
-            ui.horizontal(|ui| {
-                let mut theme = prefs.theme;
-                ui.selectable_value(&mut theme, egui::ThemePreference::System, "System");
-                ui.selectable_value(&mut theme, egui::ThemePreference::Dark, "Dark");
-                ui.selectable_value(&mut theme, egui::ThemePreference::Light, "Light");
-                if theme != prefs.theme {
-                    out.act(Action::Theme(theme));
-                }
-            });
-            let mut presenter = prefs.presenter;
-            if ui
-                .checkbox(&mut presenter, "presenter mode")
-                .on_hover_text("Everything 1.6× larger, for projectors.")
-                .changed()
-            {
-                out.act(Action::Presenter(presenter));
-            }
-        });
-}
-
-/// The plane a d > 2 landscape shows: two coordinates or two random directions, through the
-/// start or following an optimizer.
-fn slice_ui(ui: &mut Ui, scene: &mut Scene, dim: usize) {
-    let s = &mut scene.view.slice;
-    ui.label(RichText::new("slice of the landscape").strong());
-    ui.horizontal(|ui| {
-        ui.selectable_value(&mut s.mode, SliceMode::Coordinates, "coordinates")
-            .on_hover_text("The plane of two coordinate axes.");
-        ui.selectable_value(&mut s.mode, SliceMode::Random, "random directions")
-            .on_hover_text("The plane of two random orthonormal directions.");
-    });
-    match s.mode {
-        SliceMode::Coordinates => {
-            ui.horizontal(|ui| {
-                let [mut i, mut j] = s.axes;
-                ui.add(
-                    egui::DragValue::new(&mut i)
-                        .range(0..=dim - 1)
-                        .prefix("x axis: x"),
-                )
-                .on_hover_text("The coordinate along the horizontal axis.");
-                ui.add(
-                    egui::DragValue::new(&mut j)
-                        .range(0..=dim - 1)
-                        .prefix("y axis: x"),
-                )
-                .on_hover_text("The coordinate along the vertical axis.");
-                if i != j {
-                    s.axes = [i, j];
-                }
-            });
-        }
-        SliceMode::Random => {
-            if ui
-                .button("new directions")
-                .on_hover_text("Draw two other random directions.")
-                .clicked()
-            {
-                s.directions_seed = s.directions_seed.wrapping_add(1);
-            }
-        }
-    }
-    let label = |k: Option<usize>| match k.and_then(|k| scene.entries.get(k)) {
-        Some(e) => format!("follow {}", e.label),
-        None => "through the start".to_owned(),
-    };
-    let mut follow = scene.view.slice.follow;
-    egui::ComboBox::from_label("plane")
-        .selected_text(label(follow))
-        .show_ui(ui, |ui| {
-            ui.selectable_value(&mut follow, None, label(None));
-            for (k, e) in scene.entries.iter().enumerate().filter(|(_, e)| e.enabled) {
-                ui.selectable_value(&mut follow, Some(k), format!("follow {}", e.label));
-            }
-        })
-        .response
-        .on_hover_text("The plane passes through the start, or through an optimizer's iterate and moves with it.");
-    scene.view.slice.follow = follow;
 }

@@ -12,10 +12,13 @@ pub mod format;
 pub mod heatmap;
 pub mod history;
 pub mod landscape;
+pub mod layers;
 pub mod overlay;
+pub mod params;
 pub mod side;
 pub mod status;
 pub mod thin;
+pub mod view_settings;
 pub mod views;
 
 use std::collections::HashMap;

@@ -56,14 +56,7 @@ impl Objective for Quadratic {
         write_hessian_2d(h, a, b, c);
     }
 
-    fn hvp_into(
-        &self,
-        x: ArrayView1<'_, f64>,
-        v: ArrayView1<'_, f64>,
-        out: ArrayViewMut1<'_, f64>,
-    ) {
-        hvp_2d(self, x, v, out);
-    }
+    hvp_via_2x2_hessian!();
 
     fn bounds(&self) -> ViewBounds {
         view((-2.0, 2.0), (-2.0, 2.0))
@@ -184,14 +177,7 @@ impl Objective for Booth {
         write_hessian_2d(h, 10.0, 8.0, 10.0);
     }
 
-    fn hvp_into(
-        &self,
-        x: ArrayView1<'_, f64>,
-        v: ArrayView1<'_, f64>,
-        out: ArrayViewMut1<'_, f64>,
-    ) {
-        hvp_2d(self, x, v, out);
-    }
+    hvp_via_2x2_hessian!();
 
     fn bounds(&self) -> ViewBounds {
         view((-10.0, 10.0), (-10.0, 10.0))

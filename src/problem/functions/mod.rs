@@ -13,13 +13,6 @@ use ndarray::{ArrayView1, ArrayViewMut1, ArrayViewMut2};
 use super::objective::{Minimum, Objective, ViewBounds};
 use crate::linalg::{Matrix, Vector};
 
-mod bowls;
-mod multimodal;
-mod saddles;
-#[cfg(test)]
-mod tests;
-mod valleys;
-
 pub use bowls::*;
 pub use multimodal::*;
 pub use saddles::*;
@@ -128,6 +121,20 @@ fn sin_cos_degrees(degrees: f64) -> (f64, f64) {
     }
 }
 
+/// `hvp_into` for a two-dimensional function: exact, through its 2 × 2 Hessian on the stack.
+macro_rules! hvp_via_2x2_hessian {
+    () => {
+        fn hvp_into(
+            &self,
+            x: ArrayView1<'_, f64>,
+            v: ArrayView1<'_, f64>,
+            out: ArrayViewMut1<'_, f64>,
+        ) {
+            hvp_2d(self, x, v, out);
+        }
+    };
+}
+
 /// H·v for a two-dimensional function, through its 2 × 2 Hessian written on the stack.
 fn hvp_2d<O: Objective + ?Sized>(
     objective: &O,
@@ -150,3 +157,11 @@ fn write_hessian_2d(mut h: ArrayViewMut2<'_, f64>, xx: f64, xy: f64, yy: f64) {
     h[[1, 0]] = xy;
     h[[1, 1]] = yy;
 }
+
+// The child modules come after `hvp_via_2x2_hessian`, which they use.
+mod bowls;
+mod multimodal;
+mod saddles;
+#[cfg(test)]
+mod tests;
+mod valleys;

@@ -138,6 +138,21 @@ impl Ackley {
         (m, s, m * (s / self.d as f64).sqrt())
     }
 
+    /// The cone term's curvatures at radius r: across the radius and along it (both 0 at the
+    /// origin; see the type's documentation).
+    fn cone_curvature(&self, r: f64) -> (f64, f64) {
+        if r > 0.0 {
+            let d = self.d as f64;
+            let decay = (-0.2 * r).exp();
+            (
+                4.0 * decay / (d * r.max(Self::MIN_CURVATURE_RADIUS)),
+                0.8 * decay / d,
+            )
+        } else {
+            (0.0, 0.0)
+        }
+    }
+
     /// Returns exp(Σ cos(2πxᵢ) / d).
     fn cosine_exp(&self, x: ArrayView1<'_, f64>) -> f64 {
         (x.iter().map(|&v| (TAU * v).cos()).sum::<f64>() / self.d as f64).exp()
@@ -183,15 +198,7 @@ impl Objective for Ackley {
         let wave = TAU * TAU * self.cosine_exp(x) / d;
         // The cone term's Hessian is `across` P − `radial` w wᵀ / s with w = x / m; both are
         // zero at the origin (see the type's documentation).
-        let (across, radial) = if r > 0.0 {
-            let decay = (-0.2 * r).exp();
-            (
-                4.0 * decay / (d * r.max(Self::MIN_CURVATURE_RADIUS)),
-                0.8 * decay / d,
-            )
-        } else {
-            (0.0, 0.0)
-        };
+        let (across, radial) = self.cone_curvature(r);
         let scaled = |k: usize| if r > 0.0 { x[k] / m } else { 0.0 };
         for i in 0..n {
             let wi = scaled(i);
@@ -233,15 +240,7 @@ impl Objective for Ackley {
         //   across·I − (across + radial)/s · w wᵀ + wave·diag(cos 2πx) − (wave/d) · σ σᵀ
         // with w = x / m and σ = sin 2πx, so the product needs two dot products.
         let wave = TAU * TAU * self.cosine_exp(x) / d;
-        let (across, radial) = if r > 0.0 {
-            let decay = (-0.2 * r).exp();
-            (
-                4.0 * decay / (d * r.max(Self::MIN_CURVATURE_RADIUS)),
-                0.8 * decay / d,
-            )
-        } else {
-            (0.0, 0.0)
-        };
+        let (across, radial) = self.cone_curvature(r);
         let scaled = |k: usize| if r > 0.0 { x[k] / m } else { 0.0 };
         let (mut wv, mut sv) = (0.0, 0.0);
         for k in 0..self.d {
@@ -320,14 +319,7 @@ impl Objective for SixHumpCamel {
         );
     }
 
-    fn hvp_into(
-        &self,
-        x: ArrayView1<'_, f64>,
-        v: ArrayView1<'_, f64>,
-        out: ArrayViewMut1<'_, f64>,
-    ) {
-        hvp_2d(self, x, v, out);
-    }
+    hvp_via_2x2_hessian!();
 
     fn bounds(&self) -> ViewBounds {
         view((-3.0, 3.0), (-2.0, 2.0))
@@ -408,14 +400,7 @@ impl Objective for Branin {
         );
     }
 
-    fn hvp_into(
-        &self,
-        x: ArrayView1<'_, f64>,
-        v: ArrayView1<'_, f64>,
-        out: ArrayViewMut1<'_, f64>,
-    ) {
-        hvp_2d(self, x, v, out);
-    }
+    hvp_via_2x2_hessian!();
 
     fn bounds(&self) -> ViewBounds {
         view((-5.0, 10.0), (0.0, 15.0))

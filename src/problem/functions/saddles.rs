@@ -43,14 +43,7 @@ impl Objective for Saddle {
         write_hessian_2d(h, 1.0, 0.0, -1.0 + 3.0 * q * q);
     }
 
-    fn hvp_into(
-        &self,
-        x: ArrayView1<'_, f64>,
-        v: ArrayView1<'_, f64>,
-        out: ArrayViewMut1<'_, f64>,
-    ) {
-        hvp_2d(self, x, v, out);
-    }
+    hvp_via_2x2_hessian!();
 
     fn bounds(&self) -> ViewBounds {
         view((-2.0, 2.0), (-2.0, 2.0))
@@ -108,14 +101,7 @@ impl Objective for MonkeySaddle {
         write_hessian_2d(h, 6.0 * p, -6.0 * q, -6.0 * p);
     }
 
-    fn hvp_into(
-        &self,
-        x: ArrayView1<'_, f64>,
-        v: ArrayView1<'_, f64>,
-        out: ArrayViewMut1<'_, f64>,
-    ) {
-        hvp_2d(self, x, v, out);
-    }
+    hvp_via_2x2_hessian!();
 
     fn bounds(&self) -> ViewBounds {
         view((-2.0, 2.0), (-2.0, 2.0))
@@ -166,14 +152,7 @@ impl Objective for DoubleWell {
         write_hessian_2d(h, 12.0 * p * p - 4.0, 0.0, 1.0);
     }
 
-    fn hvp_into(
-        &self,
-        x: ArrayView1<'_, f64>,
-        v: ArrayView1<'_, f64>,
-        out: ArrayViewMut1<'_, f64>,
-    ) {
-        hvp_2d(self, x, v, out);
-    }
+    hvp_via_2x2_hessian!();
 
     fn bounds(&self) -> ViewBounds {
         view((-2.0, 2.0), (-2.0, 2.0))
@@ -290,14 +269,7 @@ impl Objective for SharpFlat {
         write_hessian_2d(h, hxx, hxy, hyy);
     }
 
-    fn hvp_into(
-        &self,
-        x: ArrayView1<'_, f64>,
-        v: ArrayView1<'_, f64>,
-        out: ArrayViewMut1<'_, f64>,
-    ) {
-        hvp_2d(self, x, v, out);
-    }
+    hvp_via_2x2_hessian!();
 
     fn bounds(&self) -> ViewBounds {
         view((-2.5, 3.0), (-2.0, 2.0))

@@ -185,14 +185,7 @@ impl Objective for Himmelblau {
         );
     }
 
-    fn hvp_into(
-        &self,
-        x: ArrayView1<'_, f64>,
-        v: ArrayView1<'_, f64>,
-        out: ArrayViewMut1<'_, f64>,
-    ) {
-        hvp_2d(self, x, v, out);
-    }
+    hvp_via_2x2_hessian!();
 
     fn bounds(&self) -> ViewBounds {
         view((-5.0, 5.0), (-5.0, 5.0))
@@ -292,14 +285,7 @@ impl Objective for Beale {
         write_hessian_2d(h, hxx, hxy, hyy);
     }
 
-    fn hvp_into(
-        &self,
-        x: ArrayView1<'_, f64>,
-        v: ArrayView1<'_, f64>,
-        out: ArrayViewMut1<'_, f64>,
-    ) {
-        hvp_2d(self, x, v, out);
-    }
+    hvp_via_2x2_hessian!();
 
     fn bounds(&self) -> ViewBounds {
         view((-4.5, 4.5), (-4.5, 4.5))
@@ -399,14 +385,7 @@ impl Objective for GoldsteinPrice {
         write_hessian_2d(h, entry(0, 0), entry(0, 1), entry(1, 1));
     }
 
-    fn hvp_into(
-        &self,
-        x: ArrayView1<'_, f64>,
-        v: ArrayView1<'_, f64>,
-        out: ArrayViewMut1<'_, f64>,
-    ) {
-        hvp_2d(self, x, v, out);
-    }
+    hvp_via_2x2_hessian!();
 
     fn bounds(&self) -> ViewBounds {
         view((-2.0, 2.0), (-2.0, 2.0))

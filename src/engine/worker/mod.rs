@@ -4,18 +4,19 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError};
 use std::time::{Duration, Instant};
 
-use super::grids::{GridThread, Job};
+mod emit;
+mod plane;
+
+use super::grids::GridThread;
 use super::landscape::GridSpec;
 use super::record::Recorder;
 use super::tape::TAPE_BUDGET;
-use super::{
-    Command, Event, Msg, PlaneId, Projection, Run, RunInfo, Snapshot, StepRecord, overlay, views,
-};
-use crate::problem::{Problem, ViewBounds, ViewKind};
-use crate::scene::{Change, Scene, Slice, SliceMode};
+use super::{Command, Event, Msg, PlaneId, Projection, Run, RunInfo, Snapshot, StepRecord, views};
+use crate::problem::{Problem, ViewKind};
+use crate::scene::{Change, Scene, SliceMode};
 
 /// Longest stretch of computing between two looks at the command channel.
 const SLICE: Duration = Duration::from_millis(4);
@@ -337,7 +338,7 @@ impl Worker {
                     ..scene
                 };
                 if slice_changed {
-                    self.replane(None);
+                    self.replane(false);
                 }
                 self.queue
                     .push_back(Event::Retuned(Arc::new(self.info(false))));
@@ -388,134 +389,6 @@ impl Worker {
         }
     }
 
-    /// The point the plane passes through: the followed racer's iterate, or the start.
-    fn anchor(&self) -> Vec<f64> {
-        let followed = self.scene.view.slice.follow.and_then(|k| {
-            let i = self
-                .scene
-                .entries
-                .iter()
-                .take(k + 1)
-                .filter(|e| e.enabled)
-                .count()
-                .checked_sub(1)?;
-            self.run.racers().get(i).map(|r| r.x().to_vec())
-        });
-        followed.unwrap_or_else(|| self.scene.start.clone())
-    }
-
-    /// Rebuilds the projection after the slice settings or the run changed. A change of
-    /// directions starts a new plane epoch and re-projects the recorded paths; a plane that only
-    /// moved keeps its epoch. `fresh` is set for a new run (its history is empty).
-    fn replane(&mut self, fresh: Option<()>) {
-        let slice: Slice = self.scene.view.slice;
-        let dim = self.run.objective().dim();
-        let key = (
-            self.scene.problem.clone(),
-            dim,
-            slice.mode,
-            slice.axes,
-            if slice.mode == SliceMode::Random {
-                slice.directions_seed ^ self.scene.seed
-            } else {
-                0
-            },
-        );
-        let projection = Projection::new(&slice, &self.anchor(), self.scene.seed);
-        if self.directions.as_ref() != Some(&key) {
-            self.directions = Some(key);
-            self.plane = PlaneId {
-                epoch: self.plane.epoch + 1,
-                version: 0,
-            };
-            self.projection = projection;
-            if fresh.is_none() {
-                self.send_replaned();
-            }
-            self.queue
-                .push_back(Event::Retuned(Arc::new(self.info(false))));
-        } else if projection != self.projection {
-            self.plane.version += 1;
-            self.projection = projection;
-        } else {
-            return;
-        }
-        self.submit_grid();
-    }
-
-    /// Sends every recorded step's new drawn position, after the directions changed.
-    fn send_replaned(&mut self) {
-        let paths = self
-            .recorders
-            .iter()
-            .map(|r| {
-                r.tape
-                    .rows()
-                    .map(|(row, x)| {
-                        (
-                            row.step,
-                            self.projection.project(ndarray::ArrayView1::from(x)),
-                        )
-                    })
-                    .collect()
-            })
-            .collect();
-        let grad_xy = self
-            .run
-            .racers()
-            .iter()
-            .map(|r| self.projection.project_direction(r.grad().view()))
-            .collect();
-        self.push_batch();
-        self.queue.push_back(Event::Replaned {
-            run: self.run_id,
-            plane: self.plane,
-            paths,
-            grad_xy,
-        });
-        for r in &mut self.recorders {
-            r.overlay_sent = None;
-        }
-    }
-
-    /// Moves a following plane to its racer's iterate, at most 10 times a second, when the
-    /// iterate has left it.
-    fn follow(&mut self) {
-        if self.scene.view.slice.follow.is_none()
-            || self.run.objective().dim() <= 2
-            || self.last_move.elapsed() < VIEWS_EVERY
-        {
-            return;
-        }
-        let anchor = self.anchor();
-        let off = self
-            .projection
-            .off_plane(ndarray::ArrayView1::from(&anchor));
-        let width = self
-            .window
-            .map_or(1.0, |(_, s)| (s.bounds.x.1 - s.bounds.x.0).abs());
-        if off > 1e-3 * width {
-            self.last_move = Instant::now();
-            self.projection
-                .move_through(ndarray::ArrayView1::from(&anchor));
-            self.plane.version += 1;
-            self.submit_grid();
-        }
-    }
-
-    /// Asks the landscape thread for the last requested window in the current plane.
-    fn submit_grid(&mut self) {
-        if let Some((id, spec)) = self.window {
-            self.grids.submit(Job {
-                id,
-                plane: self.plane,
-                spec,
-                objective: self.run.shared_objective(),
-                projection: self.projection.clone(),
-            });
-        }
-    }
-
     /// Starts a new run of `scene` (whose edits are the run's schedule): a new id, a `Started`
     /// event and the step-0 records.
     fn start_run(&mut self, scene: Scene) {
@@ -525,6 +398,8 @@ impl Worker {
             edits: Vec::new(),
             ..self.initial.clone()
         };
+        // The new run's schedule may have applied edits at step 0.
+        self.logged = 0;
         self.mirror_log();
         self.run_id += 1;
         self.steps_left = 0;
@@ -557,7 +432,7 @@ impl Worker {
         self.queue.retain(|e| matches!(e, Event::Playing(_)));
         self.priority
             .retain(|e| matches!(e, Event::Landscape { .. } | Event::Snapshot { .. }));
-        self.replane(Some(()));
+        self.replane(true);
         self.queue
             .push_back(Event::Started(Arc::new(self.info(false))));
         self.record(0.0);
@@ -565,21 +440,15 @@ impl Worker {
         self.flush(true);
     }
 
-    /// Mirrors edits the run applied on its own (its schedule) into the current scene; returns
-    /// whether there were any.
-    fn mirror_log(&mut self) -> bool {
+    /// Mirrors the edits the run applied since the last look (its schedule) into the current
+    /// scene, and takes the speed they may have set.
+    fn mirror_log(&mut self) {
         let log = self.run.log();
-        if log.len() <= self.logged && self.logged != 0 {
-            return false;
-        }
-        let fresh = &log[self.logged.min(log.len())..];
-        let any = !fresh.is_empty();
-        for e in fresh {
+        for e in &log[self.logged.min(log.len())..] {
             let _ = self.scene.apply_edit(&e.path, &e.value);
         }
         self.speed = self.scene.playback.speed;
         self.logged = log.len();
-        any
     }
 
     /// Runs due steps for at most one slice.
@@ -636,132 +505,5 @@ impl Worker {
             self.credit -= taken as f64;
         }
         self.follow();
-    }
-
-    /// Appends one record per racer that took a step since the last record.
-    fn record(&mut self, wall: f64) {
-        for (i, (rec, racer)) in self.recorders.iter_mut().zip(self.run.racers()).enumerate() {
-            if let Some(r) = rec.record(i, racer, &self.projection, &self.minima, wall) {
-                self.batch.push(r);
-            }
-        }
-    }
-
-    /// Queues a `Stopped` event for each racer that stopped since the last look.
-    fn report_stops(&mut self) {
-        for i in 0..self.recorders.len() {
-            let Some(reason) = self.run.racers()[i].stopped().cloned() else {
-                continue;
-            };
-            if self.recorders[i].stop_reported {
-                continue;
-            }
-            self.recorders[i].stop_reported = true;
-            // Keep the order: the steps before the stop go first.
-            self.push_batch();
-            self.queue.push_back(Event::Stopped {
-                run: self.run_id,
-                racer: i as u32,
-                reason,
-            });
-        }
-    }
-
-    fn push_batch(&mut self) {
-        if !self.batch.is_empty() {
-            self.backlog.fetch_add(self.batch.len(), Ordering::Relaxed);
-            let records = std::mem::take(&mut self.batch);
-            self.queue.push_back(Event::Steps {
-                run: self.run_id,
-                records,
-            });
-        }
-    }
-
-    /// Queues the overlays of racers whose step changed since their last overlay.
-    fn push_overlays(&mut self) {
-        let Some(window) = self.overlay_window() else {
-            return;
-        };
-        let mut overlays = Vec::new();
-        for (i, (rec, racer)) in self.recorders.iter_mut().zip(self.run.racers()).enumerate() {
-            let step = racer.step_idx();
-            if rec.overlay_sent == Some(step) {
-                continue;
-            }
-            rec.overlay_sent = Some(step);
-            racer.overlay(&mut rec.overlay);
-            if rec.overlay.is_empty() {
-                continue;
-            }
-            let drawn = overlay::project(&rec.overlay, &self.projection, window, step);
-            overlays.push((i as u32, Arc::new(drawn)));
-        }
-        if !overlays.is_empty() {
-            self.queue.push_back(Event::Overlays {
-                run: self.run_id,
-                overlays,
-            });
-        }
-    }
-
-    /// The window overlays are drawn for: the last landscape request's, or the scene's view.
-    fn overlay_window(&self) -> Option<ViewBounds> {
-        Some(match self.window {
-            Some((_, spec)) => spec.bounds,
-            None => ViewBounds {
-                x: (self.scene.view.x[0], self.scene.view.x[1]),
-                y: (self.scene.view.y[0], self.scene.view.y[1]),
-            },
-        })
-    }
-
-    /// Queues the views the app shows, when the run moved on and a tenth of a second passed.
-    fn push_views(&mut self) {
-        if self.views.is_empty()
-            || self.views_step == Some(self.run.steps())
-            || self.last_views.is_some_and(|t| t.elapsed() < VIEWS_EVERY)
-        {
-            return;
-        }
-        self.views_step = Some(self.run.steps());
-        self.last_views = Some(Instant::now());
-        let offered = self.run.objective().views();
-        for &kind in self.views.iter().filter(|k| offered.contains(k)) {
-            let data = views::compute(kind, &self.run, &self.recorders, &self.minima);
-            self.priority.push_back(Event::View {
-                run: self.run_id,
-                data: Arc::new(data),
-            });
-        }
-    }
-
-    /// Sends what is queued, without blocking; what does not fit waits for the next flush.
-    fn flush(&mut self, force: bool) {
-        if force || self.last_flush.elapsed() >= FLUSH_EVERY {
-            self.push_batch();
-            self.push_overlays();
-            self.push_views();
-            self.last_flush = Instant::now();
-        }
-        let mut sent = false;
-        for queue in [&mut self.priority, &mut self.queue] {
-            while let Some(event) = queue.pop_front() {
-                match self.events.try_send(event) {
-                    Ok(()) => sent = true,
-                    Err(TrySendError::Full(event)) => {
-                        queue.push_front(event);
-                        break;
-                    }
-                    Err(TrySendError::Disconnected(_)) => {
-                        queue.clear();
-                        break;
-                    }
-                }
-            }
-        }
-        if sent {
-            (self.wake)();
-        }
     }
 }
