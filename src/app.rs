@@ -34,6 +34,27 @@ struct Dialog {
     answer: Receiver<Option<PathBuf>>,
 }
 
+/// What a finished file dialog means.
+#[derive(Clone, Debug, PartialEq)]
+enum Outcome {
+    /// A file was chosen.
+    Chosen(PathBuf),
+    /// The person cancelled.
+    Cancelled,
+    /// No dialog was shown: it answered before anyone could have (no portal, no zenity).
+    Unavailable,
+}
+
+impl Outcome {
+    fn of(answer: Option<PathBuf>, elapsed: Duration) -> Self {
+        match answer {
+            Some(p) => Outcome::Chosen(p),
+            None if elapsed < NO_DIALOG => Outcome::Unavailable,
+            None => Outcome::Cancelled,
+        }
+    }
+}
+
 /// A file to write once the engine's snapshot arrives.
 #[derive(Clone, Debug)]
 enum Pending {
@@ -297,14 +318,14 @@ impl App {
             ctx.request_repaint_after(Duration::from_millis(100));
             return;
         };
-        let (purpose, quick) = (d.purpose, d.opened.elapsed() < NO_DIALOG);
+        let (purpose, outcome) = (d.purpose, Outcome::of(answer, d.opened.elapsed()));
         self.dialog = None;
-        match (answer, purpose) {
-            (Some(p), DialogFor::Open) => self.act(ctx, Action::Open(p)),
-            (Some(p), DialogFor::Save) => self.act(ctx, Action::Save(p)),
-            (Some(p), DialogFor::Export) => self.act(ctx, Action::Export(p)),
-            (None, _) if quick => self.controls.no_dialog(),
-            (None, _) => {}
+        match (outcome, purpose) {
+            (Outcome::Chosen(p), DialogFor::Open) => self.act(ctx, Action::Open(p)),
+            (Outcome::Chosen(p), DialogFor::Save) => self.act(ctx, Action::Save(p)),
+            (Outcome::Chosen(p), DialogFor::Export) => self.act(ctx, Action::Export(p)),
+            (Outcome::Unavailable, _) => self.controls.no_dialog(),
+            (Outcome::Cancelled, _) => {}
         }
     }
 
@@ -438,4 +459,34 @@ pub fn launch(path: Option<&Path>, started: Instant) -> anyhow::Result<()> {
         }),
     )
     .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dialog_that_answers_at_once_was_never_shown() {
+        let p = PathBuf::from("a.toml");
+        assert_eq!(
+            Outcome::of(Some(p.clone()), Duration::ZERO),
+            Outcome::Chosen(p)
+        );
+        assert_eq!(
+            Outcome::of(None, Duration::from_millis(3)),
+            Outcome::Unavailable
+        );
+        assert_eq!(
+            Outcome::of(None, Duration::from_secs(4)),
+            Outcome::Cancelled
+        );
+        // What the controls then say names the other ways in.
+        let mut c = controls::ControlsUi::default();
+        c.no_dialog();
+        let m = c.message().unwrap_or_default();
+        assert!(
+            m.contains("Type a path") && m.contains("drop") && m.contains("optiscope SCENE.toml"),
+            "{m}"
+        );
+    }
 }

@@ -628,3 +628,35 @@ fn a_snapshot_replays_the_run_with_its_edits_bit_for_bit() {
         }
     }
 }
+
+#[test]
+fn a_cloned_run_forks_bit_for_bit() {
+    let s = scene(&RACE.replace(
+        "playing = false",
+        "playing = false\n[noise.grad]\nstd = 0.3",
+    ));
+    let mut a = Run::from_scene(&s);
+    for _ in 0..25 {
+        a.step();
+    }
+    let mut b = a.clone();
+    for _ in 0..25 {
+        a.step();
+        b.step();
+    }
+    for (ra, rb) in a.racers().iter().zip(b.racers()) {
+        assert_eq!(
+            ra.x(),
+            rb.x(),
+            "{}: the noise and probe streams fork too",
+            ra.label()
+        );
+        assert_eq!(ra.counts(), rb.counts());
+    }
+    // A fresh run from the scene is the same run again.
+    let mut c = Run::from_scene(&s);
+    for _ in 0..50 {
+        c.step();
+    }
+    assert_eq!(a.racers()[0].x(), c.racers()[0].x());
+}

@@ -655,7 +655,13 @@ fn methods_round_trip_through_toml_and_validate_defaults() {
         let text = toml::to_string(&Wrap { m: m.clone() }).unwrap();
         let back: Wrap = toml::from_str(&text).unwrap();
         assert_eq!(back.m, m, "{text}");
-        assert!(!m.config().reference().is_empty());
+        let reference = m.config().reference();
+        assert!(
+            reference.contains("torch.optim")
+                || reference.chars().filter(char::is_ascii_digit).count() >= 4,
+            "{}: a reference names its source and year: {reference:?}",
+            m.key()
+        );
     }
     let bad = method("adam:lr=-0.1").validate().unwrap_err();
     assert!(bad.contains("lr") && bad.contains("> 0"), "{bad}");
@@ -695,4 +701,142 @@ fn gradient_noise_has_the_set_spread_and_is_seeded() {
     assert!((var - 0.25).abs() < 0.009, "variance {var}");
     assert_eq!(draw(3, 50), draw(3, 50));
     assert_ne!(draw(3, 50), draw(4, 50));
+}
+
+#[test]
+fn damped_newton_solves_the_damped_system() {
+    use crate::linalg::{Matrix, solve_in_place};
+    let q = Problem::Quadratic(QuadraticConfig {
+        kappa: 20.0,
+        angle: 30.0,
+    });
+    let x0 = [-1.5, 1.5];
+    for (lr, damping) in [(1.0, 3.0), (0.5, 0.7)] {
+        let m = method(&format!("newton:lr={lr},damping={damping}"));
+        let x1 = &trajectory(&q, &m, &x0, 1)[1];
+        let f = q.build();
+        let x = Vector::from(x0.to_vec());
+        let mut h: Matrix = f.hessian(x.view());
+        for i in 0..2 {
+            h[[i, i]] += damping;
+        }
+        let mut dir = f.gradient(x.view());
+        assert!(solve_in_place(&mut h, &mut dir));
+        for i in 0..2 {
+            let want = x0[i] - lr * dir[i];
+            assert!((x1[i] - want).abs() < 1e-12, "lr {lr}, λ {damping}: {x1:?}");
+        }
+        // Undamped, the same start lands elsewhere: the test sees the damping.
+        let plain = &trajectory(&q, &method(&format!("newton:lr={lr}")), &x0, 1)[1];
+        assert!((plain[0] - x1[0]).abs() > 1e-3);
+    }
+}
+
+#[test]
+fn newtons_overlay_shows_its_step_and_the_model_it_stepped_by() {
+    let (lr, damping) = (0.5, 2.0);
+    let m = method(&format!("newton:lr={lr},damping={damping}"));
+    let mut solo = Solo::new(&rosenbrock(), &m, &START);
+    let mut o = Overlay::new(2);
+    solo.optimizer.overlay(&mut o);
+    assert!(o.is_empty(), "nothing to show before a step");
+    solo.step().unwrap();
+    solo.optimizer.overlay(&mut o);
+    let f = rosenbrock().build();
+    let x0 = Vector::from(START.to_vec());
+    let g = f.gradient(x0.view());
+    let mut h = f.hessian(x0.view());
+    for i in 0..2 {
+        h[[i, i]] += damping;
+    }
+    let mut dir = g.clone();
+    assert!(crate::linalg::solve_in_place(&mut h.clone(), &mut dir));
+    let close = |a: ndarray::ArrayView1<'_, f64>, b: &[f64]| {
+        a.iter().zip(b).all(|(p, q)| (p - q).abs() < 1e-9)
+    };
+    let items = o.items().to_vec();
+    let arrow = items.iter().find_map(|i| match (i.role, i.shape) {
+        (Role::Step, Shape::Arrow(a, b)) => Some((a, b)),
+        _ => None,
+    });
+    let (a, b) = arrow.expect("a step arrow");
+    assert!(
+        close(o.get(a), &START),
+        "the arrow starts where the step did"
+    );
+    assert!(
+        close(o.get(b), solo.x.as_slice().unwrap()),
+        "and ends at the new iterate"
+    );
+    let centre = items.iter().find_map(|i| match (i.role, i.shape) {
+        (Role::ModelCentre, Shape::Point(p)) => Some(p),
+        _ => None,
+    });
+    let target: Vec<f64> = (0..2).map(|k| START[k] - dir[k]).collect();
+    assert!(
+        close(o.get(centre.expect("the model's centre")), &target),
+        "x − (H + λI)⁻¹∇f"
+    );
+    let model = items.iter().find_map(|i| match i.shape {
+        Shape::Model {
+            centre,
+            gradient,
+            hessian,
+        } => Some((centre, gradient, hessian)),
+        _ => None,
+    });
+    let (c, gv, hm) = model.expect("the model");
+    assert!(close(o.get(c), &START) && close(o.get(gv), g.as_slice().unwrap()));
+    assert!(close(o.get_matrix(hm).row(0), h.row(0).as_slice().unwrap()));
+    let mut d = [f64::NAN; MAX_DIAGNOSTICS];
+    solo.optimizer.diagnostics(&mut d);
+    assert!(
+        (d[0] - g.dot(&dir).sqrt()).abs() < 1e-9,
+        "the Newton decrement"
+    );
+}
+
+#[test]
+fn spsas_overlay_shows_both_probes_around_the_point_it_left() {
+    let mut solo = Solo::new(&rosenbrock(), &method("spsa:c=0.2"), &START);
+    solo.step().unwrap();
+    solo.step().unwrap();
+    let mut o = Overlay::new(2);
+    solo.optimizer.overlay(&mut o);
+    let mut d = [f64::NAN; MAX_DIAGNOSTICS];
+    solo.optimizer.diagnostics(&mut d);
+    // The second step: a_1 = a / (2 + A)^α and c_1 = c / 2^γ.
+    let cfg = SpsaConfig {
+        c: 0.2,
+        ..SpsaConfig::default()
+    };
+    assert!((d[0] - cfg.a / (2.0 + cfg.big_a).powf(cfg.alpha)).abs() < 1e-15);
+    assert!((d[1] - cfg.c / 2f64.powf(cfg.gamma)).abs() < 1e-15);
+    let probes: Vec<Vec<f64>> = o
+        .items()
+        .iter()
+        .filter_map(|i| match (i.role, i.shape) {
+            (Role::Probe, Shape::Point(p)) => Some(o.get(p).to_vec()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(probes.len(), 2);
+    let links = o
+        .items()
+        .iter()
+        .filter(|i| i.role == Role::ProbeLink)
+        .count();
+    assert_eq!(links, 2);
+    // Symmetric about the point the step left, each c_k away per coordinate.
+    for (a, b) in probes[0].iter().zip(&probes[1]) {
+        assert!(((a - b).abs() - 2.0 * d[1]).abs() < 1e-12);
+    }
+    let mid: Vec<f64> = (0..2)
+        .map(|k| 0.5 * (probes[0][k] + probes[1][k]))
+        .collect();
+    assert_ne!(
+        mid,
+        solo.x.to_vec(),
+        "the probes were taken around the previous iterate"
+    );
 }

@@ -229,7 +229,17 @@ mod tests {
             ("optimizers.0.lr", EditValue::Text("fast".into()), "fast"),
             ("noise.heat.std", EditValue::Number(1.0), "grad"),
             ("noise.grad.sd", EditValue::Number(1.0), "std"),
-            ("playback.speed", EditValue::Number(0.0), "> 0"),
+            (
+                "playback.speed",
+                EditValue::Number(0.0),
+                "> 0 (or inf), got 0",
+            ),
+            ("playback.speed", EditValue::Bool(true), "got true"),
+            (
+                "playback.speed",
+                EditValue::Text("fast".into()),
+                "got \"fast\"",
+            ),
             ("view.x", EditValue::Number(0.0), "unknown edit path"),
         ] {
             let e = s.clone().apply_edit(path, &value).unwrap_err();
