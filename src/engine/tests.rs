@@ -79,6 +79,20 @@ impl Probe {
     }
 }
 
+/// The current run's info, asked for afresh (a reset sends it).
+fn started_run_info(p: &Probe) -> Arc<RunInfo> {
+    p.engine.send(Command::Reset);
+    let mut info = None;
+    p.until(|e| {
+        if let Event::Started(i) = e {
+            info = Some(i.clone());
+            return true;
+        }
+        false
+    });
+    info.unwrap()
+}
+
 fn started_run(events: &[Event]) -> Option<u64> {
     events.iter().rev().find_map(|e| match e {
         Event::Started(info) => Some(info.run),
@@ -458,6 +472,13 @@ fn a_query_answers_with_the_objective_at_the_lifted_point() {
         false
     });
     let q = reply.unwrap();
+    let info = started_run_info(&p);
+    assert!(
+        info.plane_label.contains("coordinate plane"),
+        "{}",
+        info.plane_label
+    );
+    assert_eq!(info.axis_names, ["x₂".to_owned(), "x₀".to_owned()]);
     let f = crate::problem::Problem::Rosenbrock(crate::problem::RosenbrockConfig {
         d: 4,
         ..Default::default()
@@ -653,10 +674,62 @@ fn a_cloned_run_forks_bit_for_bit() {
         );
         assert_eq!(ra.counts(), rb.counts());
     }
+    assert_eq!((a.steps(), b.steps()), (50, 50));
     // A fresh run from the scene is the same run again.
     let mut c = Run::from_scene(&s);
     for _ in 0..50 {
         c.step();
     }
     assert_eq!(a.racers()[0].x(), c.racers()[0].x());
+    assert_eq!(a.step(), 2, "step returns how many racers still run");
+}
+
+#[test]
+fn a_racer_stops_at_the_first_step_whose_loss_is_not_finite() {
+    // Gradient descent far too fast: the iterate grows until x⁴ overflows while x is finite.
+    let text = "version = 1\nstart = [-1.5, 2.0]\n[[optimizers]]\nkind = \"gd\"\nlr = 0.5\n";
+    let s = scene(text);
+    let f = s.problem.build();
+    let mut run = Run::from_scene(&s);
+    let mut x = ndarray::Array1::from(s.start.clone());
+    let mut first = None;
+    for k in 1..=20u64 {
+        // The rule itself, stepping until the loss leaves the finite numbers.
+        let g = f.gradient(x.view());
+        x.scaled_add(-0.5, &g);
+        if first.is_none() && !f.value(x.view()).is_finite() {
+            first = Some(k);
+        }
+    }
+    let first = first.expect("it overflows");
+    while run.step() > 0 {}
+    assert_eq!(
+        run.racers()[0].stopped(),
+        Some(&StopReason::Diverged { step: first })
+    );
+}
+
+#[test]
+fn the_log_says_when_it_is_full_and_the_schedule_what_is_left() {
+    let text = "version = 1\n[[optimizers]]\nkind = \"adam\"\n\
+                [[edits]]\nstep = 3\npath = \"optimizers.0.lr\"\nvalue = 0.01\n";
+    let mut run = Run::from_scene(&scene(text));
+    assert_eq!(run.pending().len(), 1);
+    for _ in 0..3 {
+        run.step();
+    }
+    assert!(run.pending().is_empty() && run.log().len() == 1 && run.log()[0].step == 3);
+    assert!(!run.log_full());
+    // Two paths in turn never coalesce: the log fills at its limit.
+    for k in 0..crate::edit::MAX_EDITS {
+        let path = if k % 2 == 0 {
+            "noise.grad.std"
+        } else {
+            "optimizers.0.lr"
+        };
+        run.apply_edit(path, &crate::edit::EditValue::Number(0.01))
+            .unwrap();
+    }
+    assert!(run.log_full());
+    assert_eq!(run.log().len(), crate::edit::MAX_EDITS);
 }

@@ -248,6 +248,38 @@ mod tests {
     }
 
     #[test]
+    fn the_app_takes_replayed_values_without_its_labels_changing() {
+        let mut shown = scene("");
+        shown.entries[0].label = "mine".into();
+        let mut engine = scene("");
+        engine
+            .apply_edit("optimizers.0.lr", &EditValue::Number(0.3))
+            .unwrap();
+        engine
+            .apply_edit("noise.grad.std", &EditValue::Number(0.7))
+            .unwrap();
+        engine
+            .apply_edit("playback.speed", &EditValue::Number(9.0))
+            .unwrap();
+        shown.adopt_live(&engine);
+        assert_eq!(
+            shown.entries[0].method.config().param("lr").unwrap().1,
+            crate::params::ParamValue::F64(0.3)
+        );
+        assert_eq!((shown.noise.grad.std, shown.playback.speed), (0.7, 9.0));
+        assert_eq!(shown.entries[0].label, "mine", "cosmetics stay the app's");
+        // A scene racing other methods keeps its own.
+        let mut other = Scene::from_toml(
+            "version = 1\n[[optimizers]]\nkind = \"sgd\"\n[[optimizers]]\nkind = \"adagrad\"\n",
+            "test",
+        )
+        .unwrap();
+        let before = other.entries[0].method.clone();
+        other.adopt_live(&engine);
+        assert_eq!(other.entries[0].method, before);
+    }
+
+    #[test]
     fn a_scene_file_refuses_bad_edits_with_their_index_and_step() {
         let text = "version = 1\n[[optimizers]]\nkind = \"adam\"\n\
                     [[edits]]\nstep = 5\npath = \"optimizers.0.lr\"\nvalue = 0.1\n\
