@@ -271,9 +271,14 @@ pub fn list(out: &mut dyn Write) -> std::io::Result<()> {
     fn params(out: &mut dyn Write, p: &dyn Params) -> std::io::Result<()> {
         for (meta, value) in p.params() {
             let live = if meta.live { "live" } else { "    " };
+            let options = if meta.options.is_empty() {
+                String::new()
+            } else {
+                format!(" One of: {}.", meta.options.join(" | "))
+            };
             writeln!(
                 out,
-                "      {:<26} default {:<8} {live}  {}",
+                "      {:<26} default {:<8} {live}  {}{options}",
                 meta.key, value, meta.doc
             )?;
         }

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::params::ParamValue;
+use crate::params::{ParamMeta, ParamValue, Params};
 
 /// The most edits a scene may carry (and the engine logs for one run).
 pub const MAX_EDITS: usize = 100_000;
@@ -37,13 +37,26 @@ impl fmt::Display for EditValue {
 }
 
 impl EditValue {
-    /// The value for a parameter field; text is refused.
-    pub fn param(&self) -> Result<ParamValue, String> {
+    /// The value for a parameter field; text must name one of a choice's options.
+    pub fn param(&self, meta: &ParamMeta) -> Result<ParamValue, String> {
         match self {
             EditValue::Bool(b) => Ok(ParamValue::Bool(*b)),
             EditValue::Number(v) => Ok(ParamValue::F64(*v)),
-            EditValue::Text(t) => Err(format!("expected a number or a boolean, got {t:?}")),
+            EditValue::Text(t) => meta.option(t),
         }
+    }
+
+    /// Sets parameter `key` of `p` to this value, checked against its type and rule.
+    pub fn set(&self, p: &mut dyn Params, key: &str) -> Result<(), String> {
+        let value = match (self, p.param(key)) {
+            (EditValue::Text(_), Some((meta, _))) => self.param(&meta)?,
+            (EditValue::Text(t), None) => {
+                return Err(format!("unknown parameter `{key}` (set to {t:?})"));
+            }
+            (EditValue::Bool(b), _) => ParamValue::Bool(*b),
+            (EditValue::Number(v), _) => ParamValue::F64(*v),
+        };
+        p.set_param(key, value)
     }
 
     /// The edit value of a parameter's value.
@@ -52,6 +65,7 @@ impl EditValue {
             ParamValue::F64(v) => EditValue::Number(v),
             ParamValue::Usize(v) => EditValue::Number(v as f64),
             ParamValue::Bool(b) => EditValue::Bool(b),
+            ParamValue::Choice(k) => EditValue::Text(k.to_string()),
         }
     }
 }

@@ -9,7 +9,8 @@
 use rand_distr::{Distribution as _, StandardNormal};
 use rand_pcg::Pcg64;
 
-use crate::params::{ParamValue, Params};
+use crate::edit::EditValue;
+use crate::params::Params;
 
 crate::params! {
     /// Additive Gaussian noise on every gradient the oracle returns: g̃ = ∇f + std·ξ, ξ ~ N(0, I).
@@ -64,7 +65,7 @@ impl Noise {
     }
 
     /// Sets parameter `key` of channel `channel` (an edit such as `noise.grad.std`).
-    pub fn set_param(&mut self, channel: &str, key: &str, value: ParamValue) -> Result<(), String> {
+    pub fn set_param(&mut self, channel: &str, key: &str, value: &EditValue) -> Result<(), String> {
         let config: &mut dyn Params = match channel {
             "grad" => &mut self.grad,
             _ => {
@@ -79,7 +80,7 @@ impl Noise {
         {
             return Err(format!("`{key}` cannot change during a run"));
         }
-        config.set_param(key, value)
+        value.set(config, key)
     }
 
     /// Checks every channel's parameters.

@@ -66,6 +66,8 @@ pub enum ParamValue {
     Usize(usize),
     /// A switch.
     Bool(bool),
+    /// One of a fixed set of names (a [`Choice`]), by its key.
+    Choice(&'static str),
 }
 
 impl fmt::Display for ParamValue {
@@ -75,6 +77,7 @@ impl fmt::Display for ParamValue {
             ParamValue::F64(v) => v.to_string(),
             ParamValue::Usize(v) => v.to_string(),
             ParamValue::Bool(v) => v.to_string(),
+            ParamValue::Choice(k) => (*k).to_string(),
         };
         f.pad(&text)
     }
@@ -89,6 +92,53 @@ pub enum ParamMut<'a> {
     Usize(&'a mut usize),
     /// A switch.
     Bool(&'a mut bool),
+    /// One of a fixed set of names.
+    Choice(&'a mut dyn ChoiceField),
+}
+
+/// A field whose value is one of a fixed set of names, declared with [`choice!`].
+pub trait Choice: Copy + PartialEq + Send + 'static {
+    /// The keys as scene files write them, in declaration order.
+    const KEYS: &'static [&'static str];
+    /// The readable names shown in the app, in the same order.
+    const LABELS: &'static [&'static str];
+    /// The position of the value among [`Choice::KEYS`].
+    fn index(self) -> usize;
+    /// The value at a position among [`Choice::KEYS`] (clamped to the last).
+    fn from_index(i: usize) -> Self;
+}
+
+/// A [`Choice`] behind a reference, for widgets that edit any of them.
+pub trait ChoiceField {
+    /// The position of the current value.
+    fn index(&self) -> usize;
+    /// Sets the value by position.
+    fn set_index(&mut self, i: usize);
+    /// The keys, in order.
+    fn keys(&self) -> &'static [&'static str];
+    /// The readable names, in order.
+    fn labels(&self) -> &'static [&'static str];
+}
+
+impl<T: Choice> ChoiceField for T {
+    fn index(&self) -> usize {
+        Choice::index(*self)
+    }
+    fn set_index(&mut self, i: usize) {
+        *self = T::from_index(i);
+    }
+    fn keys(&self) -> &'static [&'static str] {
+        T::KEYS
+    }
+    fn labels(&self) -> &'static [&'static str] {
+        T::LABELS
+    }
+}
+
+impl fmt::Debug for dyn ChoiceField + '_ {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.keys().get(self.index()).copied().unwrap_or("?"))
+    }
 }
 
 /// Everything known about one parameter besides its value.
@@ -109,6 +159,26 @@ pub struct ParamMeta {
     /// Whether the parameter may change while a run goes on (a live dial) without starting a
     /// new run; declared next to the field in [`params!`].
     pub live: bool,
+    /// For a [`Choice`], its keys; empty for numbers and switches.
+    pub options: &'static [&'static str],
+}
+
+impl ParamMeta {
+    /// The value a scene file's text names, for a [`Choice`] parameter.
+    pub fn option(&self, text: &str) -> Result<ParamValue, String> {
+        match self.options.iter().find(|o| **o == text) {
+            Some(o) => Ok(ParamValue::Choice(o)),
+            None if self.options.is_empty() => Err(format!(
+                "`{}` must be a number or a boolean, got {text:?}",
+                self.key
+            )),
+            None => Err(format!(
+                "`{}` must be one of {}, got {text:?}",
+                self.key,
+                self.options.join(", ")
+            )),
+        }
+    }
 }
 
 /// Types whose fields are listed as parameters.
@@ -156,11 +226,16 @@ pub trait Params {
             (ParamMut::F64(s), ParamValue::F64(v)) => *s = v,
             (ParamMut::Usize(s), ParamValue::Usize(v)) => *s = v,
             (ParamMut::Bool(s), ParamValue::Bool(v)) => *s = v,
+            (ParamMut::Choice(s), ParamValue::Choice(k)) if s.keys().contains(&k) => {
+                let i = s.keys().iter().position(|o| *o == k).unwrap_or(0);
+                s.set_index(i);
+            }
             (slot, value) => {
                 let want = match slot {
-                    ParamMut::F64(_) => "a number",
-                    ParamMut::Usize(_) => "a whole number ≥ 0",
-                    ParamMut::Bool(_) => "true or false",
+                    ParamMut::F64(_) => "a number".to_string(),
+                    ParamMut::Usize(_) => "a whole number ≥ 0".to_string(),
+                    ParamMut::Bool(_) => "true or false".to_string(),
+                    ParamMut::Choice(s) => format!("one of {}", s.keys().join(", ")),
                 };
                 return Err(format!("`{key}` must be {want}, got {value}"));
             }
@@ -182,7 +257,7 @@ fn check(meta: &ParamMeta, value: ParamValue) -> Result<(), String> {
     let v = match value {
         ParamValue::F64(v) => v,
         ParamValue::Usize(v) => v as f64,
-        ParamValue::Bool(_) => return Ok(()),
+        ParamValue::Bool(_) | ParamValue::Choice(_) => return Ok(()),
     };
     if meta.valid.accepts(v) {
         Ok(())
@@ -196,6 +271,8 @@ fn check(meta: &ParamMeta, value: ParamValue) -> Result<(), String> {
 
 /// Converts a field to [`ParamValue`] and [`ParamMut`].
 pub trait ParamField {
+    /// For a [`Choice`], its keys.
+    const OPTIONS: &'static [&'static str] = &[];
     /// The value.
     fn value(&self) -> ParamValue;
     /// A mutable reference.
@@ -227,6 +304,68 @@ impl ParamField for bool {
     fn value_mut(&mut self) -> ParamMut<'_> {
         ParamMut::Bool(self)
     }
+}
+
+impl<T: Choice> ParamField for T {
+    const OPTIONS: &'static [&'static str] = T::KEYS;
+    fn value(&self) -> ParamValue {
+        ParamValue::Choice(T::KEYS[self.index()])
+    }
+    fn value_mut(&mut self) -> ParamMut<'_> {
+        ParamMut::Choice(self)
+    }
+}
+
+/// Declares a [`Choice`]: a field that takes one of a few named values. Each variant reads
+/// `Variant = "key", "readable name";`; the first is the default.
+///
+/// ```text
+/// choice! {
+///     /// Which β the conjugate-gradient method uses.
+///     pub enum Beta {
+///         FletcherReeves = "fletcher_reeves", "Fletcher–Reeves";
+///         PolakRibierePlus = "polak_ribiere_plus", "Polak–Ribière+";
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! choice {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $first:ident = $first_key:literal, $first_label:literal;
+            $( $variant:ident = $key:literal, $label:literal; )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            #[doc = $first_label]
+            #[default]
+            #[serde(rename = $first_key)]
+            $first,
+            $(
+                #[doc = $label]
+                #[serde(rename = $key)]
+                $variant,
+            )*
+        }
+
+        impl $crate::params::Choice for $name {
+            const KEYS: &'static [&'static str] = &[$first_key, $($key,)*];
+            const LABELS: &'static [&'static str] = &[$first_label, $($label,)*];
+            fn index(self) -> usize {
+                [Self::$first, $(Self::$variant,)*]
+                    .iter()
+                    .position(|v| *v == self)
+                    .unwrap_or(0)
+            }
+            fn from_index(i: usize) -> Self {
+                let all = [Self::$first, $(Self::$variant,)*];
+                all[i.min(all.len() - 1)]
+            }
+        }
+    };
 }
 
 /// Declares a parameter struct once: fields with defaults, readable names, docs, slider ranges,
@@ -289,6 +428,7 @@ macro_rules! params {
                         scale: $crate::params::Scale::$scale,
                         valid: $valid,
                         live: $crate::params!(@live $live),
+                        options: <$ty as $crate::params::ParamField>::OPTIONS,
                     },
                 )*]
             }

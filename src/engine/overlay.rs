@@ -2,9 +2,11 @@
 
 use super::Projection;
 use super::landscape::{self, GridSpec};
-use crate::linalg::symmetric_eigen_2x2;
-use crate::optim::{Overlay, Role, Shape};
-use crate::problem::ViewBounds;
+use ndarray::ArrayView1;
+
+use crate::linalg::{Matrix, Vector, cholesky_in_place, solve_in_place, symmetric_eigen_2x2};
+use crate::optim::{MAX_DENSE_DIM, Overlay, Role, Shape};
+use crate::problem::{Objective, ViewBounds};
 
 /// A shape in plane coordinates.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,12 +56,15 @@ pub struct DrawnOverlay {
 /// Samples per side of the grid a quadratic model is contoured on.
 const MODEL_GRID: usize = 64;
 
-/// Projects `overlay` onto the plane; quadratic models are contoured over `window`.
+/// Projects `overlay` onto the plane; quadratic models are contoured over `window`. Beside a
+/// method's inverse-Hessian estimate, the true H⁻¹ ellipse at the same point is drawn when the
+/// objective has a positive-definite Hessian there (a reference outside the method's counts).
 pub(super) fn project(
     overlay: &Overlay,
     projection: &Projection,
     window: ViewBounds,
     step: u64,
+    objective: &dyn Objective,
 ) -> DrawnOverlay {
     let p = |v| projection.project(overlay.get(v));
     let mut items = Vec::with_capacity(overlay.items().len());
@@ -85,13 +90,26 @@ pub(super) fn project(
                     radius,
                 },
             }),
-            Shape::Ellipse { centre, shape } => items.push(DrawnItem {
-                role,
-                shape: Drawn::Ellipse {
-                    centre: p(centre),
-                    shape: projection.project_form(overlay.get_matrix(shape)),
-                },
-            }),
+            Shape::Ellipse { centre, shape } => {
+                items.push(DrawnItem {
+                    role,
+                    shape: Drawn::Ellipse {
+                        centre: p(centre),
+                        shape: projection.project_form(overlay.get_matrix(shape)),
+                    },
+                });
+                if role == Role::InverseHessianEstimate
+                    && let Some(inverse) = true_inverse_hessian(objective, overlay.get(centre))
+                {
+                    items.push(DrawnItem {
+                        role: Role::InverseHessianTrue,
+                        shape: Drawn::Ellipse {
+                            centre: p(centre),
+                            shape: projection.project_form(inverse.view()),
+                        },
+                    });
+                }
+            }
             Shape::Model {
                 centre,
                 gradient,
@@ -109,6 +127,31 @@ pub(super) fn project(
         }
     }
     DrawnOverlay { step, items }
+}
+
+/// ∇²f(x)⁻¹ when the objective provides a dense Hessian of a size the dense methods allow and it
+/// is positive definite at x.
+fn true_inverse_hessian(objective: &dyn Objective, x: ArrayView1<'_, f64>) -> Option<Matrix> {
+    let d = objective.dim();
+    if !objective.provides().hessian || d > MAX_DENSE_DIM {
+        return None;
+    }
+    let h = objective.hessian(x);
+    let mut l = h.clone();
+    if !cholesky_in_place(&mut l) {
+        return None;
+    }
+    let mut inverse = Matrix::zeros((d, d));
+    for j in 0..d {
+        let mut a = h.clone();
+        let mut e = Vector::zeros(d);
+        e[j] = 1.0;
+        if !solve_in_place(&mut a, &mut e) {
+            return None;
+        }
+        inverse.column_mut(j).assign(&e);
+    }
+    Some(inverse)
 }
 
 /// Vertices of one drawn model contour.
@@ -350,7 +393,12 @@ mod tests {
             x: (-5.0, 5.0),
             y: (-5.0, 5.0),
         };
-        let d = project(&o, &proj, window, 12);
+        let sphere = crate::problem::Problem::defaults()
+            .into_iter()
+            .find(|p| p.key() == "sphere")
+            .unwrap()
+            .build();
+        let d = project(&o, &proj, window, 12, sphere.as_ref());
         assert_eq!(d.step, 12);
         assert_eq!(d.items[0].shape, Drawn::Point([1.0, 2.0]));
         assert_eq!(d.items[1].shape, Drawn::Segment([1.0, 2.0], [3.0, -1.0]));
@@ -361,5 +409,47 @@ mod tests {
                 shape: [[4.0, 0.0], [0.0, 1.0]]
             }
         );
+    }
+
+    #[test]
+    fn an_inverse_hessian_estimate_is_drawn_beside_the_true_inverse() {
+        let proj = Projection::new(&Slice::default(), &[0.0, 0.0], 0);
+        let rosenbrock = crate::problem::Problem::default().build();
+        let window = ViewBounds {
+            x: (-2.0, 2.0),
+            y: (-1.0, 3.0),
+        };
+        let mut o = Overlay::new(2);
+        let at_minimum = o.vector(array![1.0, 1.0].view());
+        let saddle_side = o.vector(array![0.0, 1.0].view());
+        let s = o.matrix(array![[1.0, 0.0], [0.0, 1.0]].view());
+        for centre in [at_minimum, saddle_side] {
+            o.draw(
+                Role::InverseHessianEstimate,
+                Shape::Ellipse { centre, shape: s },
+            );
+        }
+        let d = project(&o, &proj, window, 3, rosenbrock.as_ref());
+        let roles: Vec<Role> = d.items.iter().map(|i| i.role).collect();
+        // At (1, 1), H = [[802, −400], [−400, 200]] is definite, with H⁻¹ = [[½, 1], [1, 2.005]];
+        // at (0, 1), H = [[−398, 0], [0, 200]] is not, and no true ellipse is drawn.
+        assert_eq!(
+            roles,
+            [
+                Role::InverseHessianEstimate,
+                Role::InverseHessianTrue,
+                Role::InverseHessianEstimate
+            ]
+        );
+        let Drawn::Ellipse { centre, shape } = d.items[1].shape else {
+            panic!("{:?}", d.items[1])
+        };
+        assert_eq!(centre, [1.0, 1.0]);
+        let want = [[0.5, 1.0], [1.0, 2.005]];
+        for i in 0..2 {
+            for j in 0..2 {
+                assert!((shape[i][j] - want[i][j]).abs() < 1e-12, "{shape:?}");
+            }
+        }
     }
 }

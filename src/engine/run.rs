@@ -291,14 +291,13 @@ impl Run {
                     if live != Some(true) {
                         return Err(format!("`{path}` is not a live parameter"));
                     }
-                    let v = value.param()?;
-                    r.method.config_mut().set_param(key, v)?;
-                    r.optimizer.config_mut().set_param(key, v)?;
+                    value.set(r.method.config_mut(), key)?;
+                    value.set(r.optimizer.config_mut(), key)?;
                     r.optimizer.retuned();
                 }
             }
             EditPath::Noise { channel, key } => {
-                self.noise.set_param(channel, key, value.param()?)?;
+                self.noise.set_param(channel, key, value)?;
             }
             EditPath::Speed => {}
         }

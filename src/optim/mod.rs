@@ -6,15 +6,20 @@
 //! oracle is declared in its [`Needs`], not implied by its [`Order`]: BFGS is second order in the
 //! taxonomy but asks only for gradients.
 
+mod conjugate_gradient;
 mod first_order;
+pub mod line_search;
 mod oracle;
 mod overlay;
+mod quasi_newton;
 mod second_order;
 mod zeroth_order;
 
+pub use conjugate_gradient::{Beta, CgConfig};
 pub use first_order::{AdagradConfig, AdamConfig, AdamWConfig, GdConfig, RmspropConfig, SgdConfig};
 pub use oracle::{Counts, Oracle};
 pub use overlay::{Item, MatId, Overlay, Role, Shape, VecId};
+pub use quasi_newton::{BfgsConfig, LbfgsConfig, Search};
 pub use second_order::NewtonConfig;
 pub use zeroth_order::SpsaConfig;
 
@@ -155,6 +160,11 @@ pub trait MethodConfig: Params {
     fn diagnostics(&self) -> &'static [Diagnostic] {
         &[]
     }
+    /// Checks what one parameter's rule cannot (for example c₁ < c₂); the message names the
+    /// keys.
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
     /// The reference paper or documentation of the update rule.
     fn reference(&self) -> &'static str;
 }
@@ -168,7 +178,10 @@ crate::registry! {
         Rmsprop(RmspropConfig) = "rmsprop", "RMSProp: steps scaled by a running RMS of the gradient (torch.optim.RMSprop).";
         Adam(AdamConfig) = "adam", "Adam: bias-corrected first and second moments (torch.optim.Adam).";
         AdamW(AdamWConfig) = "adamw", "AdamW: Adam with decoupled weight decay (torch.optim.AdamW).";
-        Newton(NewtonConfig) = "newton", "Newton's method: x ← x − η(H + λI)⁻¹∇f with the exact Hessian.";
+        ConjugateGradient(CgConfig) = "conjugate_gradient", "Nonlinear conjugate gradient (Fletcher–Reeves or Polak–Ribière+) with a strong Wolfe line search and restarts.";
+        Bfgs(BfgsConfig) = "bfgs", "BFGS: a dense inverse-Hessian estimate learned from gradient changes, with a strong Wolfe line search.";
+        Lbfgs(LbfgsConfig) = "lbfgs", "L-BFGS: BFGS from the last m gradient changes only, in O(m·d) memory.";
+        Newton(NewtonConfig) = "newton", "Newton's method: x ← x − η(H + λI)⁻¹∇f with the exact Hessian, optionally with an Armijo line search.";
         Spsa(SpsaConfig) = "spsa", "SPSA: a two-evaluation gradient estimate along a random ±1 direction.";
     }
 }
@@ -193,6 +206,7 @@ impl Method {
     pub fn validate(&self) -> Result<(), String> {
         self.config()
             .validate_params()
+            .and_then(|()| self.config().check())
             .map_err(|e| format!("optimizer `{}`: {e}", self.key()))
     }
 
@@ -234,3 +248,5 @@ impl Method {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_curvature;

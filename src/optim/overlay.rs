@@ -21,6 +21,16 @@ pub enum Role {
     Model,
     /// The point the model says is best (its minimiser, or stationary point).
     ModelCentre,
+    /// The line a line search looked along.
+    SearchLine,
+    /// A step length the line search tried and refused.
+    TrialRejected,
+    /// The step length the line search kept.
+    TrialAccepted,
+    /// The ellipse {x + B⁻¹ᐟ² w : ‖w‖ = 1} of a quasi-Newton method's inverse-Hessian estimate.
+    InverseHessianEstimate,
+    /// The same ellipse of the true inverse Hessian at the iterate, drawn beside the estimate.
+    InverseHessianTrue,
 }
 
 impl Role {
@@ -32,6 +42,11 @@ impl Role {
             Role::Step => "step",
             Role::Model => "contour of the quadratic model m₂",
             Role::ModelCentre => "stationary point of m₂",
+            Role::SearchLine => "line-search direction",
+            Role::TrialRejected => "trial point, rejected",
+            Role::TrialAccepted => "trial point, accepted",
+            Role::InverseHessianEstimate => "B⁻¹ ellipse (the method's estimate)",
+            Role::InverseHessianTrue => "true H⁻¹ ellipse at the iterate",
         }
     }
 }
@@ -89,6 +104,10 @@ pub struct Item {
     pub shape: Shape,
 }
 
+/// Vectors and items an overlay has room for from the start: a full line search
+/// ([`super::line_search::MAX_TRIALS`] trials) plus a few shapes.
+const RESERVED: usize = super::line_search::MAX_TRIALS + 24;
+
 /// A method's drawable state, in parameter space.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Overlay {
@@ -99,11 +118,15 @@ pub struct Overlay {
 }
 
 impl Overlay {
-    /// An empty overlay for a problem of dimension `dim`.
+    /// An empty overlay for a problem of dimension `dim`, with room for a line search's trials
+    /// (so that refilling it does not grow it) when the dimension is small enough to draw them.
     pub fn new(dim: usize) -> Self {
+        let room = if dim <= 64 { RESERVED } else { 4 };
         Self {
             dim,
-            ..Self::default()
+            vectors: Vec::with_capacity(room * dim),
+            matrices: Vec::with_capacity(2 * dim * dim.min(64)),
+            items: Vec::with_capacity(room),
         }
     }
 
@@ -147,6 +170,18 @@ impl Overlay {
         let id = MatId((self.matrices.len() / (self.dim * self.dim).max(1)) as u32);
         self.matrices.extend(m.iter());
         id
+    }
+
+    /// Stores a d × d matrix of zeros and lends it for writing.
+    pub fn matrix_mut(&mut self) -> (MatId, ndarray::ArrayViewMut2<'_, f64>) {
+        let n = self.dim * self.dim;
+        let at = self.matrices.len();
+        let id = MatId((at / n.max(1)) as u32);
+        self.matrices.resize(at + n, 0.0);
+        let view =
+            ndarray::ArrayViewMut2::from_shape((self.dim, self.dim), &mut self.matrices[at..])
+                .unwrap_or_else(|_| unreachable!("a stored matrix is d × d"));
+        (id, view)
     }
 
     /// Adds an item.

@@ -95,13 +95,11 @@ impl Scene {
                         "`{path}` cannot change during a run (changing it starts a new run)"
                     ));
                 }
-                config
-                    .set_param(key, value.param()?)
-                    .map_err(|e| format!("`{path}`: {e}"))
+                value.set(config, key).map_err(|e| format!("`{path}`: {e}"))
             }
             EditPath::Noise { channel, key } => self
                 .noise
-                .set_param(channel, key, value.param()?)
+                .set_param(channel, key, value)
                 .map_err(|e| format!("`{path}`: {e}")),
             EditPath::Speed => match value {
                 EditValue::Number(v) if *v > 0.0 => {

@@ -302,22 +302,28 @@ fn method_picker(ui: &mut Ui, method: &mut Method) {
     let mut chosen = None;
     egui::ComboBox::from_label("method")
         .selected_text(format!("{current}  ·  {}", method.order().label()))
+        .height(f32::INFINITY)
         .show_ui(ui, |ui| {
-            for order in [Order::First, Order::Second, Order::Zeroth] {
-                ui.label(RichText::new(order.label()).weak());
-                for m in Method::defaults()
-                    .into_iter()
-                    .filter(|m| m.order() == order)
-                {
-                    if ui
-                        .selectable_label(m.key() == current, m.key())
-                        .on_hover_text(m.summary())
-                        .clicked()
-                    {
-                        chosen = Some(m);
-                    }
+            // One column per order, side by side, so that the whole ladder fits on screen.
+            ui.horizontal_top(|ui| {
+                for order in [Order::Zeroth, Order::First, Order::Second] {
+                    ui.vertical(|ui| {
+                        ui.label(RichText::new(order.label()).weak());
+                        for m in Method::defaults()
+                            .into_iter()
+                            .filter(|m| m.order() == order)
+                        {
+                            if ui
+                                .selectable_label(m.key() == current, m.key())
+                                .on_hover_text(m.summary())
+                                .clicked()
+                            {
+                                chosen = Some(m);
+                            }
+                        }
+                    });
                 }
-            }
+            });
         })
         .response
         .on_hover_text(format!(

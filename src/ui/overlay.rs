@@ -3,7 +3,7 @@
 //! name for the hover readout.
 
 use egui::Color32;
-use egui_plot::{Arrows, Line, MarkerShape, PlotPoint, PlotTransform, PlotUi, Points};
+use egui_plot::{Arrows, Line, LineStyle, MarkerShape, PlotPoint, PlotTransform, PlotUi, Points};
 
 use super::View;
 use super::status::racer_color;
@@ -22,7 +22,26 @@ fn style(role: Role, racer: Color32) -> (Color32, f32) {
         Role::Step => (racer, 2.0),
         Role::Model => (racer.gamma_multiply(0.75), 1.25),
         Role::ModelCentre => (racer, 5.0),
+        Role::SearchLine => (racer.gamma_multiply(0.4), 1.0),
+        Role::TrialRejected => (racer.gamma_multiply(0.8), 4.0),
+        Role::TrialAccepted => (racer, 4.5),
+        Role::InverseHessianEstimate => (racer, 2.0),
+        Role::InverseHessianTrue => (racer.gamma_multiply(0.7), 1.5),
     }
+}
+
+/// The marker of a point of `role`: rejected trials are crosses, the model's centre a diamond.
+fn marker(role: Role) -> MarkerShape {
+    match role {
+        Role::ModelCentre => MarkerShape::Diamond,
+        Role::TrialRejected => MarkerShape::Cross,
+        _ => MarkerShape::Circle,
+    }
+}
+
+/// Whether lines of `role` are dashed (references the method does not know).
+fn dashed(role: Role) -> bool {
+    role == Role::InverseHessianTrue
 }
 
 /// The points of the ellipse {c + S^½ w : ‖w‖ = 1}.
@@ -54,11 +73,7 @@ pub fn draw(p: &mut PlotUi<'_>, view: &View, info: &RunInfo, dark: bool) {
             match &item.shape {
                 Drawn::Point(a) => p.points(
                     Points::new("", vec![*a])
-                        .shape(if item.role == Role::ModelCentre {
-                            MarkerShape::Diamond
-                        } else {
-                            MarkerShape::Circle
-                        })
+                        .shape(marker(item.role))
                         .filled(true)
                         .radius(width)
                         .color(color)
@@ -94,6 +109,11 @@ pub fn draw(p: &mut PlotUi<'_>, view: &View, info: &RunInfo, dark: bool) {
                 Drawn::Ellipse { centre, shape } => p.line(
                     Line::new("", ellipse(*centre, *shape))
                         .color(color)
+                        .style(if dashed(item.role) {
+                            LineStyle::dashed_dense()
+                        } else {
+                            LineStyle::Solid
+                        })
                         .width(width)
                         .allow_hover(false)
                         .allow_band(false)

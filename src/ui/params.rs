@@ -1,5 +1,5 @@
 //! Widgets for a parameter struct: a slider (logarithmic where the range spans decades) with a
-//! typed-value box, or a checkbox, each labelled by the parameter's readable name, with its
+//! typed-value box, a checkbox, or a menu of named options, each labelled by the parameter's readable name, with its
 //! documentation, accepted values, liveness and scene key in the tooltip.
 
 use egui::{Slider, Ui};
@@ -53,6 +53,27 @@ pub fn params_ui(ui: &mut Ui, p: &mut dyn Params) -> bool {
             }
             ParamMut::Bool(v) => {
                 changed |= ui.checkbox(v, meta.name).on_hover_text(tip).changed();
+            }
+            ParamMut::Choice(c) => {
+                let labels = c.labels();
+                let old = c.index();
+                let mut index = old;
+                ui.horizontal(|ui| {
+                    egui::ComboBox::from_id_salt(meta.key)
+                        .selected_text(labels.get(old).copied().unwrap_or("?"))
+                        .show_ui(ui, |ui| {
+                            for (i, label) in labels.iter().enumerate() {
+                                ui.selectable_value(&mut index, i, *label);
+                            }
+                        })
+                        .response
+                        .on_hover_text(&tip);
+                    ui.label(meta.name).on_hover_text(&tip);
+                });
+                if index != old {
+                    c.set_index(index);
+                    changed = true;
+                }
             }
         }
     }

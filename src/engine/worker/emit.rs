@@ -67,7 +67,13 @@ impl Worker {
             if rec.overlay.is_empty() {
                 continue;
             }
-            let drawn = overlay::project(&rec.overlay, &self.projection, window, step);
+            let drawn = overlay::project(
+                &rec.overlay,
+                &self.projection,
+                window,
+                step,
+                self.run.objective(),
+            );
             overlays.push((i as u32, Arc::new(drawn)));
         }
         if !overlays.is_empty() {

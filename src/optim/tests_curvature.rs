@@ -1,0 +1,280 @@
+//! Fidelity tests of the curvature ladder: line-search methods against SciPy's efficiency,
+//! quadratic termination, the exact Newton iterates, and what each method draws.
+
+use super::tests::{Solo, method, trajectory};
+use super::*;
+use crate::problem::Problem;
+use crate::spec;
+
+fn problem(s: &str) -> Problem {
+    spec::parse(s, "problem", Problem::keys()).unwrap()
+}
+
+/// Steps `m` on `p` from `start` until ‖x − x*‖ < 1e-6; returns the iterations and the
+/// function plus gradient evaluations it took.
+fn to_tolerance(p: &Problem, m: &Method, start: &[f64], star: &[f64]) -> Option<(u64, u64)> {
+    let mut solo = Solo::new(p, m, start);
+    for k in 1..=1000 {
+        solo.step().unwrap();
+        let d: f64 = solo
+            .x
+            .iter()
+            .zip(star)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+            .sqrt();
+        if d < 1e-6 {
+            return Some((k, solo.counts.f + solo.counts.g));
+        }
+    }
+    None
+}
+
+/// A problem, a start, its minimum, and SciPy's (iterations, evaluations) for BFGS and L-BFGS-B.
+type Reference = (
+    &'static str,
+    &'static [f64],
+    &'static [f64],
+    (u64, u64),
+    (u64, u64),
+);
+
+/// Iterations and function plus gradient evaluations SciPy 1.17.1 took to reach
+/// ‖x − x*‖ < 1e-6 with `minimize(method="BFGS")` and `method="L-BFGS-B"`, default options
+/// (for L-BFGS-B from (−1.2, 1) and in 5-D, whose default ftol stops short of 1e-6, with
+/// gtol = 1e-9 and ftol = 1e-15), counted by wrapping fun and jac.
+const SCIPY: [Reference; 7] = [
+    ("rosenbrock", &[-1.5, 2.0], &[1.0, 1.0], (37, 88), (43, 106)),
+    ("rosenbrock", &[-1.2, 1.0], &[1.0, 1.0], (32, 78), (37, 90)),
+    ("rosenbrock", &[2.0, 2.0], &[1.0, 1.0], (30, 70), (26, 58)),
+    (
+        "rosenbrock:d=5",
+        &[-1.2, 1.0, -1.2, 1.0, -1.2],
+        &[1.0; 5],
+        (48, 118),
+        (50, 134),
+    ),
+    ("beale", &[1.0, 1.0], &[3.0, 0.5], (15, 34), (15, 32)),
+    ("himmelblau", &[0.0, 0.0], &[3.0, 2.0], (10, 32), (10, 32)),
+    (
+        "quadratic:kappa=10,angle=30",
+        &[-1.5, 2.0],
+        &[0.0, 0.0],
+        (6, 14),
+        (8, 18),
+    ),
+];
+
+#[test]
+fn bfgs_and_lbfgs_are_as_efficient_as_scipy() {
+    for (p, start, star, bfgs, lbfgs) in SCIPY {
+        for (m, (iters, evals)) in [("bfgs", bfgs), ("lbfgs", lbfgs)] {
+            let (k, n) = to_tolerance(&problem(p), &method(m), start, star)
+                .unwrap_or_else(|| panic!("{m} on {p} from {start:?} never reached 1e-6"));
+            assert!(
+                k as f64 <= 1.2 * iters as f64 && n as f64 <= 1.2 * evals as f64,
+                "{m} on {p} from {start:?}: {k} iterations and {n} evaluations; SciPy {iters} and {evals}"
+            );
+        }
+    }
+}
+
+/// A = R diag(κ, 1) Rᵀ and its inverse, written out for κ = 10 and a 30° rotation.
+fn quadratic_matrices() -> ([[f64; 2]; 2], [[f64; 2]; 2]) {
+    let (s, c) = (0.5f64, 3f64.sqrt() / 2.0);
+    let k = 10.0;
+    let a = [
+        [k * c * c + s * s, (k - 1.0) * c * s],
+        [(k - 1.0) * c * s, k * s * s + c * c],
+    ];
+    let ki = 1.0 / k;
+    let inv = [
+        [ki * c * c + s * s, (ki - 1.0) * c * s],
+        [(ki - 1.0) * c * s, ki * s * s + c * c],
+    ];
+    (a, inv)
+}
+
+/// The shape matrix of the method's inverse-Hessian ellipse.
+fn estimate(solo: &Solo) -> Option<Vec<f64>> {
+    let o = solo.overlay();
+    o.items().iter().find_map(|item| match item.shape {
+        Shape::Ellipse { shape, .. } if item.role == Role::InverseHessianEstimate => {
+            Some(o.get_matrix(shape).iter().copied().collect())
+        }
+        _ => None,
+    })
+}
+
+#[test]
+fn bfgs_with_exact_searches_learns_a_quadratics_inverse_hessian_in_two_steps() {
+    let (a, inv) = quadratic_matrices();
+    let p = problem("quadratic:kappa=10,angle=30");
+    for spec in ["bfgs:search=exact", "bfgs:search=exact,scale_h0=true"] {
+        let mut solo = Solo::new(&p, &method(spec), &[-1.5, 2.0]);
+        solo.step().unwrap();
+        let after_one = estimate(&solo).unwrap();
+        assert!(
+            (after_one[0] - inv[0][0]).abs() > 1e-3,
+            "one step cannot know the curvature yet"
+        );
+        solo.step().unwrap();
+        let h = estimate(&solo).unwrap();
+        for (got, want) in h.iter().zip(inv.iter().flatten()) {
+            assert!(
+                (got - want).abs() < 1e-10,
+                "{spec}: H = {h:?}, A⁻¹ = {inv:?}"
+            );
+        }
+        assert!(solo.x.iter().all(|v| v.abs() < 1e-12), "{spec}: {}", solo.x);
+        // The matrices are inverse to each other (a check on the hand-written A⁻¹).
+        let id = a[0][0] * inv[0][0] + a[0][1] * inv[1][0];
+        assert!((id - 1.0).abs() < 1e-14);
+    }
+}
+
+#[test]
+fn conjugate_gradient_with_exact_searches_solves_a_2d_quadratic_in_two_steps() {
+    let p = problem("quadratic:kappa=10,angle=30");
+    for beta in ["polak_ribiere_plus", "fletcher_reeves"] {
+        let m = method(&format!("conjugate_gradient:search=exact,beta={beta}"));
+        let xs = trajectory(&p, &m, &[-1.5, 2.0], 2);
+        assert!(
+            xs[1].iter().any(|v| v.abs() > 0.1),
+            "{beta}: one step is not enough"
+        );
+        assert!(xs[2].iter().all(|v| v.abs() < 1e-12), "{beta}: {:?}", xs[2]);
+    }
+    // Without conjugacy (restarting along −∇f every step) two steps do not reach it.
+    let sd = method("conjugate_gradient:search=exact,restart_every=1");
+    let xs = trajectory(&p, &sd, &[-1.5, 2.0], 2);
+    assert!(xs[2].iter().any(|v| v.abs() > 1e-3), "{:?}", xs[2]);
+}
+
+#[test]
+fn lbfgs_ellipse_meets_the_secant_equation_of_its_newest_pair() {
+    let p = problem("rosenbrock");
+    let f = p.build();
+    let mut solo = Solo::new(&p, &method("lbfgs"), &[-1.5, 2.0]);
+    for _ in 0..6 {
+        let before = solo.x.clone();
+        solo.step().unwrap();
+        let Some(h) = estimate(&solo) else {
+            panic!("L-BFGS draws its ellipse once it has a pair")
+        };
+        let s = &solo.x - &before;
+        let y = f.gradient(solo.x.view()) - f.gradient(before.view());
+        let hy = [h[0] * y[0] + h[1] * y[1], h[2] * y[0] + h[3] * y[1]];
+        for i in 0..2 {
+            assert!(
+                (hy[i] - s[i]).abs() <= 1e-9 * s[i].abs().max(1e-12),
+                "{hy:?} vs {s}"
+            );
+        }
+        assert!((h[1] - h[2]).abs() < 1e-12 && h[0] > 0.0 && h[0] * h[3] > h[1] * h[2]);
+    }
+}
+
+#[test]
+fn quasi_newton_methods_ask_only_for_values_and_gradients_and_draw_their_search() {
+    for m in ["bfgs", "lbfgs", "conjugate_gradient"] {
+        let mut solo = Solo::new(&problem("rosenbrock"), &method(m), &[-1.5, 2.0]);
+        for _ in 0..5 {
+            solo.step().unwrap();
+        }
+        assert_eq!((solo.counts.h, solo.counts.hv), (0, 0), "{m}");
+        let o = solo.overlay();
+        let count = |r: Role| o.items().iter().filter(|i| i.role == r).count();
+        assert_eq!(count(Role::TrialAccepted), 1, "{m}");
+        assert_eq!(count(Role::SearchLine), 1, "{m}");
+        // The kept trial is where the method now is.
+        let kept = o
+            .items()
+            .iter()
+            .find_map(|i| match i.shape {
+                Shape::Point(v) if i.role == Role::TrialAccepted => Some(o.get(v).to_vec()),
+                _ => None,
+            })
+            .unwrap();
+        for (a, b) in kept.iter().zip(&solo.x) {
+            assert!((a - b).abs() < 1e-12, "{m}: {kept:?} vs {}", solo.x);
+        }
+        let drawn_ellipse = count(Role::InverseHessianEstimate);
+        assert_eq!(drawn_ellipse, usize::from(m != "conjugate_gradient"), "{m}");
+    }
+}
+
+#[test]
+fn wolfe_constants_must_be_ordered() {
+    for m in ["bfgs", "lbfgs", "conjugate_gradient"] {
+        let e = method(&format!("{m}:c1=0.5,c2=0.4"))
+            .validate()
+            .unwrap_err();
+        assert!(e.contains("c1") && e.contains("c2") && e.contains(m), "{e}");
+        assert!(method(&format!("{m}:c1=0.01,c2=0.4")).validate().is_ok());
+    }
+}
+
+/// Rosenbrock's gradient and Hessian, written out by hand.
+fn rosenbrock_derivatives(x: f64, y: f64) -> ([f64; 2], [[f64; 2]; 2]) {
+    let g = [
+        -2.0 * (1.0 - x) - 400.0 * x * (y - x * x),
+        200.0 * (y - x * x),
+    ];
+    let h = [
+        [2.0 - 400.0 * (y - x * x) + 800.0 * x * x, -400.0 * x],
+        [-400.0 * x, 200.0],
+    ];
+    (g, h)
+}
+
+#[test]
+fn pure_newton_follows_the_exact_newton_iterates_on_rosenbrock() {
+    let xs = trajectory(&problem("rosenbrock"), &method("newton"), &[-1.5, 2.0], 7);
+    let mut p = [-1.5, 2.0];
+    for (k, x) in xs.iter().enumerate().skip(1) {
+        let (g, h) = rosenbrock_derivatives(p[0], p[1]);
+        // Cramer's rule for the 2 × 2 system H d = g.
+        let det = h[0][0] * h[1][1] - h[0][1] * h[1][0];
+        let d = [
+            (g[0] * h[1][1] - h[0][1] * g[1]) / det,
+            (h[0][0] * g[1] - h[1][0] * g[0]) / det,
+        ];
+        p = [p[0] - d[0], p[1] - d[1]];
+        for i in 0..2 {
+            assert!(
+                (x[i] - p[i]).abs() <= 1e-12 * p[i].abs().max(1.0),
+                "step {k}: {x:?} vs {p:?}"
+            );
+        }
+    }
+    assert_eq!(xs[7], vec![1.0, 1.0]);
+}
+
+#[test]
+fn newton_with_an_armijo_search_descends_at_every_step() {
+    let p = problem("rosenbrock");
+    let f = p.build();
+    let pure = trajectory(&p, &method("newton"), &[-1.5, 2.0], 3);
+    assert!(
+        pure.windows(2)
+            .any(|w| f.value(w[1].as_slice().into()) > f.value(w[0].as_slice().into())),
+        "pure Newton climbs on its way (which the search prevents)"
+    );
+    let mut solo = Solo::new(&p, &method("newton:line_search=true"), &[-1.5, 2.0]);
+    let mut last = solo.loss();
+    for k in 0..30 {
+        solo.step().unwrap();
+        let now = solo.loss();
+        assert!(now <= last, "{now} > {last}");
+        last = now;
+        if k == 0 {
+            // Its overlay shows the search beside the model.
+            let o = solo.overlay();
+            assert!(o.items().iter().any(|i| i.role == Role::TrialAccepted));
+            assert!(o.items().iter().any(|i| i.role == Role::Model));
+        }
+    }
+    assert!(last < 1e-20, "{last}");
+    assert!(solo.counts.f > 30, "the search asks for values");
+}
