@@ -8,6 +8,7 @@
 
 mod conjugate_gradient;
 mod first_order;
+mod first_order_recent;
 pub mod line_search;
 mod oracle;
 mod overlay;
@@ -17,6 +18,7 @@ mod zeroth_order;
 
 pub use conjugate_gradient::{Beta, CgConfig};
 pub use first_order::{AdagradConfig, AdamConfig, AdamWConfig, GdConfig, RmspropConfig, SgdConfig};
+pub use first_order_recent::{LionConfig, NadamConfig, ScheduleFreeAdamWConfig};
 pub use oracle::{Counts, Oracle};
 pub use overlay::{Item, MatId, Overlay, Role, Shape, VecId};
 pub use quasi_newton::{BfgsConfig, LbfgsConfig, Search};
@@ -178,6 +180,9 @@ crate::registry! {
         Rmsprop(RmspropConfig) = "rmsprop", "RMSProp: steps scaled by a running RMS of the gradient (torch.optim.RMSprop).";
         Adam(AdamConfig) = "adam", "Adam: bias-corrected first and second moments (torch.optim.Adam).";
         AdamW(AdamWConfig) = "adamw", "AdamW: Adam with decoupled weight decay (torch.optim.AdamW).";
+        Nadam(NadamConfig) = "nadam", "NAdam: Adam with Nesterov momentum and a momentum schedule (torch.optim.NAdam).";
+        Lion(LionConfig) = "lion", "Lion: steps of ±η per coordinate, the sign of an interpolated momentum (Chen et al. 2023).";
+        ScheduleFreeAdamW(ScheduleFreeAdamWConfig) = "schedule_free_adamw", "Schedule-free AdamW: averaging replaces the learning-rate schedule (Defazio et al. 2024).";
         ConjugateGradient(CgConfig) = "conjugate_gradient", "Nonlinear conjugate gradient (Fletcher–Reeves or Polak–Ribière+) with a strong Wolfe line search and restarts.";
         Bfgs(BfgsConfig) = "bfgs", "BFGS: a dense inverse-Hessian estimate learned from gradient changes, with a strong Wolfe line search.";
         Lbfgs(LbfgsConfig) = "lbfgs", "L-BFGS: BFGS from the last m gradient changes only, in O(m·d) memory.";

@@ -31,6 +31,10 @@ pub enum Role {
     InverseHessianEstimate,
     /// The same ellipse of the true inverse Hessian at the iterate, drawn beside the estimate.
     InverseHessianTrue,
+    /// Where a method took its gradient, when that is not the iterate shown.
+    GradientPoint,
+    /// Schedule-free's base sequence z, which the shown average x follows.
+    BaseSequence,
 }
 
 impl Role {
@@ -47,6 +51,8 @@ impl Role {
             Role::TrialAccepted => "trial point, accepted",
             Role::InverseHessianEstimate => "B⁻¹ ellipse (the method's estimate)",
             Role::InverseHessianTrue => "true H⁻¹ ellipse at the iterate",
+            Role::GradientPoint => "gradient point y = β₁x + (1 − β₁)z",
+            Role::BaseSequence => "base sequence z",
         }
     }
 }

@@ -27,6 +27,8 @@ fn style(role: Role, racer: Color32) -> (Color32, f32) {
         Role::TrialAccepted => (racer, 4.5),
         Role::InverseHessianEstimate => (racer, 2.0),
         Role::InverseHessianTrue => (racer.gamma_multiply(0.7), 1.5),
+        Role::GradientPoint => (racer, 4.0),
+        Role::BaseSequence => (racer.gamma_multiply(0.6), 4.0),
     }
 }
 
@@ -35,6 +37,7 @@ fn marker(role: Role) -> MarkerShape {
     match role {
         Role::ModelCentre => MarkerShape::Diamond,
         Role::TrialRejected => MarkerShape::Cross,
+        Role::BaseSequence => MarkerShape::Square,
         _ => MarkerShape::Circle,
     }
 }
