@@ -79,6 +79,57 @@ pub fn cholesky_in_place(a: &mut Matrix) -> bool {
     true
 }
 
+/// Diagonalises a symmetric matrix in place by cyclic Jacobi rotations: on return the diagonal
+/// of `a` holds the eigenvalues and the columns of `v` the unit eigenvectors (unsorted), so that
+/// A = V diag(a) Vᵀ. Converges quadratically; stops when the off-diagonal part is below rounding
+/// (at most 64 sweeps). Allocates nothing.
+///
+/// Reference: Golub & Van Loan (2013), *Matrix Computations*, 4th ed., §8.5 (Algorithm 8.5.3).
+pub fn symmetric_eigen_in_place(a: &mut Matrix, v: &mut Matrix) {
+    let n = a.nrows();
+    v.fill(0.0);
+    v.diag_mut().fill(1.0);
+    for _ in 0..64 {
+        let off: f64 = (0..n)
+            .flat_map(|i| (0..n).filter(move |j| *j != i).map(move |j| (i, j)))
+            .map(|(i, j)| a[[i, j]] * a[[i, j]])
+            .sum();
+        let scale: f64 = a.iter().map(|x| x * x).sum();
+        if off <= f64::EPSILON * f64::EPSILON * scale || off == 0.0 {
+            return;
+        }
+        for p in 0..n {
+            for q in p + 1..n {
+                let apq = a[[p, q]];
+                if apq == 0.0 {
+                    continue;
+                }
+                // The rotation that zeroes a[p][q] (Golub & Van Loan, Algorithm 8.5.1).
+                let tau = (a[[q, q]] - a[[p, p]]) / (2.0 * apq);
+                let t = tau.signum() / (tau.abs() + (1.0 + tau * tau).sqrt());
+                let t = if tau == 0.0 { 1.0 } else { t };
+                let c = 1.0 / (1.0 + t * t).sqrt();
+                let s = t * c;
+                for k in 0..n {
+                    let (akp, akq) = (a[[k, p]], a[[k, q]]);
+                    a[[k, p]] = c * akp - s * akq;
+                    a[[k, q]] = s * akp + c * akq;
+                }
+                for k in 0..n {
+                    let (apk, aqk) = (a[[p, k]], a[[q, k]]);
+                    a[[p, k]] = c * apk - s * aqk;
+                    a[[q, k]] = s * apk + c * aqk;
+                }
+                for k in 0..n {
+                    let (vkp, vkq) = (v[[k, p]], v[[k, q]]);
+                    v[[k, p]] = c * vkp - s * vkq;
+                    v[[k, q]] = s * vkp + c * vkq;
+                }
+            }
+        }
+    }
+}
+
 /// The eigen-decomposition of a symmetric 2 × 2 matrix `[[a, b], [b, c]]`: the eigenvalues in
 /// increasing order and their unit eigenvectors (as the columns' pairs `[x, y]`).
 pub fn symmetric_eigen_2x2(m: [[f64; 2]; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
@@ -143,6 +194,35 @@ mod tests {
         }
         assert!(!cholesky_in_place(&mut array![[1.0, 2.0], [2.0, 1.0]]));
         assert!(!cholesky_in_place(&mut array![[f64::NAN]]));
+    }
+
+    #[test]
+    fn jacobi_diagonalises_symmetric_matrices() {
+        let a0 = array![
+            [4.0, 1.0, -2.0, 0.5],
+            [1.0, -3.0, 0.0, 2.0],
+            [-2.0, 0.0, 1.0, 1.0],
+            [0.5, 2.0, 1.0, 0.0]
+        ];
+        let mut a = a0.clone();
+        let mut v = Matrix::zeros((4, 4));
+        symmetric_eigen_in_place(&mut a, &mut v);
+        for k in 0..4 {
+            let av = a0.dot(&v.column(k));
+            for i in 0..4 {
+                assert!((av[i] - a[[k, k]] * v[[i, k]]).abs() < 1e-12, "{a}");
+            }
+        }
+        let vtv = v.t().dot(&v);
+        for i in 0..4 {
+            for j in 0..4 {
+                let want = if i == j { 1.0 } else { 0.0 };
+                assert!((vtv[[i, j]] - want).abs() < 1e-13);
+            }
+        }
+        // The trace is the sum of the eigenvalues.
+        let sum: f64 = (0..4).map(|k| a[[k, k]]).sum();
+        assert!((sum - 2.0).abs() < 1e-12);
     }
 
     #[test]

@@ -10,19 +10,23 @@ mod conjugate_gradient;
 mod first_order;
 mod first_order_recent;
 pub mod line_search;
+mod newton_family;
 mod oracle;
 mod overlay;
 mod quasi_newton;
 mod second_order;
+mod trust_region;
 mod zeroth_order;
 
 pub use conjugate_gradient::{Beta, CgConfig};
 pub use first_order::{AdagradConfig, AdamConfig, AdamWConfig, GdConfig, RmspropConfig, SgdConfig};
 pub use first_order_recent::{LionConfig, NadamConfig, ScheduleFreeAdamWConfig};
+pub use newton_family::{CubicConfig, LmConfig, SaddleFreeConfig, cubic_step};
 pub use oracle::{Counts, Oracle};
 pub use overlay::{Item, MatId, Overlay, Role, Shape, VecId};
 pub use quasi_newton::{BfgsConfig, LbfgsConfig, Search};
 pub use second_order::NewtonConfig;
+pub use trust_region::{Subproblem, TrustRegionConfig};
 pub use zeroth_order::SpsaConfig;
 
 use crate::linalg::Vector;
@@ -93,6 +97,9 @@ pub enum Order {
     First,
     /// Hessians (or curvature estimates).
     Second,
+    /// A model of order three: the second-order model plus a cubic term (cubic-regularised
+    /// Newton), the review's higher-order rung.
+    Third,
 }
 
 impl Order {
@@ -102,6 +109,7 @@ impl Order {
             Order::Zeroth => "0th order",
             Order::First => "1st order",
             Order::Second => "2nd order",
+            Order::Third => "3rd order",
         }
     }
 }
@@ -187,6 +195,10 @@ crate::registry! {
         Bfgs(BfgsConfig) = "bfgs", "BFGS: a dense inverse-Hessian estimate learned from gradient changes, with a strong Wolfe line search.";
         Lbfgs(LbfgsConfig) = "lbfgs", "L-BFGS: BFGS from the last m gradient changes only, in O(m·d) memory.";
         Newton(NewtonConfig) = "newton", "Newton's method: x ← x − η(H + λI)⁻¹∇f with the exact Hessian, optionally with an Armijo line search.";
+        LevenbergMarquardt(LmConfig) = "levenberg_marquardt", "Levenberg–Marquardt: (H + λI)⁻¹∇f steps, λ shrunk after a success and grown after a failure.";
+        SaddleFreeNewton(SaddleFreeConfig) = "saddle_free_newton", "Saddle-free Newton: |H|⁻¹∇f steps, which flee negative curvature (Dauphin et al. 2014).";
+        CubicNewton(CubicConfig) = "cubic_newton", "Cubic-regularised Newton: the global minimiser of the second-order model plus (M/6)‖s‖³ (Nesterov & Polyak 2006).";
+        TrustRegion(TrustRegionConfig) = "trust_region", "Trust-region Newton: the model's best step within a radius Δ that adapts to how well the model predicts (dogleg or Steihaug–CG).";
         Spsa(SpsaConfig) = "spsa", "SPSA: a two-evaluation gradient estimate along a random ±1 direction.";
     }
 }

@@ -35,6 +35,10 @@ pub enum Role {
     GradientPoint,
     /// Schedule-free's base sequence z, which the shown average x follows.
     BaseSequence,
+    /// The trust region: the ball of radius Δ in which the model was trusted.
+    TrustRegion,
+    /// The dogleg path: to the Cauchy point along −∇f, then towards the Newton point.
+    Dogleg,
 }
 
 impl Role {
@@ -53,6 +57,8 @@ impl Role {
             Role::InverseHessianTrue => "true H⁻¹ ellipse at the iterate",
             Role::GradientPoint => "gradient point y = β₁x + (1 − β₁)z",
             Role::BaseSequence => "base sequence z",
+            Role::TrustRegion => "trust region, radius Δ",
+            Role::Dogleg => "dogleg path (Cauchy point, then Newton point)",
         }
     }
 }

@@ -278,3 +278,153 @@ fn newton_with_an_armijo_search_descends_at_every_step() {
     assert!(last < 1e-20, "{last}");
     assert!(solo.counts.f > 30, "the search asks for values");
 }
+
+#[test]
+fn newton_is_drawn_to_the_saddle_and_saddle_free_and_cubic_newton_escape_it() {
+    // ½(x² − y²) + ¼y⁴ from (1, 10⁻⁶): a strict saddle at the origin, minima at (0, ±1).
+    let p = problem("saddle");
+    let near = |x: &[f64], to: [f64; 2]| (x[0] - to[0]).abs() < 1e-8 && (x[1] - to[1]).abs() < 1e-8;
+    let xs = trajectory(&p, &method("newton"), &[1.0, 1e-6], 100);
+    assert!(near(&xs[100], [0.0, 0.0]), "newton: {:?}", xs[100]);
+    for m in [
+        "saddle_free_newton",
+        "cubic_newton",
+        "trust_region",
+        "trust_region:solver=steihaug",
+    ] {
+        let xs = trajectory(&p, &method(m), &[1.0, 1e-6], 100);
+        let x = &xs[100];
+        assert!(
+            near(x, [0.0, 1.0]) || near(x, [0.0, -1.0]),
+            "{m} should reach a minimum: {x:?}"
+        );
+    }
+}
+
+#[test]
+fn trust_region_solvers_match_scipys_dogleg_and_trust_ncg() {
+    // SciPy 1.17.1, minimize(method="dogleg") and "trust-ncg" from (−1.5, 2) on Rosenbrock
+    // (gtol = 1e-9, since the default stops before 1e-6): ‖x − x*‖ < 1e-6 at iteration 25 with
+    // 26 values and 22 gradients, and at 52 with 53 and 45.
+    for (m, iters, evals) in [
+        ("trust_region", 25, 48),
+        ("trust_region:solver=steihaug", 52, 98),
+    ] {
+        let (k, n) = to_tolerance(
+            &problem("rosenbrock"),
+            &method(m),
+            &[-1.5, 2.0],
+            &[1.0, 1.0],
+        )
+        .unwrap_or_else(|| panic!("{m} never converged"));
+        assert!(
+            k as f64 <= 1.2 * iters as f64 && n as f64 <= 1.2 * evals as f64,
+            "{m}: {k} iterations, {n} evaluations; SciPy {iters} and {evals}"
+        );
+    }
+}
+
+#[test]
+fn steihaug_asks_only_for_products_and_the_dogleg_for_the_dense_hessian() {
+    let p = problem("rosenbrock");
+    for (m, dense) in [
+        ("trust_region", true),
+        ("trust_region:solver=steihaug", false),
+    ] {
+        let m = method(m);
+        assert_eq!(m.needs().hessian, dense);
+        assert_eq!(m.needs().hvp, !dense);
+        let mut solo = Solo::new(&p, &m, &[-1.5, 2.0]);
+        for _ in 0..10 {
+            solo.step().unwrap();
+        }
+        assert_eq!(solo.counts.h > 0, dense, "{:?}", solo.counts);
+        assert_eq!(solo.counts.hv > 0, !dense, "{:?}", solo.counts);
+    }
+}
+
+/// Steps `m` and yields, per step, whether x moved and the diagnostics before and after.
+fn moves_and_diagnostics(m: &str, start: &[f64], n: usize) -> Vec<(bool, Vec<f64>, Vec<f64>)> {
+    let p = problem("rosenbrock");
+    let m = method(m);
+    let k = m.config().diagnostics().len();
+    let mut solo = Solo::new(&p, &m, start);
+    let read = |s: &Solo| {
+        let mut d = vec![f64::NAN; k];
+        s.optimizer.diagnostics(&mut d);
+        d
+    };
+    (0..n)
+        .map(|_| {
+            let (x0, d0) = (solo.x.clone(), read(&solo));
+            solo.step().unwrap();
+            (solo.x != x0, d0, read(&solo))
+        })
+        .collect()
+}
+
+#[test]
+fn the_trust_radius_shrinks_after_a_refusal_and_grows_after_a_good_step() {
+    let steps = moves_and_diagnostics("trust_region:radius0=5", &[-1.5, 2.0], 40);
+    let (mut refused, mut grown) = (0, 0);
+    // Once at the minimum (∇f = 0 exactly) nothing changes; those steps are left out.
+    for (moved, before, after) in steps.iter().skip(1).filter(|(m, b, a)| *m || b != a) {
+        let (r0, r1, rho) = (before[0], after[0], after[1]);
+        if !moved {
+            refused += 1;
+            assert_eq!(r1, 0.25 * r0, "a refused step quarters Δ");
+            assert!(rho <= 0.15, "refused with ρ = {rho}");
+        } else if r1 > r0 {
+            grown += 1;
+            assert!(rho > 0.75 && r1 == (2.0 * r0).min(1000.0));
+        }
+    }
+    assert!(
+        refused > 0 && grown > 0,
+        "{refused} refusals, {grown} expansions"
+    );
+}
+
+#[test]
+fn levenberg_marquardt_trades_damping_for_success() {
+    let steps = moves_and_diagnostics("levenberg_marquardt:lambda0=100", &[-1.5, 2.0], 60);
+    let (mut up, mut down) = (0, 0);
+    for (moved, before, after) in steps.iter().skip(1).filter(|(m, b, a)| *m || b != a) {
+        if *moved {
+            down += 1;
+            assert!((after[0] - 0.1 * before[0]).abs() <= 1e-15 * before[0]);
+        } else {
+            up += 1;
+            assert!((after[0] - 10.0 * before[0]).abs() <= 1e-15 * after[0]);
+        }
+    }
+    assert!(down > 5, "{up} failures, {down} successes");
+    let xs = trajectory(
+        &problem("rosenbrock"),
+        &method("levenberg_marquardt"),
+        &[-1.5, 2.0],
+        100,
+    );
+    assert!((xs[100][0] - 1.0).abs() < 1e-9 && (xs[100][1] - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn trust_region_and_damped_methods_draw_their_region_and_their_refusals() {
+    let mut solo = Solo::new(
+        &problem("rosenbrock"),
+        &method("trust_region"),
+        &[-1.5, 2.0],
+    );
+    solo.step().unwrap();
+    let o = solo.overlay();
+    let radius = o.items().iter().find_map(|i| match i.shape {
+        Shape::Circle { radius, .. } if i.role == Role::TrustRegion => Some(radius),
+        _ => None,
+    });
+    assert_eq!(radius, Some(1.0), "the first step's region has radius Δ₀");
+    assert!(
+        o.items()
+            .iter()
+            .any(|i| matches!(i.role, Role::Step | Role::TrialRejected))
+    );
+}

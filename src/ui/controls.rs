@@ -306,7 +306,7 @@ fn method_picker(ui: &mut Ui, method: &mut Method) {
         .show_ui(ui, |ui| {
             // One column per order, side by side, so that the whole ladder fits on screen.
             ui.horizontal_top(|ui| {
-                for order in [Order::Zeroth, Order::First, Order::Second] {
+                for order in [Order::Zeroth, Order::First, Order::Second, Order::Third] {
                     ui.vertical(|ui| {
                         ui.label(RichText::new(order.label()).weak());
                         for m in Method::defaults()

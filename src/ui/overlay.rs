@@ -29,6 +29,8 @@ fn style(role: Role, racer: Color32) -> (Color32, f32) {
         Role::InverseHessianTrue => (racer.gamma_multiply(0.7), 1.5),
         Role::GradientPoint => (racer, 4.0),
         Role::BaseSequence => (racer.gamma_multiply(0.6), 4.0),
+        Role::TrustRegion => (racer.gamma_multiply(0.8), 1.5),
+        Role::Dogleg => (racer.gamma_multiply(0.55), 1.25),
     }
 }
 
@@ -44,7 +46,7 @@ fn marker(role: Role) -> MarkerShape {
 
 /// Whether lines of `role` are dashed (references the method does not know).
 fn dashed(role: Role) -> bool {
-    role == Role::InverseHessianTrue
+    matches!(role, Role::InverseHessianTrue | Role::TrustRegion)
 }
 
 /// The points of the ellipse {c + S^½ w : ‖w‖ = 1}.
@@ -104,6 +106,11 @@ pub fn draw(p: &mut PlotUi<'_>, view: &View, info: &RunInfo, dark: bool) {
                         ellipse(*centre, [[radius * radius, 0.0], [0.0, radius * radius]]),
                     )
                     .color(color)
+                    .style(if dashed(item.role) {
+                        LineStyle::dashed_dense()
+                    } else {
+                        LineStyle::Solid
+                    })
                     .width(width)
                     .allow_hover(false)
                     .allow_band(false)
