@@ -130,6 +130,26 @@ pub fn symmetric_eigen_in_place(a: &mut Matrix, v: &mut Matrix) {
     }
 }
 
+/// Solves `L Lᵀ x = b` in place (b becomes x), with L the lower triangle that
+/// [`cholesky_in_place`] left in `l`: forward, then back substitution.
+pub fn cholesky_solve_in_place(l: &Matrix, b: &mut Vector) {
+    let n = b.len();
+    for i in 0..n {
+        let mut s = b[i];
+        for k in 0..i {
+            s -= l[[i, k]] * b[k];
+        }
+        b[i] = s / l[[i, i]];
+    }
+    for i in (0..n).rev() {
+        let mut s = b[i];
+        for k in i + 1..n {
+            s -= l[[k, i]] * b[k];
+        }
+        b[i] = s / l[[i, i]];
+    }
+}
+
 /// The eigen-decomposition of a symmetric 2 × 2 matrix `[[a, b], [b, c]]`: the eigenvalues in
 /// increasing order and their unit eigenvectors (as the columns' pairs `[x, y]`).
 pub fn symmetric_eigen_2x2(m: [[f64; 2]; 2]) -> ([f64; 2], [[f64; 2]; 2]) {
@@ -191,6 +211,12 @@ mod tests {
         let back = l.dot(&l.t());
         for (x, y) in back.iter().zip(&a0) {
             assert!((x - y).abs() < 1e-13, "{back}");
+        }
+        let x_true = array![1.0, -2.0, 0.5];
+        let mut b = a0.dot(&x_true);
+        cholesky_solve_in_place(&a, &mut b);
+        for (x, t) in b.iter().zip(&x_true) {
+            assert!((x - t).abs() < 1e-14, "{b}");
         }
         assert!(!cholesky_in_place(&mut array![[1.0, 2.0], [2.0, 1.0]]));
         assert!(!cholesky_in_place(&mut array![[f64::NAN]]));

@@ -14,13 +14,13 @@ use crate::linalg::Vector;
 use crate::params::Params;
 
 /// The contiguous storage of an owned vector.
-fn sl(v: &mut Vector) -> &mut [f64] {
+pub(super) fn sl(v: &mut Vector) -> &mut [f64] {
     v.as_slice_mut().expect("owned vectors are contiguous")
 }
 
 /// torch's `lerp`: `a + w (b − a)`, computed as PyTorch does for each half of the weight range.
-fn lerp(a: f64, b: f64, w: f64) -> f64 {
-    if w < 0.5 {
+pub(super) fn lerp(a: f64, b: f64, w: f64) -> f64 {
+    if w.abs() < 0.5 {
         a + w * (b - a)
     } else {
         b - (b - a) * (1.0 - w)

@@ -10,25 +10,12 @@
 //! - Defazio et al. (2024), "The road less scheduled", NeurIPS: schedule-free AdamW, as the
 //!   authors' `schedulefree.AdamWScheduleFree` computes it (the AlgoPerf self-tuning winner).
 
+use super::first_order::{lerp, sl};
 use super::{
     Diagnostic, Halt, MethodConfig, Needs, Optimizer, Oracle, Order, Overlay, Role, Shape,
 };
 use crate::linalg::Vector;
 use crate::params::Params;
-
-/// The contiguous storage of an owned vector.
-fn sl(v: &mut Vector) -> &mut [f64] {
-    v.as_slice_mut().expect("owned vectors are contiguous")
-}
-
-/// torch's `lerp`: `a + w (b − a)`, computed as PyTorch does for each half of the weight range.
-fn lerp(a: f64, b: f64, w: f64) -> f64 {
-    if w.abs() < 0.5 {
-        a + w * (b - a)
-    } else {
-        b - (b - a) * (1.0 - w)
-    }
-}
 
 crate::params! {
     /// torch.optim.NAdam.

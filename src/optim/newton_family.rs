@@ -15,7 +15,9 @@
 use super::{
     Diagnostic, Halt, MethodConfig, Needs, Optimizer, Oracle, Order, Overlay, Role, Shape,
 };
-use crate::linalg::{Matrix, Vector, cholesky_in_place, symmetric_eigen_in_place};
+use crate::linalg::{
+    Matrix, Vector, cholesky_in_place, cholesky_solve_in_place, symmetric_eigen_in_place,
+};
 use crate::params::Params;
 
 crate::params! {
@@ -274,23 +276,8 @@ impl Optimizer for Lm {
             self.accepted = false;
             return Ok(());
         }
-        // Forward and back substitution with L.
-        let n = x.len();
         d.a.assign(&d.g);
-        for i in 0..n {
-            let mut s = d.a[i];
-            for k in 0..i {
-                s -= d.work[[i, k]] * d.a[k];
-            }
-            d.a[i] = s / d.work[[i, i]];
-        }
-        for i in (0..n).rev() {
-            let mut s = d.a[i];
-            for k in i + 1..n {
-                s -= d.work[[k, i]] * d.a[k];
-            }
-            d.a[i] = s / d.work[[i, i]];
-        }
+        cholesky_solve_in_place(&d.work, &mut d.a);
         self.trial.assign(x);
         self.trial -= &d.a;
         let f_trial = oracle.value(self.trial.view());

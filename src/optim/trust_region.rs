@@ -15,7 +15,7 @@ use super::line_search::is_positive;
 use super::{
     Diagnostic, Halt, MethodConfig, Needs, Optimizer, Oracle, Order, Overlay, Role, Shape,
 };
-use crate::linalg::{Matrix, Vector, cholesky_in_place};
+use crate::linalg::{Matrix, Vector, cholesky_in_place, cholesky_solve_in_place};
 use crate::params::Params;
 
 crate::choice! {
@@ -198,23 +198,9 @@ impl TrustRegion {
             self.p *= -tau * self.radius / g_norm;
             return;
         }
-        // The Newton point −H⁻¹g by forward and back substitution.
-        let n = self.g.len();
+        // The Newton point −H⁻¹g.
         self.newton.assign(&self.g);
-        for i in 0..n {
-            let mut s = self.newton[i];
-            for k in 0..i {
-                s -= self.l[[i, k]] * self.newton[k];
-            }
-            self.newton[i] = s / self.l[[i, i]];
-        }
-        for i in (0..n).rev() {
-            let mut s = self.newton[i];
-            for k in i + 1..n {
-                s -= self.l[[k, i]] * self.newton[k];
-            }
-            self.newton[i] = s / self.l[[i, i]];
-        }
+        cholesky_solve_in_place(&self.l, &mut self.newton);
         self.newton *= -1.0;
         if self.newton.dot(&self.newton).sqrt() <= self.radius {
             self.p.assign(&self.newton);
