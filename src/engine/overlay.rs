@@ -4,7 +4,9 @@ use super::Projection;
 use super::landscape::{self, GridSpec};
 use ndarray::ArrayView1;
 
-use crate::linalg::{Matrix, Vector, cholesky_in_place, solve_in_place, symmetric_eigen_2x2};
+use crate::linalg::{
+    Matrix, Vector, cholesky_in_place, cholesky_solve_in_place, symmetric_eigen_2x2,
+};
 use crate::optim::{MAX_DENSE_DIM, Overlay, Role, Shape};
 use crate::problem::{Objective, ViewBounds};
 
@@ -136,19 +138,16 @@ fn true_inverse_hessian(objective: &dyn Objective, x: ArrayView1<'_, f64>) -> Op
     if !objective.provides().hessian || d > MAX_DENSE_DIM {
         return None;
     }
-    let h = objective.hessian(x);
-    let mut l = h.clone();
+    let mut l = objective.hessian(x);
     if !cholesky_in_place(&mut l) {
         return None;
     }
     let mut inverse = Matrix::zeros((d, d));
+    let mut e = Vector::zeros(d);
     for j in 0..d {
-        let mut a = h.clone();
-        let mut e = Vector::zeros(d);
+        e.fill(0.0);
         e[j] = 1.0;
-        if !solve_in_place(&mut a, &mut e) {
-            return None;
-        }
+        cholesky_solve_in_place(&l, &mut e);
         inverse.column_mut(j).assign(&e);
     }
     Some(inverse)

@@ -132,8 +132,7 @@ impl Optimizer for Cg {
         let beta = self.beta();
         self.beta = beta.unwrap_or(0.0);
         // p = −g + β p₋ (the last direction is still in `core.dir`).
-        self.core.p.assign(&self.core.g);
-        self.core.p *= -1.0;
+        self.core.steepest_descent();
         if let Some(b) = beta {
             self.core.p.scaled_add(b, &self.core.dir);
             self.since_restart += 1;
@@ -144,8 +143,7 @@ impl Optimizer for Cg {
             self.core.restarts += 1;
             self.beta = 0.0;
             self.since_restart = 1;
-            self.core.p.assign(&self.core.g);
-            self.core.p *= -1.0;
+            self.core.steepest_descent();
         }
         self.gg_prev = self.core.g.dot(&self.core.g);
         let wolfe = self.c.search.wolfe(self.c.c1, self.c.c2);

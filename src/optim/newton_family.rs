@@ -191,12 +191,7 @@ impl MethodConfig for LmConfig {
 
 impl MethodConfig for SaddleFreeConfig {
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
-        Box::new(SaddleFree {
-            c: self.clone(),
-            dense: Dense::new(dim),
-            min_eigenvalue: f64::NAN,
-            step_norm: f64::NAN,
-        })
+        Box::new(EigenNewton::new(self.clone(), dim))
     }
     fn order(&self) -> Order {
         Order::Second
@@ -214,12 +209,7 @@ impl MethodConfig for SaddleFreeConfig {
 
 impl MethodConfig for CubicConfig {
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
-        Box::new(Cubic {
-            c: self.clone(),
-            dense: Dense::new(dim),
-            min_eigenvalue: f64::NAN,
-            step_norm: f64::NAN,
-        })
+        Box::new(EigenNewton::new(self.clone(), dim))
     }
     fn order(&self) -> Order {
         Order::Third
@@ -322,31 +312,70 @@ impl Optimizer for Lm {
     }
 }
 
-/// Saddle-free Newton: Newton's step with every eigenvalue of H replaced by its absolute value,
-/// so that it runs away from negative curvature instead of towards it.
+/// A Newton-like method that steps in H's eigenbasis: its rule maps the eigenvalues λ and the
+/// gradient's coordinates g̃ = Qᵀg to the step's coordinates there.
+trait EigenRule: Params + Clone + Send + 'static {
+    /// Writes the step's coordinates in the eigenbasis into `s`.
+    fn step_in_eigenbasis(&self, lambda: &[f64], g: &[f64], s: &mut [f64]) -> Result<(), Halt>;
+}
+
+impl EigenRule for SaddleFreeConfig {
+    /// Newton's step with every eigenvalue replaced by its absolute value (plus the damping), so
+    /// that it runs away from negative curvature instead of towards it.
+    fn step_in_eigenbasis(&self, lambda: &[f64], g: &[f64], s: &mut [f64]) -> Result<(), Halt> {
+        for i in 0..s.len() {
+            let curvature = lambda[i].abs() + self.damping;
+            s[i] = if g[i] == 0.0 {
+                0.0
+            } else if curvature <= 0.0 || curvature.is_nan() {
+                return Err(Halt::SingularHessian);
+            } else {
+                g[i] * (-self.lr / curvature)
+            };
+        }
+        Ok(())
+    }
+}
+
+impl EigenRule for CubicConfig {
+    /// The global minimiser of the cubic model.
+    fn step_in_eigenbasis(&self, lambda: &[f64], g: &[f64], s: &mut [f64]) -> Result<(), Halt> {
+        cubic_step(lambda, g, self.m, s);
+        Ok(())
+    }
+}
+
+/// Saddle-free or cubic-regularised Newton: H's eigen-decomposition, then the rule's step.
 #[derive(Clone)]
-struct SaddleFree {
-    c: SaddleFreeConfig,
+struct EigenNewton<C> {
+    c: C,
     dense: Dense,
     min_eigenvalue: f64,
     step_norm: f64,
 }
 
-impl Optimizer for SaddleFree {
+impl<C: EigenRule> EigenNewton<C> {
+    fn new(c: C, dim: usize) -> Self {
+        Self {
+            c,
+            dense: Dense::new(dim),
+            min_eigenvalue: f64::NAN,
+            step_norm: f64::NAN,
+        }
+    }
+}
+
+impl<C: EigenRule> Optimizer for EigenNewton<C> {
     fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
         let d = &mut self.dense;
         d.derivatives(x, oracle);
         self.min_eigenvalue = d.eigen();
-        for i in 0..d.b.len() {
-            let curvature = d.a[i].abs() + self.c.damping;
-            if d.b[i] == 0.0 {
-                continue;
-            }
-            if curvature <= 0.0 || curvature.is_nan() {
-                return Err(Halt::SingularHessian);
-            }
-            d.b[i] *= -self.c.lr / curvature;
-        }
+        self.c.step_in_eigenbasis(
+            d.a.as_slice().expect("owned vectors are contiguous"),
+            d.b.as_slice().expect("owned vectors are contiguous"),
+            d.to.as_slice_mut().expect("owned vectors are contiguous"),
+        )?;
+        d.b.assign(&d.to);
         self.step_norm = d.take_from_eigenbasis(x);
         Ok(())
     }
@@ -363,15 +392,6 @@ impl Optimizer for SaddleFree {
         out[0] = self.min_eigenvalue;
         out[1] = self.step_norm;
     }
-}
-
-/// Cubic-regularised Newton: the global minimiser of the cubic model, every step.
-#[derive(Clone)]
-struct Cubic {
-    c: CubicConfig,
-    dense: Dense,
-    min_eigenvalue: f64,
-    step_norm: f64,
 }
 
 /// The global minimiser of gᵀs + ½sᵀΛs + (M/6)‖s‖³ in H's eigenbasis (`lambda` the eigenvalues,
@@ -445,40 +465,6 @@ pub fn cubic_step(lambda: &[f64], g: &[f64], m: f64, s: &mut [f64]) {
     }
     for i in 0..n {
         s[i] = -g[i] / (lambda[i] + 0.5 * m * hi);
-    }
-}
-
-impl Optimizer for Cubic {
-    fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
-        let d = &mut self.dense;
-        d.derivatives(x, oracle);
-        self.min_eigenvalue = d.eigen();
-        let (lambda, g) = (
-            d.a.as_slice().expect("owned vectors are contiguous"),
-            d.b.as_slice().expect("owned vectors are contiguous"),
-        );
-        cubic_step(
-            lambda,
-            g,
-            self.c.m,
-            d.to.as_slice_mut().expect("owned vectors are contiguous"),
-        );
-        d.b.assign(&d.to);
-        self.step_norm = d.take_from_eigenbasis(x);
-        Ok(())
-    }
-
-    fn config_mut(&mut self) -> &mut dyn Params {
-        &mut self.c
-    }
-
-    fn overlay(&self, out: &mut Overlay) {
-        self.dense.draw(out);
-    }
-
-    fn diagnostics(&self, out: &mut [f64]) {
-        out[0] = self.min_eigenvalue;
-        out[1] = self.step_norm;
     }
 }
 

@@ -223,6 +223,12 @@ impl Core {
         self.g.iter().any(|v| *v != 0.0)
     }
 
+    /// Sets the search direction to steepest descent, p = −∇f.
+    pub(super) fn steepest_descent(&mut self) {
+        self.p.assign(&self.g);
+        self.p *= -1.0;
+    }
+
     /// Searches along `p` (already written), and on success moves `x` and keeps s = x⁺ − x and
     /// y = ∇f⁺ − ∇f for the update. `first` chooses the initial step: `None` for Nocedal &
     /// Wright's rule (3.60), `Some(a)` for a fixed one.
@@ -320,8 +326,7 @@ impl Optimizer for Bfgs {
             // H lost positive definiteness (noise, or rounding): restart from the identity.
             self.reset();
             self.core.restarts += 1;
-            self.core.p.assign(&self.core.g);
-            self.core.p *= -1.0;
+            self.core.steepest_descent();
         }
         let wolfe = self.c.search.wolfe(self.c.c1, self.c.c2);
         if self.core.search_and_move(x, None, wolfe, oracle).is_some() {
@@ -434,8 +439,7 @@ impl Optimizer for Lbfgs {
         if !is_descent(self.core.g.dot(&self.core.p)) {
             self.pairs.len = 0;
             self.core.restarts += 1;
-            self.core.p.assign(&self.core.g);
-            self.core.p *= -1.0;
+            self.core.steepest_descent();
             first = Some(1.0 / self.core.g.dot(&self.core.g).sqrt());
         }
         // With stored pairs the scaled quasi-Newton step has a natural length of 1.
