@@ -587,3 +587,62 @@ fn a_slice_follows_its_optimizer_through_a_higher_dimensional_problem() {
         a.view.query.as_ref().is_some_and(|q| q.off_plane.is_some())
     });
 }
+
+#[test]
+fn a_schedule_shows_only_its_own_parameters_and_changes_the_step_size_live() {
+    let text = PAUSED.replace(
+        "lr = 0.05\n[[optimizers]]",
+        "lr = 0.05\nschedule = \"cosine\"\nt_max = 50\n[[optimizers]]",
+    );
+    let mut h = harness(scene(&text));
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    let run = h.state().view.run();
+    h.get_all_by_label("parameters").next().unwrap().click();
+    // Let the section finish opening before clicking inside it.
+    for _ in 0..30 {
+        h.step();
+    }
+    h.get_all_by_label("learning-rate schedule")
+        .next()
+        .unwrap()
+        .click();
+    for _ in 0..30 {
+        h.step();
+    }
+    // Cosine's parameters are shown; step decay's and 1/t's are not.
+    assert!(
+        h.query_by_role_and_label(Role::Slider, "cosine: steps T")
+            .is_some()
+    );
+    assert!(
+        h.query_by_role_and_label(Role::Slider, "step decay: factor γ")
+            .is_none()
+    );
+    assert!(
+        h.query_by_role_and_label(Role::Slider, "1/t decay: τ")
+            .is_none()
+    );
+    // Another shape is a live edit: the run goes on.
+    h.get_by_role_and_label(Role::ComboBox, "schedule shape")
+        .click();
+    h.step();
+    h.step();
+    h.get_by_label("step decay γ^⌊t/n⌋").click();
+    for _ in 0..5 {
+        h.step();
+    }
+    let method = &h.state().scene.entries[0].method;
+    assert_eq!(
+        method.config().param("schedule").unwrap().1,
+        optiscope::params::ParamValue::Choice("step")
+    );
+    assert!(
+        h.query_by_role_and_label(Role::Slider, "step decay: factor γ")
+            .is_some()
+    );
+    assert!(
+        h.query_by_role_and_label(Role::Slider, "cosine: steps T")
+            .is_none()
+    );
+    assert_eq!(h.state().view.run(), run);
+}

@@ -27,7 +27,7 @@ pub(super) fn lerp(a: f64, b: f64, w: f64) -> f64 {
     }
 }
 
-crate::params! {
+crate::scheduled_params! {
     /// Plain gradient descent.
     pub struct GdConfig {
         /// Learning rate η: the step is −η∇f.
@@ -35,7 +35,7 @@ crate::params! {
     }
 }
 
-crate::params! {
+crate::scheduled_params! {
     /// torch.optim.SGD.
     pub struct SgdConfig {
         /// Learning rate η.
@@ -51,7 +51,7 @@ crate::params! {
     }
 }
 
-crate::params! {
+crate::scheduled_params! {
     /// torch.optim.Adagrad.
     pub struct AdagradConfig {
         /// Learning rate η.
@@ -67,7 +67,7 @@ crate::params! {
     }
 }
 
-crate::params! {
+crate::scheduled_params! {
     /// torch.optim.RMSprop.
     pub struct RmspropConfig {
         /// Learning rate η.
@@ -85,7 +85,7 @@ crate::params! {
     }
 }
 
-crate::params! {
+crate::scheduled_params! {
     /// torch.optim.Adam.
     pub struct AdamConfig {
         /// Learning rate η.
@@ -103,7 +103,7 @@ crate::params! {
     }
 }
 
-crate::params! {
+crate::scheduled_params! {
     /// torch.optim.AdamW.
     pub struct AdamWConfig {
         /// Learning rate η.
@@ -151,29 +151,31 @@ macro_rules! first_order_config {
     };
 }
 
-first_order_config!(GdConfig, |c: GdConfig, dim| Sgd::new(
-    SgdConfig {
+first_order_config!(GdConfig, |c: GdConfig, dim| {
+    let mut sgd = SgdConfig {
         lr: c.lr,
         ..SgdConfig::default()
-    },
-    dim
-));
+    };
+    sgd.set_lr_schedule(c.lr_schedule());
+    Sgd::new(sgd, dim)
+});
 first_order_config!(SgdConfig, Sgd::new);
 first_order_config!(AdagradConfig, Adagrad::new);
 first_order_config!(RmspropConfig, Rmsprop::new);
 first_order_config!(AdamConfig, |c: AdamConfig, dim| Adam::new(c, false, dim));
-first_order_config!(AdamWConfig, |c: AdamWConfig, dim| Adam::new(
-    AdamConfig {
+first_order_config!(AdamWConfig, |c: AdamWConfig, dim| {
+    let mut adam = AdamConfig {
         lr: c.lr,
         beta1: c.beta1,
         beta2: c.beta2,
         eps: c.eps,
         weight_decay: c.weight_decay,
         amsgrad: c.amsgrad,
-    },
-    true,
-    dim
-));
+        ..AdamConfig::default()
+    };
+    adam.set_lr_schedule(c.lr_schedule());
+    Adam::new(adam, true, dim)
+});
 
 /// SGD with momentum (and plain gradient descent when momentum is 0).
 #[derive(Clone)]
@@ -184,15 +186,21 @@ struct Sgd {
     /// Whether the momentum buffer exists yet (torch creates it as the first gradient it
     /// sees with momentum on, also when momentum is switched on mid-run).
     has_buf: bool,
+    /// Steps taken, and the step size of the last.
+    t: u64,
+    lr_t: f64,
 }
 
 impl Sgd {
     fn new(c: SgdConfig, dim: usize) -> Self {
+        let lr_t = c.lr_at(0);
         Self {
             c,
             g: Vector::zeros(dim),
             buf: Vector::zeros(dim),
             has_buf: false,
+            t: 0,
+            lr_t,
         }
     }
 }
@@ -200,6 +208,9 @@ impl Sgd {
 impl Optimizer for Sgd {
     fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
         oracle.gradient_into(x.view(), &mut self.g);
+        let lr = self.c.lr_at(self.t);
+        self.t += 1;
+        self.lr_t = lr;
         let c = &self.c;
         let first = !self.has_buf;
         self.has_buf |= c.momentum != 0.0;
@@ -221,7 +232,7 @@ impl Optimizer for Sgd {
                     buf[i]
                 };
             }
-            x[i] += -c.lr * gi;
+            x[i] += -lr * gi;
         }
         Ok(())
     }
@@ -231,7 +242,7 @@ impl Optimizer for Sgd {
     }
 
     fn diagnostics(&self, out: &mut [f64]) {
-        out[0] = self.c.lr;
+        out[0] = self.lr_t;
     }
 }
 
@@ -242,16 +253,20 @@ struct Adagrad {
     g: Vector,
     sum: Vector,
     t: u64,
+    /// The step size of the last step (of the first, before any).
+    clr: f64,
 }
 
 impl Adagrad {
     fn new(c: AdagradConfig, dim: usize) -> Self {
         let sum = Vector::from_elem(dim, c.initial_accumulator_value);
+        let clr = c.lr_at(0);
         Self {
             c,
             g: Vector::zeros(dim),
             sum,
             t: 0,
+            clr,
         }
     }
 }
@@ -261,7 +276,8 @@ impl Optimizer for Adagrad {
         oracle.gradient_into(x.view(), &mut self.g);
         self.t += 1;
         let c = &self.c;
-        let clr = c.lr / (1.0 + (self.t - 1) as f64 * c.lr_decay);
+        let clr = c.lr_at(self.t - 1) / (1.0 + (self.t - 1) as f64 * c.lr_decay);
+        self.clr = clr;
         let (x, g, sum) = (sl(x), sl(&mut self.g), sl(&mut self.sum));
         for i in 0..x.len() {
             let mut gi = g[i];
@@ -280,8 +296,7 @@ impl Optimizer for Adagrad {
     }
 
     fn diagnostics(&self, out: &mut [f64]) {
-        // The step size of the last step (of the first, before any).
-        out[0] = self.c.lr / (1.0 + self.t.saturating_sub(1) as f64 * self.c.lr_decay);
+        out[0] = self.clr;
     }
 }
 
@@ -293,17 +308,23 @@ struct Rmsprop {
     square_avg: Vector,
     grad_avg: Vector,
     buf: Vector,
+    /// Steps taken, and the step size of the last.
+    t: u64,
+    lr_t: f64,
 }
 
 impl Rmsprop {
     fn new(c: RmspropConfig, dim: usize) -> Self {
         let z = Vector::zeros(dim);
+        let lr_t = c.lr_at(0);
         Self {
             c,
             g: z.clone(),
             square_avg: z.clone(),
             grad_avg: z.clone(),
             buf: z,
+            t: 0,
+            lr_t,
         }
     }
 }
@@ -311,6 +332,9 @@ impl Rmsprop {
 impl Optimizer for Rmsprop {
     fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
         oracle.gradient_into(x.view(), &mut self.g);
+        let lr = self.c.lr_at(self.t);
+        self.t += 1;
+        self.lr_t = lr;
         let c = &self.c;
         let (x, g) = (sl(x), sl(&mut self.g));
         let (sq, ga, buf) = (
@@ -333,9 +357,9 @@ impl Optimizer for Rmsprop {
             } + c.eps;
             if c.momentum > 0.0 {
                 buf[i] = buf[i] * c.momentum + gi / avg;
-                x[i] += -c.lr * buf[i];
+                x[i] += -lr * buf[i];
             } else {
-                x[i] += -c.lr * gi / avg;
+                x[i] += -lr * gi / avg;
             }
         }
         Ok(())
@@ -346,7 +370,7 @@ impl Optimizer for Rmsprop {
     }
 
     fn diagnostics(&self, out: &mut [f64]) {
-        out[0] = self.c.lr;
+        out[0] = self.lr_t;
     }
 }
 
@@ -380,7 +404,7 @@ impl Adam {
 
     fn new(c: AdamConfig, decoupled: bool, dim: usize) -> Self {
         let z = Vector::zeros(dim);
-        let c_lr = c.lr;
+        let c_lr = c.lr_at(0);
         Self {
             c,
             decoupled,
@@ -402,7 +426,8 @@ impl Optimizer for Adam {
         let bias_correction1 = self.bias_correction(0, self.c.beta1);
         let bias_correction2 = self.bias_correction(1, self.c.beta2);
         let c = &self.c;
-        let step_size = c.lr / bias_correction1;
+        let lr = c.lr_at(self.t - 1);
+        let step_size = lr / bias_correction1;
         let bias_correction2_sqrt = bias_correction2.sqrt();
         self.alpha_t = step_size * bias_correction2_sqrt;
         let (x, g) = (sl(x), sl(&mut self.g));
@@ -411,7 +436,7 @@ impl Optimizer for Adam {
             let mut gi = g[i];
             if c.weight_decay != 0.0 {
                 if self.decoupled {
-                    x[i] *= 1.0 - c.lr * c.weight_decay;
+                    x[i] *= 1.0 - lr * c.weight_decay;
                 } else {
                     gi += c.weight_decay * x[i];
                 }

@@ -17,7 +17,7 @@ use super::{
 use crate::linalg::Vector;
 use crate::params::Params;
 
-crate::params! {
+crate::scheduled_params! {
     /// torch.optim.NAdam.
     pub struct NadamConfig {
         /// Learning rate η.
@@ -37,7 +37,7 @@ crate::params! {
     }
 }
 
-crate::params! {
+crate::scheduled_params! {
     /// Lion: the sign of an interpolated momentum.
     pub struct LionConfig {
         /// Learning rate η (Lion's steps are ±η per coordinate, so η is small).
@@ -104,6 +104,7 @@ impl MethodConfig for NadamConfig {
             v: z,
             t: 0,
             mu_product: 1.0,
+            lr_t: self.lr_at(0),
         })
     }
     fn order(&self) -> Order {
@@ -126,6 +127,8 @@ impl MethodConfig for LionConfig {
             c: self.clone(),
             g: Vector::zeros(dim),
             m: Vector::zeros(dim),
+            t: 0,
+            lr_t: self.lr_at(0),
         })
     }
     fn order(&self) -> Order {
@@ -184,6 +187,8 @@ struct Nadam {
     t: u64,
     /// ∏ μ_s over the steps so far.
     mu_product: f64,
+    /// The step size of the last step.
+    lr_t: f64,
 }
 
 impl Optimizer for Nadam {
@@ -191,20 +196,22 @@ impl Optimizer for Nadam {
         oracle.gradient_into(x.view(), &mut self.g);
         self.t += 1;
         let c = &self.c;
+        let lr = c.lr_at(self.t - 1);
+        self.lr_t = lr;
         let t = self.t as f64;
         let bias_correction2 = 1.0 - c.beta2.powf(t);
         let mu = c.beta1 * (1.0 - 0.5 * 0.96f64.powf(t * c.momentum_decay));
         let mu_next = c.beta1 * (1.0 - 0.5 * 0.96f64.powf((t + 1.0) * c.momentum_decay));
         self.mu_product *= mu;
         let mu_product_next = self.mu_product * mu_next;
-        let s_grad = -c.lr * (1.0 - mu) / (1.0 - self.mu_product);
-        let s_moment = (-c.lr * mu_next) / (1.0 - mu_product_next);
+        let s_grad = -lr * (1.0 - mu) / (1.0 - self.mu_product);
+        let s_moment = (-lr * mu_next) / (1.0 - mu_product_next);
         let (x, g, m, v) = (sl(x), sl(&mut self.g), sl(&mut self.m), sl(&mut self.v));
         for i in 0..x.len() {
             let mut gi = g[i];
             if c.weight_decay != 0.0 {
                 if c.decoupled_weight_decay {
-                    x[i] *= 1.0 - c.lr * c.weight_decay;
+                    x[i] *= 1.0 - lr * c.weight_decay;
                 } else {
                     gi += c.weight_decay * x[i];
                 }
@@ -223,7 +230,7 @@ impl Optimizer for Nadam {
     }
 
     fn diagnostics(&self, out: &mut [f64]) {
-        out[0] = self.c.lr;
+        out[0] = self.lr_t;
     }
 }
 
@@ -233,6 +240,9 @@ struct Lion {
     c: LionConfig,
     g: Vector,
     m: Vector,
+    /// Steps taken, and the step size of the last.
+    t: u64,
+    lr_t: f64,
 }
 
 /// The sign, with sign(0) = 0 (as optax and lion-pytorch take it).
@@ -249,12 +259,15 @@ fn sign(v: f64) -> f64 {
 impl Optimizer for Lion {
     fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
         oracle.gradient_into(x.view(), &mut self.g);
+        let lr = self.c.lr_at(self.t);
+        self.t += 1;
+        self.lr_t = lr;
         let c = &self.c;
         let (x, g, m) = (sl(x), sl(&mut self.g), sl(&mut self.m));
         for i in 0..x.len() {
             let interpolated = (1.0 - c.beta1) * g[i] + c.beta1 * m[i];
             let update = sign(interpolated) + c.weight_decay * x[i];
-            x[i] += -c.lr * update;
+            x[i] += -lr * update;
             m[i] = (1.0 - c.beta2) * g[i] + c.beta2 * m[i];
         }
         Ok(())
@@ -265,7 +278,7 @@ impl Optimizer for Lion {
     }
 
     fn diagnostics(&self, out: &mut [f64]) {
-        out[0] = self.c.lr;
+        out[0] = self.lr_t;
     }
 }
 

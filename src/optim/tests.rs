@@ -936,3 +936,87 @@ fn nadam_lion_and_schedule_free_reproduce_their_reference_implementations() {
     }
     assert!(checked >= 160, "only {checked} golden rows checked");
 }
+
+/// The method spec for SGD with a schedule written as the reference files name it
+/// (`cosine:t_max=500,min_factor=0.01`; `warmup:…` is the constant schedule after a warm-up).
+fn with_schedule(base: &str, schedule: &str) -> Method {
+    let (kind, rest) = schedule.split_once(':').unwrap_or((schedule, ""));
+    let kind = if kind == "warmup" { "constant" } else { kind };
+    let rest = if rest.is_empty() {
+        String::new()
+    } else {
+        format!(",{rest}")
+    };
+    method(&format!("{base},schedule={kind}{rest}"))
+}
+
+#[test]
+fn learning_rate_schedules_reproduce_torchs_schedulers() {
+    // The lr of each of 500 steps under torch.optim.lr_scheduler (PyTorch 2.15): StepLR,
+    // CosineAnnealingLR, LinearLR, LambdaLR(1/(1 + t/τ)) and SequentialLR (warm-up, then
+    // cosine), see tests/data. torch computes cosine and linear rates recursively, which
+    // differs from the closed form by rounding (at most 1.5e-15 relative here).
+    let rows = golden_rows(include_str!("../../tests/data/torch_schedules.csv"));
+    let mut by_schedule: Vec<(String, Vec<f64>)> = Vec::new();
+    for (schedule, _, lr) in rows {
+        match by_schedule.last_mut() {
+            Some((s, lrs)) if *s == schedule => lrs.push(lr[0]),
+            _ => by_schedule.push((schedule, vec![lr[0]])),
+        }
+    }
+    assert_eq!(by_schedule.len(), 5);
+    for (schedule, lrs) in &by_schedule {
+        let m = with_schedule("sgd:lr=0.001", schedule);
+        let mut solo = Solo::new(&rosenbrock(), &m, &START);
+        let mut step_size = [0.0];
+        for (k, want) in lrs.iter().enumerate() {
+            solo.step().unwrap();
+            solo.optimizer.diagnostics(&mut step_size);
+            assert!(
+                (step_size[0] - want).abs() <= 1e-12 * want.abs().max(1e-300),
+                "{schedule} step {}: ours {}, torch {want}",
+                k + 1,
+                step_size[0]
+            );
+        }
+    }
+    // A whole trajectory: SGD with momentum under cosine annealing.
+    for (config, step, want) in golden_rows(include_str!("../../tests/data/torch_sgd_cosine.csv")) {
+        let (base, schedule) = config.split_once('|').unwrap();
+        let xs = trajectory(&rosenbrock(), &with_schedule(base, schedule), &START, step);
+        let x = &xs[step];
+        assert!(
+            (x[0] - want[0]).abs() <= 1e-9 && (x[1] - want[1]).abs() <= 1e-9,
+            "{config} step {step}: ours {x:?}, torch {want:?}"
+        );
+    }
+}
+
+#[test]
+fn every_first_order_method_steps_by_its_schedule() {
+    // A warm-up that starts at 0 makes the first step size 0: no schedulable method moves.
+    let mut schedulable = 0;
+    for m in Method::defaults() {
+        if m.config().param("schedule").is_none() {
+            continue;
+        }
+        schedulable += 1;
+        let key = m.key();
+        let plain = trajectory(&rosenbrock(), &m, &START, 1);
+        assert_ne!(plain[1], plain[0], "{key} moves without a schedule");
+        let mut warm = m.clone();
+        warm.config_mut()
+            .set_param("warmup", ParamValue::Usize(10))
+            .unwrap();
+        warm.config_mut()
+            .set_param("warmup_start", ParamValue::F64(0.0))
+            .unwrap();
+        let xs = trajectory(&rosenbrock(), &warm, &START, 2);
+        assert_eq!(xs[1], xs[0], "{key} ignored its warm-up's zero step size");
+        assert_ne!(xs[2], xs[1], "{key}: the warm-up's second step is not zero");
+    }
+    assert_eq!(
+        schedulable, 8,
+        "gd, sgd, adagrad, rmsprop, adam, adamw, nadam, lion"
+    );
+}

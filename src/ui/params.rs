@@ -1,79 +1,124 @@
 //! Widgets for a parameter struct: a slider (logarithmic where the range spans decades) with a
-//! typed-value box, a checkbox, or a menu of named options, each labelled by the parameter's readable name, with its
-//! documentation, accepted values, liveness and scene key in the tooltip.
+//! typed-value box, a checkbox, or a menu of named options, each labelled by the parameter's
+//! readable name, with its documentation, accepted values, liveness and scene key in the
+//! tooltip. A learning-rate schedule's parameters are grouped under their own header, and only
+//! those of the chosen shape are shown.
 
-use egui::{Slider, Ui};
+use egui::{CollapsingHeader, Slider, Ui};
 
-use crate::params::{ParamMut, Params, Scale};
+use crate::optim::schedule;
+use crate::params::{ParamMeta, ParamMut, ParamValue, Params, Scale};
+
+/// Whether a schedule parameter matters for the schedule `p` has now.
+fn schedule_relevant(p: &dyn Params, key: &str) -> bool {
+    let kind = match p.param("schedule") {
+        Some((_, ParamValue::Choice(k))) => k,
+        _ => return true,
+    };
+    let warmup = matches!(p.param("warmup"), Some((_, ParamValue::Usize(w))) if w > 0);
+    match key {
+        "schedule" | "warmup" => true,
+        "warmup_start" => warmup,
+        "step_size" | "gamma" => kind == "step",
+        "t_max" | "min_factor" => kind == "cosine",
+        "tau" => kind == "inverse_time",
+        _ => true,
+    }
+}
 
 /// Widgets for every parameter, labelled by their readable names; returns whether one changed.
 /// Invalid typed values are refused.
 pub fn params_ui(ui: &mut Ui, p: &mut dyn Params) -> bool {
+    let shown: Vec<bool> = p
+        .params()
+        .iter()
+        .map(|(m, _)| !schedule::KEYS.contains(&m.key) || schedule_relevant(p, m.key))
+        .collect();
     let mut changed = false;
-    for (meta, value) in p.params_mut() {
-        let when = if meta.live {
-            "Live: the running race reacts without a reset."
-        } else {
-            "Changing it starts a new run."
-        };
-        let tip = format!(
-            "{}\nAccepts {}. {when}\nScene key: `{}`",
-            meta.doc, meta.valid, meta.key
-        );
-        match value {
-            ParamMut::F64(v) => {
-                let old = *v;
-                let (lo, hi) = meta.range;
-                let r = ui.add(
-                    Slider::new(v, lo..=hi)
-                        .text(meta.name)
-                        .logarithmic(meta.scale == Scale::Log)
-                        .smallest_positive(lo.max(1e-12).min(hi * 1e-3))
-                        .clamping(egui::SliderClamping::Never),
-                );
-                r.on_hover_text(tip);
-                if !meta.valid.accepts(*v) {
-                    *v = old;
-                }
-                changed |= *v != old;
+    let mut scheduled = Vec::new();
+    for ((meta, value), show) in p.params_mut().into_iter().zip(shown) {
+        if schedule::KEYS.contains(&meta.key) {
+            if show {
+                scheduled.push((meta, value));
             }
-            ParamMut::Usize(v) => {
-                let old = *v;
-                let (lo, hi) = meta.range;
-                ui.add(
-                    Slider::new(v, lo as usize..=hi as usize)
-                        .text(meta.name)
-                        .clamping(egui::SliderClamping::Never),
-                )
-                .on_hover_text(tip);
-                if !meta.valid.accepts(*v as f64) {
-                    *v = old;
+            continue;
+        }
+        changed |= param_ui(ui, &meta, value);
+    }
+    if !scheduled.is_empty() {
+        CollapsingHeader::new("learning-rate schedule")
+            .id_salt("schedule")
+            .show(ui, |ui| {
+                for (meta, value) in scheduled {
+                    changed |= param_ui(ui, &meta, value);
                 }
-                changed |= *v != old;
+            });
+    }
+    changed
+}
+
+/// The widget for one parameter; returns whether it changed.
+fn param_ui(ui: &mut Ui, meta: &ParamMeta, value: ParamMut<'_>) -> bool {
+    let mut changed = false;
+    let when = if meta.live {
+        "Live: the running race reacts without a reset."
+    } else {
+        "Changing it starts a new run."
+    };
+    let tip = format!(
+        "{}\nAccepts {}. {when}\nScene key: `{}`",
+        meta.doc, meta.valid, meta.key
+    );
+    match value {
+        ParamMut::F64(v) => {
+            let old = *v;
+            let (lo, hi) = meta.range;
+            let r = ui.add(
+                Slider::new(v, lo..=hi)
+                    .text(meta.name)
+                    .logarithmic(meta.scale == Scale::Log)
+                    .smallest_positive(lo.max(1e-12).min(hi * 1e-3))
+                    .clamping(egui::SliderClamping::Never),
+            );
+            r.on_hover_text(tip);
+            if !meta.valid.accepts(*v) {
+                *v = old;
             }
-            ParamMut::Bool(v) => {
-                changed |= ui.checkbox(v, meta.name).on_hover_text(tip).changed();
+            changed |= *v != old;
+        }
+        ParamMut::Usize(v) => {
+            let old = *v;
+            let (lo, hi) = meta.range;
+            ui.add(
+                Slider::new(v, lo as usize..=hi as usize)
+                    .text(meta.name)
+                    .clamping(egui::SliderClamping::Never),
+            )
+            .on_hover_text(tip);
+            if !meta.valid.accepts(*v as f64) {
+                *v = old;
             }
-            ParamMut::Choice(c) => {
-                let labels = c.labels();
-                let old = c.index();
-                let mut index = old;
-                ui.horizontal(|ui| {
-                    egui::ComboBox::from_id_salt(meta.key)
-                        .selected_text(labels.get(old).copied().unwrap_or("?"))
-                        .show_ui(ui, |ui| {
-                            for (i, label) in labels.iter().enumerate() {
-                                ui.selectable_value(&mut index, i, *label);
-                            }
-                        })
-                        .response
-                        .on_hover_text(&tip);
-                    ui.label(meta.name).on_hover_text(&tip);
-                });
-                if index != old {
-                    c.set_index(index);
-                    changed = true;
-                }
+            changed |= *v != old;
+        }
+        ParamMut::Bool(v) => {
+            changed |= ui.checkbox(v, meta.name).on_hover_text(tip).changed();
+        }
+        ParamMut::Choice(c) => {
+            let labels = c.labels();
+            let old = c.index();
+            let mut index = old;
+            egui::ComboBox::new(meta.key, meta.name)
+                .selected_text(labels.get(old).copied().unwrap_or("?"))
+                .show_ui(ui, |ui| {
+                    for (i, label) in labels.iter().enumerate() {
+                        ui.selectable_value(&mut index, i, *label);
+                    }
+                })
+                .response
+                .on_hover_text(&tip);
+            if index != old {
+                c.set_index(index);
+                changed = true;
             }
         }
     }
