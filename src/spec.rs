@@ -20,7 +20,7 @@ pub fn parse<T: DeserializeOwned>(spec: &str, what: &str, keys: &[&str]) -> Resu
     table.insert("kind".into(), toml::Value::String(name.into()));
     for pair in rest
         .into_iter()
-        .flat_map(|r| r.split(','))
+        .flat_map(split_pairs)
         .filter(|p| !p.trim().is_empty())
     {
         let (key, value) = pair
@@ -35,6 +35,26 @@ pub fn parse<T: DeserializeOwned>(spec: &str, what: &str, keys: &[&str]) -> Resu
             e.to_string().trim_end().replace('\n', " ")
         )
     })
+}
+
+/// Splits `key=value,key=value` at the commas outside parentheses, so that a formula's
+/// `min(x, y)` stays one value.
+fn split_pairs(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth <= 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
 }
 
 /// Reads a value as a boolean, an integer or a float, and otherwise keeps the text (which then
@@ -120,6 +140,10 @@ mod tests {
         let e = parse::<Kind>("fast:lr=quick", "optimizer", KEYS).unwrap_err();
         assert!(e.contains("quick"), "{e}");
         assert!(numbers("1,x", "--start").is_err());
+        assert_eq!(
+            split_pairs("f=min(x,y)+max(1,(x,y)),lr=0.1"),
+            vec!["f=min(x,y)+max(1,(x,y))", "lr=0.1"]
+        );
         assert_eq!(numbers("-1.5, 2", "--start").unwrap(), vec![-1.5, 2.0]);
     }
 }

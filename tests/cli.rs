@@ -339,3 +339,64 @@ fn edits_in_a_scene_apply_at_their_steps() {
         "{da} {db}"
     );
 }
+
+#[test]
+fn a_typed_objective_runs_with_exact_derivatives_and_a_bad_one_says_where() {
+    // Newton on a typed Rosenbrock follows the built-in Rosenbrock's exact iterates.
+    let typed = optiscope(&[
+        "run",
+        "--problem",
+        "expr:f=(1-x)^2 + 100*(y-x^2)^2",
+        "--optimizer",
+        "newton",
+        "--start=-1.5,2",
+        "--steps",
+        "7",
+    ]);
+    let built_in = optiscope(&[
+        "run",
+        "--optimizer",
+        "newton",
+        "--start=-1.5,2",
+        "--steps",
+        "7",
+    ]);
+    assert!(typed.status.success(), "{}", stderr(&typed));
+    let ((h, a), (_, b)) = (csv(&stdout(&typed)), csv(&stdout(&built_in)));
+    let (x0, x1) = (col(&h, "x0"), col(&h, "x1"));
+    let last = |rows: &[Vec<String>], c: usize| rows.last().unwrap()[c].parse::<f64>().unwrap();
+    assert_eq!((last(&a, x0), last(&a, x1)), (1.0, 1.0));
+    assert_eq!((last(&b, x0), last(&b, x1)), (1.0, 1.0));
+    // Commas inside a formula's calls stay in the formula.
+    let minmax = optiscope(&[
+        "run",
+        "--problem",
+        "expr:f=max(x,y)^2 + min(x,2*y)^2,x_min=-3",
+        "--optimizer",
+        "bfgs",
+        "--steps",
+        "2",
+    ]);
+    assert!(minmax.status.success(), "{}", stderr(&minmax));
+    // A malformed formula: exit 2 and the column.
+    for (formula, column) in [
+        ("(1-x)^2 + sin(x", "column 14"),
+        ("", "column 1"),
+        ("2x", "column 2"),
+    ] {
+        let o = optiscope(&[
+            "run",
+            "--problem",
+            &format!("expr:f={formula}"),
+            "--optimizer",
+            "gd",
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{formula}");
+        let e = stderr(&o);
+        assert!(
+            e.contains("problem `expr`") && e.contains(column),
+            "{formula}: {e}"
+        );
+        assert_eq!(e.lines().count(), 1, "{e}");
+    }
+}

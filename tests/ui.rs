@@ -646,3 +646,42 @@ fn a_schedule_shows_only_its_own_parameters_and_changes_the_step_size_live() {
     );
     assert_eq!(h.state().view.run(), run);
 }
+
+#[test]
+fn a_typed_formula_applies_when_it_parses_and_says_where_it_does_not() {
+    let text = PAUSED.replace(
+        "kind = \"quadratic\"",
+        "kind = \"expr\"\nf = \"x^2 + 3*y^2\"",
+    );
+    let mut h = harness(scene(&text));
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    let run = h.state().view.run();
+    // A malformed formula: a message with its column, and the problem stays as it was.
+    h.state_mut().controls.formula.text = "x^2 + (3*y^2".into();
+    h.step();
+    h.get_by_label("Apply").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    let error = h.state().controls.formula.error.clone().unwrap_or_default();
+    assert!(error.contains("column 7"), "{error}");
+    h.get_by_label_contains("column 7");
+    let f = |a: &App| match &a.scene.problem {
+        optiscope::problem::Problem::Expr(c) => c.f.clone(),
+        p => panic!("{p:?}"),
+    };
+    assert_eq!(f(h.state()), "x^2 + 3*y^2");
+    assert_eq!(h.state().view.run(), run);
+    // A good one starts a new run on the new formula, and clears the message.
+    h.state_mut().controls.formula.text = "(x - 1)^2 + 3*y^2".into();
+    h.step();
+    h.get_by_label("Apply").click();
+    step_until(&mut h, "a run on the new formula", |a| a.view.run() > run);
+    assert_eq!(f(h.state()), "(x - 1)^2 + 3*y^2");
+    assert!(h.state().controls.formula.error.is_none());
+    // Its minimum, found numerically, is marked as such.
+    let info = h.state().view.info.clone().unwrap();
+    assert!(info.minima_numerical);
+    assert_eq!(info.minima.len(), 1);
+    assert!((info.minima[0][0] - 1.0).abs() < 1e-8);
+}

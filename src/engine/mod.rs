@@ -132,6 +132,8 @@ pub struct RunInfo {
     pub diagnostics: Vec<&'static [Diagnostic]>,
     /// Known minima, projected onto the plane.
     pub minima: Vec<[f64; 2]>,
+    /// Whether the minima were found numerically (a typed formula), not known exactly.
+    pub minima_numerical: bool,
     /// The problem's dimension.
     pub dim: usize,
     /// The plane the landscape and the records are drawn in.

@@ -3,11 +3,14 @@
 //! `Problem` is the serde enum used by scene files and the CLI (`rosenbrock:a=1,b=100`); its
 //! `build` gives the objective. Networks and neuron models join the registry later.
 
+pub mod expr;
 pub mod functions;
 mod objective;
+mod typed;
 pub mod view;
 
 pub use objective::{Minimum, Objective, Provides, ViewBounds};
+pub use typed::{DEFAULT_FORMULA, ExprConfig, ExprObjective};
 pub use view::{ViewData, ViewKind};
 
 use crate::params::Params;
@@ -19,6 +22,10 @@ pub trait ProblemConfig: Params {
     fn build(&self) -> Box<dyn Objective>;
     /// A classic start point for this problem.
     fn default_start(&self) -> Vec<f64>;
+    /// Checks what one parameter's rule cannot (a formula's syntax, a window's order).
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Declares a parameter struct and its `ProblemConfig` impl in one go.
@@ -120,6 +127,7 @@ crate::registry! {
         MonkeySaddle(MonkeySaddleConfig) = "monkey_saddle", "x³ − 3xy²: a degenerate third-order saddle.";
         DoubleWell(DoubleWellConfig) = "double_well", "(x² − 1)² + ½y²: two minima behind a barrier of height 1.";
         SharpFlat(SharpFlatConfig) = "sharp_flat", "Two Gaussian wells of equal depth, one narrow and one wide.";
+        Expr(ExprConfig) = "expr", "A formula you type, f = \"…\" in x and y (or x1 … xn), with exact derivatives by automatic differentiation.";
     }
 }
 
@@ -143,6 +151,7 @@ impl Problem {
     pub fn validate(&self) -> Result<(), String> {
         self.config()
             .validate_params()
+            .and_then(|()| self.config().check())
             .map_err(|e| format!("problem `{}`: {e}", self.key()))
     }
 }

@@ -81,6 +81,10 @@ pub trait Objective: Send + Sync {
     fn bounds(&self) -> ViewBounds;
     /// Known minima; empty when the function has none (for example the monkey saddle).
     fn minima(&self) -> Vec<Minimum>;
+    /// Whether the minima were found numerically (a typed formula) rather than known exactly.
+    fn minima_found_numerically(&self) -> bool {
+        false
+    }
 
     /// f(x), with ∇f(x) written into `g`; objectives that share work between the two override it.
     fn value_and_gradient_into(&self, x: ArrayView1<'_, f64>, g: ArrayViewMut1<'_, f64>) -> f64 {

@@ -34,6 +34,20 @@ pub struct ControlsUi {
     message: Option<Message>,
     /// The typed scene path, for opening and saving without a dialog.
     pub path: String,
+    /// A typed objective's formula as being edited, and why it was refused, if it was.
+    pub formula: FormulaEdit,
+}
+
+/// The formula field of a typed objective: the text being edited (applied with Enter or the
+/// button, and only when it parses) and the last refusal, with its column.
+#[derive(Clone, Debug, Default)]
+pub struct FormulaEdit {
+    /// The text in the field.
+    pub text: String,
+    /// The formula the text was last taken from, so that a new scene's formula replaces it.
+    from: String,
+    /// Why the last formula applied was refused.
+    pub error: Option<String>,
 }
 
 impl ControlsUi {
@@ -100,7 +114,7 @@ pub fn show(
             ui.spacing_mut().slider_width = (0.35 * ui.available_width()).clamp(60.0, 120.0);
             egui::ScrollArea::vertical().show(ui, |ui| {
                 scene_section(ui, scene, st, out);
-                problem_section(ui, scene);
+                problem_section(ui, scene, &mut st.formula);
                 optimizers_section(ui, scene);
                 noise_section(ui, scene);
                 playback_section(ui, view, scene, out);
@@ -206,7 +220,7 @@ fn message_lines(ui: &mut Ui, st: &ControlsUi) {
     });
 }
 
-fn problem_section(ui: &mut Ui, scene: &mut Scene) {
+fn problem_section(ui: &mut Ui, scene: &mut Scene, formula: &mut FormulaEdit) {
     CollapsingHeader::new("Problem")
         .default_open(true)
         .show(ui, |ui| {
@@ -234,11 +248,64 @@ fn problem_section(ui: &mut Ui, scene: &mut Scene) {
                 scene.set_problem(p);
             }
             ui.label(RichText::new(scene.problem.summary()).weak());
+            if let Problem::Expr(c) = &scene.problem
+                && let Some(f) = formula_field(ui, &c.f, formula)
+            {
+                let mut p = c.clone();
+                p.f = f;
+                scene.set_problem(Problem::Expr(p));
+            }
             let mut problem = scene.problem.clone();
             if super::params::params_ui(ui, problem.config_mut()) {
                 scene.set_problem(problem);
             }
         });
+}
+
+/// The formula field: returns a new formula when one that parses is applied. A refused one
+/// leaves the current problem loaded and says where it went wrong, under the field.
+fn formula_field(ui: &mut Ui, current: &str, st: &mut FormulaEdit) -> Option<String> {
+    if st.from != current {
+        st.text = current.to_string();
+        st.from = current.to_string();
+        st.error = None;
+    }
+    let mut apply = false;
+    ui.horizontal(|ui| {
+        ui.label("f =");
+        let r = ui.add(
+            egui::TextEdit::singleline(&mut st.text)
+                .font(egui::TextStyle::Monospace)
+                .desired_width(ui.available_width() - 60.0)
+                .hint_text("a formula in x and y"),
+        );
+        let r = r.on_hover_text(
+            "A formula in x and y (or x1 … xn): + − * / ^, sin cos tan exp log sqrt abs tanh \
+             sinh cosh min max, pi and e. Press Enter to apply; derivatives are exact.",
+        );
+        apply |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        apply |= ui.button("Apply").clicked();
+    });
+    // One line is kept for the message, so that nothing below moves when it comes or goes.
+    let message = st.error.as_deref().unwrap_or(" ");
+    ui.label(
+        RichText::new(message)
+            .color(ui.visuals().error_fg_color)
+            .small(),
+    );
+    if !apply || st.text == current {
+        return None;
+    }
+    match crate::problem::expr::Expr::parse(&st.text) {
+        Ok(_) => {
+            st.error = None;
+            Some(st.text.clone())
+        }
+        Err(e) => {
+            st.error = Some(format!("Not applied: {e}"));
+            None
+        }
+    }
 }
 
 fn optimizers_section(ui: &mut Ui, scene: &mut Scene) {

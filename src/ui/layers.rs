@@ -70,10 +70,17 @@ pub fn minima_layer(p: &mut PlotUi<'_>, info: &RunInfo, dark: bool) {
             .allow_hover(false),
     );
     p.points(
-        Points::new("known minima", info.minima.clone())
-            .shape(MarkerShape::Asterisk)
-            .radius(7.0)
-            .color(mark),
+        Points::new(
+            if info.minima_numerical {
+                "minima (found numerically)"
+            } else {
+                "known minima"
+            },
+            info.minima.clone(),
+        )
+        .shape(MarkerShape::Asterisk)
+        .radius(7.0)
+        .color(mark),
     );
 }
 

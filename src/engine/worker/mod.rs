@@ -378,6 +378,7 @@ impl Worker {
                 .iter()
                 .map(|m| self.projection.project(ndarray::ArrayView1::from(m)))
                 .collect(),
+            minima_numerical: objective.minima_found_numerically(),
             dim: objective.dim(),
             plane: self.plane,
             axis_names: self.projection.axis_names(),
