@@ -132,7 +132,10 @@ pub fn symmetric_eigen_in_place(a: &mut Matrix, v: &mut Matrix) {
 
 /// Solves `L Lᵀ x = b` in place (b becomes x), with L the lower triangle that
 /// [`cholesky_in_place`] left in `l`: forward, then back substitution.
-pub fn cholesky_solve_in_place(l: &Matrix, b: &mut Vector) {
+pub fn cholesky_solve_in_place<S: ndarray::DataMut<Elem = f64>>(
+    l: &Matrix,
+    b: &mut ndarray::ArrayBase<S, ndarray::Ix1>,
+) {
     let n = b.len();
     for i in 0..n {
         let mut s = b[i];

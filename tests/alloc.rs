@@ -36,6 +36,18 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// Rosenbrock, or the problem with the residuals or Fisher metric the method needs.
+fn home(m: &Method) -> Problem {
+    let key = if m.needs().fisher {
+        "gaussian_fit:parametrization=log_scale"
+    } else if m.needs().residuals {
+        "rosenbrock_residuals"
+    } else {
+        "rosenbrock"
+    };
+    optiscope::spec::parse(key, "problem", Problem::keys()).unwrap()
+}
+
 #[test]
 fn run_step_does_not_allocate_for_any_method() {
     for m in Method::defaults() {
@@ -46,7 +58,7 @@ fn run_step_does_not_allocate_for_any_method() {
             },
         ] {
             let mut run = Run::new(
-                &Problem::default(),
+                &home(&m),
                 &[(m.key().into(), m.clone())],
                 &[-1.5, 2.0],
                 0,
@@ -68,7 +80,7 @@ fn run_step_does_not_allocate_for_any_method() {
 fn overlays_and_diagnostics_refill_without_allocating() {
     for m in Method::defaults() {
         let mut run = Run::new(
-            &Problem::default(),
+            &home(&m),
             &[(m.key().into(), m.clone())],
             &[-1.5, 2.0],
             0,

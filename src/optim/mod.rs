@@ -10,6 +10,7 @@ mod conjugate_gradient;
 mod first_order;
 mod first_order_recent;
 pub mod line_search;
+mod metric_newton;
 mod newton_family;
 mod oracle;
 mod overlay;
@@ -22,6 +23,7 @@ mod zeroth_order;
 pub use conjugate_gradient::{Beta, CgConfig};
 pub use first_order::{AdagradConfig, AdamConfig, AdamWConfig, GdConfig, RmspropConfig, SgdConfig};
 pub use first_order_recent::{LionConfig, NadamConfig, ScheduleFreeAdamWConfig};
+pub use metric_newton::{GaussNewtonConfig, NaturalGradientConfig};
 pub use newton_family::{CubicConfig, LmConfig, SaddleFreeConfig, cubic_step};
 pub use oracle::{Counts, Oracle};
 pub use overlay::{Item, MatId, Overlay, Role, Shape, VecId};
@@ -127,6 +129,10 @@ pub struct Needs {
     pub hessian: bool,
     /// A dense d × d matrix of state (a BFGS inverse Hessian, a CMA covariance).
     pub dense_state: bool,
+    /// Residuals and their Jacobian (Gauss–Newton).
+    pub residuals: bool,
+    /// A Fisher metric (natural gradient).
+    pub fisher: bool,
 }
 
 impl Needs {
@@ -136,6 +142,8 @@ impl Needs {
         hvp: false,
         hessian: false,
         dense_state: false,
+        residuals: false,
+        fisher: false,
     };
     /// Values and gradients.
     pub const GRADIENTS: Needs = Needs {
@@ -145,7 +153,7 @@ impl Needs {
 
     /// Whether the method keeps or forms a d × d matrix.
     pub fn dense(self) -> bool {
-        self.hessian || self.dense_state
+        self.hessian || self.dense_state || self.residuals || self.fisher
     }
 }
 
@@ -197,6 +205,8 @@ crate::registry! {
         Bfgs(BfgsConfig) = "bfgs", "BFGS: a dense inverse-Hessian estimate learned from gradient changes, with a strong Wolfe line search.";
         Lbfgs(LbfgsConfig) = "lbfgs", "L-BFGS: BFGS from the last m gradient changes only, in O(m·d) memory.";
         Newton(NewtonConfig) = "newton", "Newton's method: x ← x − η(H + λI)⁻¹∇f with the exact Hessian, optionally with an Armijo line search.";
+        GaussNewton(GaussNewtonConfig) = "gauss_newton", "Gauss–Newton for least squares: (JᵀJ + λI)⁻¹Jᵀr steps, from the residuals' Jacobian alone.";
+        NaturalGradient(NaturalGradientConfig) = "natural_gradient", "Natural gradient: x ← x − η F⁻¹∇f, steepest descent in the model's own geometry (Amari 1998).";
         LevenbergMarquardt(LmConfig) = "levenberg_marquardt", "Levenberg–Marquardt: (H + λI)⁻¹∇f steps, λ shrunk after a success and grown after a failure.";
         SaddleFreeNewton(SaddleFreeConfig) = "saddle_free_newton", "Saddle-free Newton: |H|⁻¹∇f steps, which flee negative curvature (Dauphin et al. 2014).";
         CubicNewton(CubicConfig) = "cubic_newton", "Cubic-regularised Newton: the global minimiser of the second-order model plus (M/6)‖s‖³ (Nesterov & Polyak 2006).";
@@ -242,6 +252,14 @@ impl Method {
             (needs.gradient && !provides.gradient, "gradients"),
             (needs.hvp && !provides.hvp, "Hessian-vector products"),
             (needs.hessian && !provides.hessian, "dense Hessians"),
+            (
+                needs.residuals && !provides.residuals,
+                "residuals and their Jacobian (a least-squares problem)",
+            ),
+            (
+                needs.fisher && !provides.fisher,
+                "a Fisher metric (a problem that fits a probability model)",
+            ),
         ];
         if let Some((_, what)) = missing.iter().find(|(m, _)| *m) {
             return Err(format!(

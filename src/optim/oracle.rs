@@ -18,7 +18,7 @@ pub struct Counts {
     pub f: u64,
     /// Gradient evaluations.
     pub g: u64,
-    /// Full Hessian evaluations.
+    /// Full Hessian evaluations (and Fisher metrics: dense curvature matrices).
     pub h: u64,
     /// Hessian-vector products.
     pub hv: u64,
@@ -82,6 +82,40 @@ impl<'a> Oracle<'a> {
     pub fn hvp_into(&mut self, x: ArrayView1<'_, f64>, v: ArrayView1<'_, f64>, out: &mut Vector) {
         self.counts.hv += 1;
         self.objective.hvp_into(x, v, out.view_mut());
+    }
+
+    /// The number of residuals of a least-squares problem.
+    pub fn residual_count(&self) -> usize {
+        self.objective.residual_count()
+    }
+
+    /// The residuals r(x), written into `r` (resized to m the first time); counted as a
+    /// function evaluation.
+    pub fn residuals_into(&mut self, x: ArrayView1<'_, f64>, r: &mut Vector) {
+        self.counts.f += 1;
+        let m = self.objective.residual_count();
+        if r.len() != m {
+            *r = Vector::zeros(m);
+        }
+        self.objective.residuals_into(x, r.view_mut());
+    }
+
+    /// The residuals' Jacobian (m × d), written into `j` (resized the first time); counted as
+    /// a gradient evaluation (it is the gradient of every residual).
+    pub fn jacobian_into(&mut self, x: ArrayView1<'_, f64>, j: &mut Matrix) {
+        self.counts.g += 1;
+        let shape = (self.objective.residual_count(), self.objective.dim());
+        if j.dim() != shape {
+            *j = Matrix::zeros(shape);
+        }
+        self.objective.jacobian_into(x, j.view_mut());
+    }
+
+    /// The Fisher metric at x, written into `f`; counted with the dense curvature matrices
+    /// (`Counts::h`).
+    pub fn fisher_into(&mut self, x: ArrayView1<'_, f64>, f: &mut Matrix) {
+        self.counts.h += 1;
+        self.objective.fisher_into(x, f.view_mut());
     }
 
     /// The method's own random stream (probe directions, populations).

@@ -39,6 +39,9 @@ pub enum Role {
     TrustRegion,
     /// The dogleg path: to the Cauchy point along −∇f, then towards the Newton point.
     Dogleg,
+    /// The ellipse {x + F^(−½) w : ‖w‖ = 1} of the Fisher metric: the directions in which a
+    /// step changes the model's distribution least.
+    FisherMetric,
 }
 
 impl Role {
@@ -59,6 +62,7 @@ impl Role {
             Role::BaseSequence => "base sequence z",
             Role::TrustRegion => "trust region, radius Δ",
             Role::Dogleg => "dogleg path (Cauchy point, then Newton point)",
+            Role::FisherMetric => "F⁻¹ ellipse (the Fisher metric)",
         }
     }
 }

@@ -428,3 +428,141 @@ fn trust_region_and_damped_methods_draw_their_region_and_their_refusals() {
             .any(|i| matches!(i.role, Role::Step | Role::TrialRejected))
     );
 }
+
+#[test]
+fn gauss_newton_solves_rosenbrocks_residuals_in_two_exact_steps() {
+    // At (−1.5, 2): r = (2.5, −2.5), J = [[−1, 0], [30, 10]], so (JᵀJ)⁻¹Jᵀr = (−2.5, 7.25) and
+    // the step lands on (1, −5.25); there r = (0, −62.5), J = [[−1, 0], [−20, 10]], and the
+    // second step, (0, −6.25), lands on the minimum.
+    let xs = trajectory(
+        &problem("rosenbrock_residuals"),
+        &method("gauss_newton"),
+        &[-1.5, 2.0],
+        2,
+    );
+    for (got, want) in xs[1..].iter().zip([[1.0, -5.25], [1.0, 1.0]]) {
+        for i in 0..2 {
+            assert!((got[i] - want[i]).abs() < 1e-12, "{xs:?}");
+        }
+    }
+}
+
+#[test]
+fn gauss_newton_converges_quadratically_on_a_zero_residual_fit() {
+    let p = problem("curve_fit:noise=0");
+    let mut solo = Solo::new(&p, &method("gauss_newton"), &[3.0, 1.5]);
+    let mut errors = Vec::new();
+    for _ in 0..12 {
+        solo.step().unwrap();
+        errors.push(((solo.x[0] - 2.0).powi(2) + (solo.x[1] - 0.7).powi(2)).sqrt());
+    }
+    assert!(errors[11] < 1e-13, "{errors:?}");
+    // Quadratic: once close, each error is about the square of the last.
+    let k = errors.iter().position(|e| *e < 1e-2).unwrap();
+    assert!(errors[k + 1] < 10.0 * errors[k] * errors[k], "{errors:?}");
+    assert_eq!(
+        (solo.counts.h, solo.counts.hv),
+        (0, 0),
+        "residuals and Jacobians only"
+    );
+}
+
+#[test]
+fn the_natural_gradients_path_does_not_depend_on_the_parametrisation() {
+    // The Gaussian fit in (μ, s) and in (μ, log s) from the same distribution N(−1.5, 2.5²):
+    // the natural gradient takes the same path (to O(η)), plain gradient descent does not.
+    let gap = |m: &str| {
+        let a = trajectory(&problem("gaussian_fit"), &method(m), &[-1.5, 2.5], 200);
+        let b = trajectory(
+            &problem("gaussian_fit:parametrization=log_scale"),
+            &method(m),
+            &[-1.5, 2.5f64.ln()],
+            200,
+        );
+        a.iter()
+            .zip(&b)
+            .map(|(p, q)| ((p[0] - q[0]).powi(2) + (p[1] - q[1].exp()).powi(2)).sqrt())
+            .fold(0.0, f64::max)
+    };
+    let (natural, plain) = (gap("natural_gradient:lr=0.05"), gap("gd:lr=0.05"));
+    assert!(natural < 0.01, "natural gradient paths differ by {natural}");
+    assert!(
+        plain > 0.3,
+        "gradient descent's paths differ by only {plain}"
+    );
+}
+
+#[test]
+fn the_gaussian_fits_fisher_metrics_are_one_metric_in_two_coordinates() {
+    // With s = e^ℓ, the Jacobian of (μ, ℓ) ↦ (μ, s) is diag(1, s), and F_ℓ = Jᵀ F_s J.
+    let (fs, fl) = (
+        problem("gaussian_fit").build(),
+        problem("gaussian_fit:parametrization=log_scale").build(),
+    );
+    for (mu, s) in [(0.3, 0.5), (-1.0, 2.0)] {
+        let mut a = crate::linalg::Matrix::zeros((2, 2));
+        let mut b = a.clone();
+        fs.fisher_into(ndarray::arr1(&[mu, s]).view(), a.view_mut());
+        fl.fisher_into(ndarray::arr1(&[mu, f64::ln(s)]).view(), b.view_mut());
+        let j = [1.0, s];
+        for r in 0..2 {
+            for c in 0..2 {
+                assert!(
+                    (b[[r, c]] - j[r] * a[[r, c]] * j[c]).abs() < 1e-12,
+                    "{a} {b}"
+                );
+            }
+        }
+        // And the metric is the Fisher information of N(μ, s²) per sample: 1/s², 2/s².
+        assert!(
+            (a[[0, 0]] - 1.0 / (s * s)).abs() < 1e-12 && (a[[1, 1]] - 2.0 / (s * s)).abs() < 1e-12
+        );
+    }
+}
+
+#[test]
+fn residual_and_fisher_methods_are_refused_where_those_are_missing() {
+    let rosenbrock = problem("rosenbrock").build();
+    let e = method("gauss_newton")
+        .check_fits("rosenbrock", rosenbrock.provides(), 2)
+        .unwrap_err();
+    assert!(
+        e.contains("`gauss_newton`") && e.contains("residuals"),
+        "{e}"
+    );
+    let e = method("natural_gradient")
+        .check_fits("rosenbrock", rosenbrock.provides(), 2)
+        .unwrap_err();
+    assert!(e.contains("Fisher"), "{e}");
+    let fits = problem("curve_fit").build();
+    assert!(
+        method("gauss_newton")
+            .check_fits("curve_fit", fits.provides(), 2)
+            .is_ok()
+    );
+}
+
+#[test]
+fn residuals_and_jacobians_agree_with_the_value_and_the_gradient() {
+    for p in ["curve_fit", "rosenbrock_residuals"] {
+        let f = problem(p).build();
+        let m = f.residual_count();
+        for x in [[3.0, 1.5], [-0.5, 0.8]] {
+            let x = ndarray::arr1(&x);
+            let mut r = crate::linalg::Vector::zeros(m);
+            let mut j = crate::linalg::Matrix::zeros((m, 2));
+            f.residuals_into(x.view(), r.view_mut());
+            f.jacobian_into(x.view(), j.view_mut());
+            let value = f.value(x.view());
+            assert!((r.dot(&r) - value).abs() <= 1e-12 * value.max(1.0), "{p}");
+            let g = f.gradient(x.view());
+            let jtr = j.t().dot(&r) * 2.0;
+            for i in 0..2 {
+                assert!(
+                    (g[i] - jtr[i]).abs() <= 1e-10 * g[i].abs().max(1.0),
+                    "{p}: {g} {jtr}"
+                );
+            }
+        }
+    }
+}

@@ -108,6 +108,39 @@ problem!(SharpFlatConfig {
     flat_width: f64 = 0.7, "flat well width", (0.1, 2.0), Log, Positive, restart;
 } => |c| f::SharpFlat::new(c.sharp_width, c.flat_width), start |_s| vec![-1.9, 1.2]);
 
+problem!(CurveFitConfig {
+    /// The amplitude a of the decay that made the data.
+    a: f64 = 2.0, "true amplitude a", (0.5, 4.0), Linear, Finite, restart;
+    /// The rate b of the decay that made the data.
+    b: f64 = 0.7, "true rate b", (0.1, 2.0), Linear, Finite, restart;
+    /// The standard deviation of the noise on each data point.
+    noise: f64 = 0.05, "data noise", (0.0, 0.5), Linear, NonNegative, restart;
+    /// How many data points.
+    n: usize = 20, "data points n", (2, 200), Linear, Within(2.0, 10_000.0), restart;
+} => |c| f::CurveFit::new(c.a, c.b, c.noise, c.n), start |_s| vec![3.0, 1.5]);
+
+problem!(RosenbrockResidualsConfig {} => |_c| f::RosenbrockResiduals, start |_s| vec![-1.5, 2.0]);
+
+crate::choice! {
+    /// How the Gaussian fit's scale is written.
+    pub enum Parametrization {
+        Scale = "scale", "(μ, s)";
+        LogScale = "log_scale", "(μ, log s)";
+    }
+}
+
+problem!(GaussianFitConfig {
+    /// The second coordinate: the standard deviation s, or its logarithm.
+    parametrization: Parametrization = Parametrization::Scale, "parametrisation", (0, 0), Linear, Finite, restart;
+    /// The mean of the distribution the samples come from.
+    mu: f64 = 0.0, "true mean μ", (-1.0, 1.0), Linear, Finite, restart;
+    /// The standard deviation of the distribution the samples come from.
+    sigma: f64 = 1.0, "true deviation σ", (0.2, 2.0), Linear, Positive, restart;
+    /// How many samples.
+    n: usize = 50, "samples n", (2, 1000), Linear, Within(2.0, 1e6), restart;
+} => |c| f::GaussianFit::new(c.mu, c.sigma, c.n, c.parametrization == Parametrization::LogScale),
+   start |s| vec![-1.5, if s.parametrization == Parametrization::LogScale { 2.5f64.ln() } else { 2.5 }]);
+
 crate::registry! {
     /// The closed set of problems.
     pub enum Problem: ProblemConfig {
@@ -127,6 +160,9 @@ crate::registry! {
         MonkeySaddle(MonkeySaddleConfig) = "monkey_saddle", "x³ − 3xy²: a degenerate third-order saddle.";
         DoubleWell(DoubleWellConfig) = "double_well", "(x² − 1)² + ½y²: two minima behind a barrier of height 1.";
         SharpFlat(SharpFlatConfig) = "sharp_flat", "Two Gaussian wells of equal depth, one narrow and one wide.";
+        CurveFit(CurveFitConfig) = "curve_fit", "Least squares: fitting a·e^(−b t) to noisy data; residuals and their Jacobian for Gauss–Newton.";
+        RosenbrockResiduals(RosenbrockResidualsConfig) = "rosenbrock_residuals", "Rosenbrock written as residuals (1 − x, 10(y − x²)): the same valley, with a Jacobian.";
+        GaussianFit(GaussianFitConfig) = "gaussian_fit", "Fitting N(μ, s²) to samples by maximum likelihood, in (μ, s) or (μ, log s), with its Fisher metric.";
         Expr(ExprConfig) = "expr", "A formula you type, f = \"…\" in x and y (or x1 … xn), with exact derivatives by automatic differentiation.";
     }
 }

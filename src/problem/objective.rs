@@ -33,14 +33,21 @@ pub struct Provides {
     pub hvp: bool,
     /// Dense Hessians (d × d). Large problems (networks) offer products only.
     pub hessian: bool,
+    /// Residuals r with f = Σ rᵢ², and their Jacobian (least-squares problems).
+    pub residuals: bool,
+    /// A Fisher metric (problems that fit a probability model).
+    pub fisher: bool,
 }
 
 impl Provides {
-    /// Everything: the built-in test functions have exact gradients, products and Hessians.
-    pub const ALL: Provides = Provides {
+    /// Exact gradients, Hessian-vector products and Hessians, as every built-in test function
+    /// has (least-squares and probabilistic problems add residuals or a Fisher metric).
+    pub const DERIVATIVES: Provides = Provides {
         gradient: true,
         hvp: true,
         hessian: true,
+        residuals: false,
+        fisher: false,
     };
 }
 
@@ -71,8 +78,19 @@ pub trait Objective: Send + Sync {
     }
     /// What this problem computes exactly.
     fn provides(&self) -> Provides {
-        Provides::ALL
+        Provides::DERIVATIVES
     }
+    /// The number m of residuals, for a least-squares problem (f = Σ rᵢ²); 0 otherwise.
+    fn residual_count(&self) -> usize {
+        0
+    }
+    /// Writes the residuals r(x) into `r` (length m); only called when residuals are provided.
+    fn residuals_into(&self, _x: ArrayView1<'_, f64>, _r: ArrayViewMut1<'_, f64>) {}
+    /// Writes the residuals' Jacobian ∂r/∂x into `j` (m × d); only called when residuals are
+    /// provided.
+    fn jacobian_into(&self, _x: ArrayView1<'_, f64>, _j: ArrayViewMut2<'_, f64>) {}
+    /// Writes the Fisher metric at x into `f` (d × d); only called when it is provided.
+    fn fisher_into(&self, _x: ArrayView1<'_, f64>, _f: ArrayViewMut2<'_, f64>) {}
     /// The views this problem offers beside the landscape (every problem has the generic ones).
     fn views(&self) -> &'static [ViewKind] {
         &[ViewKind::Section, ViewKind::Coordinates]

@@ -31,6 +31,7 @@ fn style(role: Role, racer: Color32) -> (Color32, f32) {
         Role::BaseSequence => (racer.gamma_multiply(0.6), 4.0),
         Role::TrustRegion => (racer.gamma_multiply(0.8), 1.5),
         Role::Dogleg => (racer.gamma_multiply(0.55), 1.25),
+        Role::FisherMetric => (racer.gamma_multiply(0.8), 1.5),
     }
 }
 

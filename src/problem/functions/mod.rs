@@ -10,10 +10,11 @@ use std::f64::consts::{E, PI, TAU};
 
 use ndarray::{ArrayView1, ArrayViewMut1, ArrayViewMut2};
 
-use super::objective::{Minimum, Objective, ViewBounds};
+use super::objective::{Minimum, Objective, Provides, ViewBounds};
 use crate::linalg::{Matrix, Vector};
 
 pub use bowls::*;
+pub use fits::*;
 pub use multimodal::*;
 pub use saddles::*;
 pub use valleys::*;
@@ -160,6 +161,7 @@ fn write_hessian_2d(mut h: ArrayViewMut2<'_, f64>, xx: f64, xy: f64, yy: f64) {
 
 // The child modules come after `hvp_via_2x2_hessian`, which they use.
 mod bowls;
+mod fits;
 mod multimodal;
 mod saddles;
 #[cfg(test)]
