@@ -229,9 +229,10 @@ impl LineSearch {
         };
         let mut alpha = alpha0;
         let mut bracket = None;
-        for i in 0..MAX_BRACKET {
+        for _ in 0..MAX_BRACKET {
             let f = self.phi(x, p, alpha, oracle);
-            if !armijo(alpha, f) || (i > 0 && f >= prev.f) {
+            // (At the first trial f ≥ φ(0) already fails the sufficient decrease.)
+            if !armijo(alpha, f) || f >= prev.f {
                 bracket = Some((prev, End { alpha, f, d: None }));
                 break;
             }
@@ -497,45 +498,37 @@ mod tests {
 
     #[test]
     fn interpolation_finds_a_cubics_minimiser_and_stays_inside() {
-        // φ(α) = (α − 0.3)² has its minimum at 0.3; the quadratic and the cubic find it exactly.
-        let phi = |a: f64| (a - 0.3) * (a - 0.3);
-        let dphi = |a: f64| 2.0 * (a - 0.3);
-        let lo = End {
-            alpha: 0.0,
-            f: phi(0.0),
-            d: Some(dphi(0.0)),
+        // φ(α) = (α − 0.3)²(α + 1) has its local minimum at 0.3; the cubic through two points
+        // with their slopes is φ itself, so it finds 0.3 exactly.
+        let phi = |a: f64| (a - 0.3) * (a - 0.3) * (a + 1.0);
+        let dphi = |a: f64| (a - 0.3) * (3.0 * a + 1.7);
+        let end = |a: f64, slope: bool| End {
+            alpha: a,
+            f: phi(a),
+            d: slope.then(|| dphi(a)),
         };
+        let cubic = interpolate(&end(0.05, true), &end(0.8, true));
+        assert!((cubic - 0.3).abs() < 1e-12, "{cubic}");
+        // With the ends the other way round (a bracket from above).
+        let cubic = interpolate(&end(0.8, true), &end(0.05, true));
+        assert!((cubic - 0.3).abs() < 1e-12, "{cubic}");
+        // The quadratic through lo's value and slope and hi's value is exact for a parabola.
+        let q = |a: f64| 2.0 * (a - 0.3) * (a - 0.3) + 1.0;
         let quadratic = interpolate(
-            &lo,
             &End {
-                alpha: 1.0,
-                f: phi(1.0),
+                alpha: 0.05,
+                f: q(0.05),
+                d: Some(4.0 * (0.05 - 0.3)),
+            },
+            &End {
+                alpha: 0.8,
+                f: q(0.8),
                 d: None,
             },
         );
-        assert!((quadratic - 0.3).abs() < 1e-15);
-        let cubic = interpolate(
-            &lo,
-            &End {
-                alpha: 1.0,
-                f: phi(1.0),
-                d: Some(dphi(1.0)),
-            },
-        );
-        assert!((cubic - 0.3).abs() < 1e-15);
+        assert!((quadratic - 0.3).abs() < 1e-12, "{quadratic}");
         // A minimiser outside the inner 80 % falls back to the midpoint.
-        let edge = interpolate(
-            &End {
-                alpha: 0.29,
-                f: phi(0.29),
-                d: Some(dphi(0.29)),
-            },
-            &End {
-                alpha: 1.0,
-                f: phi(1.0),
-                d: None,
-            },
-        );
+        let edge = interpolate(&end(0.29, true), &end(1.0, false));
         assert_eq!(edge, 0.29 + 0.5 * 0.71);
     }
 }
