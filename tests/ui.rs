@@ -685,3 +685,47 @@ fn a_typed_formula_applies_when_it_parses_and_says_where_it_does_not() {
     assert_eq!(info.minima.len(), 1);
     assert!((info.minima[0][0] - 1.0).abs() < 1e-8);
 }
+
+#[test]
+fn the_lens_shows_the_curvature_at_the_iterate_and_the_taylor_models() {
+    // The quadratic's Hessian has eigenvalues 1 and κ = 10 everywhere.
+    let mut h = harness(scene(PAUSED));
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    h.get_by_role_and_label(Role::ComboBox, "lens").click();
+    h.step();
+    h.step();
+    h.get_by_label("curvature").click();
+    step_until(&mut h, "a curvature lens", |a| {
+        a.view
+            .lens
+            .as_ref()
+            .is_some_and(|l| l.kind == optiscope::engine::LensKind::Curvature)
+    });
+    let lens = h.state().view.lens.clone().unwrap();
+    assert!(
+        (lens.eigenvalues[0] - 1.0).abs() < 1e-12 && (lens.eigenvalues[1] - 10.0).abs() < 1e-12
+    );
+    assert!((lens.condition() - 10.0).abs() < 1e-12);
+    // It is drawn at the first racer's start.
+    let start = h.state().view.racers[0].history.last().unwrap().xy;
+    assert!((lens.at[0] - start[0]).abs() < 1e-12 && (lens.at[1] - start[1]).abs() < 1e-12);
+    h.get_by_role_and_label(Role::ComboBox, "lens").click();
+    h.step();
+    h.step();
+    h.get_by_label("Taylor models").click();
+    step_until(&mut h, "a Taylor lens", |a| {
+        a.view
+            .lens
+            .as_ref()
+            .is_some_and(|l| l.kind == optiscope::engine::LensKind::Taylor)
+    });
+    let lens = h.state().view.lens.clone().unwrap();
+    assert_eq!(lens.eta, 0.1);
+    for role in [
+        optiscope::optim::Role::TaylorFirstMinimiser,
+        optiscope::optim::Role::TaylorSecondMinimiser,
+        optiscope::optim::Role::TaylorThirdMinimiser,
+    ] {
+        assert!(lens.items.iter().any(|i| i.role == role), "{role:?}");
+    }
+}

@@ -5,6 +5,7 @@
 
 mod grids;
 mod landscape;
+mod lens;
 mod overlay;
 mod projection;
 mod record;
@@ -19,6 +20,7 @@ use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 
 pub use landscape::{Contour, Grid, GridSpec, compute as compute_grid};
+pub use lens::{LENS_CUBIC_WEIGHT, Lens, LensAt, LensKind};
 pub use overlay::{Drawn, DrawnItem, DrawnOverlay};
 pub use projection::Projection;
 pub use run::{Racer, Run, StopReason};
@@ -72,6 +74,9 @@ pub enum Command {
     },
     /// The problem views the app shows; the engine computes these (at most 10 times a second).
     Views(Vec<ViewKind>),
+    /// Show a lens (curvature, or the Taylor models) at a racer's iterate, following it, or at a
+    /// point of the plane; `None` hides it.
+    Lens(Option<(LensKind, LensAt)>),
     /// The run as it can be saved (its scene with the edit log) and its exact trajectories.
     Snapshot {
         /// The request's id, echoed in the reply.
@@ -224,6 +229,13 @@ pub enum Event {
         run: u64,
         /// Per racer that has one, its overlay.
         overlays: Vec<(u32, Arc<DrawnOverlay>)>,
+    },
+    /// The lens asked for, at its point now (`None` where the problem has no dense Hessian).
+    Lens {
+        /// The run id.
+        run: u64,
+        /// The lens.
+        lens: Option<Arc<Lens>>,
     },
     /// A problem view's data.
     View {

@@ -163,7 +163,7 @@ const CONTOUR_POINTS: usize = 120;
 /// built); for an indefinite H they are the level through c and levels a quarter and four
 /// times as far from m*. A (nearly) singular H, whose contours are parabolas or lines, is
 /// contoured on a grid over `window` instead.
-fn model_contours(
+pub(super) fn model_contours(
     c: [f64; 2],
     g: [f64; 2],
     h: [[f64; 2]; 2],
@@ -265,34 +265,46 @@ fn grid_contours(
     h: [[f64; 2]; 2],
     window: ViewBounds,
 ) -> Vec<Vec<[f64; 2]>> {
-    let spec = GridSpec {
-        bounds: window,
-        nx: MODEL_GRID,
-        ny: MODEL_GRID,
-        levels: 0,
-    };
     let m = |x: f64, y: f64| {
         let (a, b) = (x - c[0], y - c[1]);
         g[0] * a
             + g[1] * b
             + 0.5 * (h[0][0] * a * a + (h[0][1] + h[1][0]) * a * b + h[1][1] * b * b)
     };
+    sampled_contours(window, m, |values| {
+        let scale = values
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold(0.0_f64, |a, v| a.max(v.abs()));
+        [-0.5, -0.25, -0.1, 0.0, 0.1, 0.25, 0.5]
+            .iter()
+            .map(|f| f * scale)
+            .collect()
+    })
+}
+
+/// Contours of any function of the plane, sampled on a grid over `window`, at the levels
+/// `levels` picks from the samples.
+pub(super) fn sampled_contours(
+    window: ViewBounds,
+    f: impl Fn(f64, f64) -> f64,
+    levels: impl FnOnce(&[f64]) -> Vec<f64>,
+) -> Vec<Vec<[f64; 2]>> {
+    let spec = GridSpec {
+        bounds: window,
+        nx: MODEL_GRID,
+        ny: MODEL_GRID,
+        levels: 0,
+    };
     let (wx, wy) = (window.x.1 - window.x.0, window.y.1 - window.y.0);
     let at = |lo: f64, w: f64, i: usize| lo + w * i as f64 / (MODEL_GRID - 1) as f64;
     let mut values = Vec::with_capacity(MODEL_GRID * MODEL_GRID);
     for j in 0..MODEL_GRID {
         for i in 0..MODEL_GRID {
-            values.push(m(at(window.x.0, wx, i), at(window.y.0, wy, j)));
+            values.push(f(at(window.x.0, wx, i), at(window.y.0, wy, j)));
         }
     }
-    let scale = values
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold(0.0_f64, |a, v| a.max(v.abs()));
-    let levels = [-0.5, -0.25, -0.1, 0.0, 0.1, 0.25, 0.5]
-        .iter()
-        .map(|f| f * scale)
-        .collect();
+    let levels = levels(&values);
     landscape::with_contours(spec, values, Some(levels))
         .contours
         .into_iter()

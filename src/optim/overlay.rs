@@ -42,6 +42,24 @@ pub enum Role {
     /// The ellipse {x + F^(−½) w : ‖w‖ = 1} of the Fisher metric: the directions in which a
     /// step changes the model's distribution least.
     FisherMetric,
+    /// A lens: a curvature direction of H with a positive eigenvalue, scaled by it.
+    CurvaturePositive,
+    /// A lens: a curvature direction with a negative eigenvalue (the way down from a saddle).
+    CurvatureNegative,
+    /// A lens: the Newton step −H⁻¹∇f from the point.
+    NewtonStep,
+    /// A lens: a contour of the first-order (proximal) model f + gᵀz + ‖z‖²/(2η).
+    TaylorFirst,
+    /// A lens: a contour of the second-order model f + gᵀz + ½zᵀHz.
+    TaylorSecond,
+    /// A lens: a contour of the cubic-regularised model m₂ + (M/6)‖z‖³.
+    TaylorThird,
+    /// A lens: the first-order model's minimiser, x − η∇f.
+    TaylorFirstMinimiser,
+    /// A lens: the second-order model's stationary point, x − H⁻¹∇f.
+    TaylorSecondMinimiser,
+    /// A lens: the cubic-regularised model's global minimiser.
+    TaylorThirdMinimiser,
 }
 
 impl Role {
@@ -63,6 +81,15 @@ impl Role {
             Role::TrustRegion => "trust region, radius Δ",
             Role::Dogleg => "dogleg path (Cauchy point, then Newton point)",
             Role::FisherMetric => "F⁻¹ ellipse (the Fisher metric)",
+            Role::CurvaturePositive => "curvature direction, λ > 0 (length ∝ |λ|)",
+            Role::CurvatureNegative => "curvature direction, λ < 0 (length ∝ |λ|)",
+            Role::NewtonStep => "Newton step −H⁻¹∇f",
+            Role::TaylorFirst => "first-order model f + gᵀz + ‖z‖²/(2η)",
+            Role::TaylorSecond => "second-order model f + gᵀz + ½zᵀHz",
+            Role::TaylorThird => "cubic-regularised model m₂ + (M/6)‖z‖³",
+            Role::TaylorFirstMinimiser => "minimiser of the first-order model, x − η∇f",
+            Role::TaylorSecondMinimiser => "stationary point of the second-order model",
+            Role::TaylorThirdMinimiser => "minimiser of the cubic-regularised model",
         }
     }
 }

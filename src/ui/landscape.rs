@@ -13,7 +13,7 @@ use egui_plot::{Legend, Plot, PlotBounds, PlotPoint, PlotTransform};
 use super::format::num;
 use super::heatmap;
 use super::{Outbox, View, layers, overlay};
-use crate::engine::{Command, Grid, GridSpec, RunInfo};
+use crate::engine::{Command, Grid, GridSpec, LensAt, LensKind, RunInfo};
 use crate::problem::ViewBounds;
 use crate::scene::{Colormap, Scene, SliceMode};
 
@@ -61,6 +61,10 @@ pub struct LandscapeUi {
     pub uploads: u64,
     /// Where the plot was drawn in the last frame, and the window it showed.
     pub plot_rect: Option<(egui::Rect, ViewBounds)>,
+    /// The lens shown: at the first racer's iterate, or at the cursor when paused.
+    pub lens: Option<LensKind>,
+    /// The lens last asked of the engine.
+    lens_sent: Option<Option<(LensKind, LensAt)>>,
 }
 
 impl Default for LandscapeUi {
@@ -81,6 +85,8 @@ impl Default for LandscapeUi {
             query: None,
             uploads: 0,
             plot_rect: None,
+            lens: None,
+            lens_sent: None,
         }
     }
 }
@@ -232,10 +238,19 @@ pub fn show(ui: &mut Ui, view: &View, scene: &mut Scene, st: &mut LandscapeUi, o
             let resp = &response.response;
             st.plot_rect = Some((resp.rect, bounds_of(response.transform.bounds())));
             input(resp, pointer, st, out);
+            let mut cursor = None;
             if let Some(pt) = pointer
                 && resp.hovered()
             {
                 readout = hover(view, &info, st, pt, &response.transform, out);
+                cursor = Some([pt.x, pt.y]);
+            }
+            st.ask_lens(view, cursor, out);
+            if let Some(line) = lens_readout(view, st) {
+                if !readout.is_empty() {
+                    readout.push('\n');
+                }
+                readout.push_str(&line);
             }
             let visible = bounds_of(response.transform.bounds());
             if fit {
@@ -260,6 +275,49 @@ pub fn show(ui: &mut Ui, view: &View, scene: &mut Scene, st: &mut LandscapeUi, o
     });
 }
 
+impl LandscapeUi {
+    /// Asks the engine for the lens wanted now: at the cursor while paused, else at the first
+    /// racer's iterate; only when that changed.
+    fn ask_lens(&mut self, view: &View, cursor: Option<[f64; 2]>, out: &mut Outbox) {
+        let wanted = self.lens.map(|k| match cursor {
+            Some(xy) if !view.playing => (k, LensAt::Point(xy)),
+            _ => (k, LensAt::Racer(0)),
+        });
+        if self.lens_sent != Some(wanted) {
+            self.lens_sent = Some(wanted);
+            out.send(Command::Lens(wanted));
+        }
+    }
+}
+
+/// The lens's numbers: the Hessian's eigenvalues and its condition number (and the proximal
+/// model's step size, for the Taylor lens).
+fn lens_readout(view: &View, st: &LandscapeUi) -> Option<String> {
+    st.lens?;
+    let Some(lens) = &view.lens else {
+        return Some("lens: no dense Hessian for this problem".into());
+    };
+    let shown: Vec<String> = lens.eigenvalues.iter().take(6).map(|l| num(*l)).collect();
+    let more = if lens.eigenvalues.len() > 6 {
+        ", …"
+    } else {
+        ""
+    };
+    let mut line = format!(
+        "λ(H) = {}{more}   κ = {}",
+        shown.join(", "),
+        num(lens.condition())
+    );
+    if lens.kind == LensKind::Taylor {
+        line.push_str(&format!(
+            "   η = 1/max|λ| = {}   M = {}",
+            num(lens.eta),
+            num(crate::engine::LENS_CUBIC_WEIGHT)
+        ));
+    }
+    Some(line)
+}
+
 /// The title and the layer switches.
 fn header(ui: &mut Ui, info: &RunInfo, st: &mut LandscapeUi) {
     ui.horizontal_wrapped(|ui| {
@@ -278,6 +336,25 @@ fn header(ui: &mut Ui, info: &RunInfo, st: &mut LandscapeUi) {
             .on_hover_text("The direction of each optimizer's last step.");
         ui.checkbox(&mut st.show_overlays, "method state")
             .on_hover_text("What each method shows of itself: probes, its quadratic model's contours, its step.");
+        let label = |k: Option<LensKind>| match k {
+            None => "off",
+            Some(LensKind::Curvature) => "curvature",
+            Some(LensKind::Taylor) => "Taylor models",
+        };
+        egui::ComboBox::from_label("lens")
+            .selected_text(label(st.lens))
+            .show_ui(ui, |ui| {
+                for k in [None, Some(LensKind::Curvature), Some(LensKind::Taylor)] {
+                    ui.selectable_value(&mut st.lens, k, label(k));
+                }
+            })
+            .response
+            .on_hover_text(
+                "The local picture at the first optimizer's iterate (at the cursor when paused). \
+                 Curvature: H's eigenvectors scaled by |λ| (red: λ < 0), the quadratic model and \
+                 the Newton step. Taylor: the first-order (green), second-order (orange) and \
+                 cubic-regularised (purple) models, each with its minimiser.",
+            );
         if ui.button("Fit").on_hover_text("Show the problem's default window (F).").clicked() {
             st.fit = true;
         }
@@ -345,6 +422,11 @@ fn plot_ui(
             layers::minima_layer(p, info, legend_bg);
             if st.show_overlays {
                 overlay::draw(p, view, info, legend_bg);
+            }
+            if st.lens.is_some()
+                && let Some(lens) = &view.lens
+            {
+                overlay::draw_lens(p, lens, contour_color);
             }
             layers::paths_layer(p, view, info, legend_bg);
             layers::arrows_layer(p, view, info, st, legend_bg);

@@ -26,7 +26,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::engine::{
-    Command, DrawnOverlay, Event, Grid, PlaneId, QueryReply, RunInfo, Snapshot, StepRecord,
+    Command, DrawnOverlay, Event, Grid, Lens, PlaneId, QueryReply, RunInfo, Snapshot, StepRecord,
     StopReason,
 };
 use crate::problem::{ViewData, ViewKind};
@@ -61,6 +61,8 @@ pub struct View {
     pub views: HashMap<ViewKind, Arc<ViewData>>,
     /// The latest answer to a point query.
     pub query: Option<QueryReply>,
+    /// The latest lens (curvature or Taylor models at a point), when one is shown.
+    pub lens: Option<Arc<Lens>>,
     /// Snapshots received and not yet taken by the app.
     pub snapshots: Vec<(u64, Arc<Snapshot>)>,
     /// Whether the last change came from the run's own schedule (the app then shows its values).
@@ -98,6 +100,7 @@ impl View {
                 self.racers = vec![RacerView::default(); info.labels.len()];
                 self.views.clear();
                 self.query = None;
+                self.lens = None;
                 self.started = true;
                 self.info = Some(info);
             }
@@ -156,6 +159,11 @@ impl View {
                             v.overlay = Some(o);
                         }
                     }
+                }
+            }
+            Event::Lens { run, lens } => {
+                if run == self.run() {
+                    self.lens = lens;
                 }
             }
             Event::View { run, data } => {

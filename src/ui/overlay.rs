@@ -7,7 +7,7 @@ use egui_plot::{Arrows, Line, LineStyle, MarkerShape, PlotPoint, PlotTransform, 
 
 use super::View;
 use super::status::racer_color;
-use crate::engine::{Drawn, RunInfo};
+use crate::engine::{Drawn, DrawnItem, Lens, RunInfo};
 use crate::linalg::symmetric_eigen_2x2;
 use crate::optim::Role;
 
@@ -32,13 +32,31 @@ fn style(role: Role, racer: Color32) -> (Color32, f32) {
         Role::TrustRegion => (racer.gamma_multiply(0.8), 1.5),
         Role::Dogleg => (racer.gamma_multiply(0.55), 1.25),
         Role::FisherMetric => (racer.gamma_multiply(0.8), 1.5),
+        // The lenses are the problem's, not a racer's: fixed colours, one per model.
+        Role::CurvaturePositive => (Color32::from_rgb(70, 130, 235), 2.5),
+        Role::CurvatureNegative => (Color32::from_rgb(235, 60, 60), 3.5),
+        Role::NewtonStep => (racer, 2.0),
+        Role::TaylorFirst => (FIRST, 1.25),
+        Role::TaylorSecond => (SECOND, 1.25),
+        Role::TaylorThird => (THIRD, 1.5),
+        Role::TaylorFirstMinimiser => (FIRST, 5.5),
+        Role::TaylorSecondMinimiser => (SECOND, 5.5),
+        Role::TaylorThirdMinimiser => (THIRD, 5.5),
     }
 }
+
+/// The Taylor lens's colours: first, second and third order.
+const FIRST: Color32 = Color32::from_rgb(60, 185, 95);
+const SECOND: Color32 = Color32::from_rgb(245, 150, 40);
+const THIRD: Color32 = Color32::from_rgb(175, 105, 230);
 
 /// The marker of a point of `role`: rejected trials are crosses, the model's centre a diamond.
 fn marker(role: Role) -> MarkerShape {
     match role {
-        Role::ModelCentre => MarkerShape::Diamond,
+        Role::ModelCentre
+        | Role::TaylorFirstMinimiser
+        | Role::TaylorSecondMinimiser
+        | Role::TaylorThirdMinimiser => MarkerShape::Diamond,
         Role::TrialRejected => MarkerShape::Cross,
         Role::BaseSequence => MarkerShape::Square,
         _ => MarkerShape::Circle,
@@ -74,72 +92,83 @@ pub fn draw(p: &mut PlotUi<'_>, view: &View, info: &RunInfo, dark: bool) {
         };
         let racer = racer_color(info.colors[i], dark);
         for (k, item) in o.items.iter().enumerate() {
-            let (color, width) = style(item.role, racer);
-            let id = ("overlay", i, k);
-            match &item.shape {
-                Drawn::Point(a) => p.points(
-                    Points::new("", vec![*a])
-                        .shape(marker(item.role))
-                        .filled(true)
-                        .radius(width)
-                        .color(color)
-                        .allow_hover(false)
-                        .id(id),
-                ),
-                Drawn::Segment(a, b) => p.line(
-                    Line::new("", vec![*a, *b])
-                        .color(color)
-                        .width(width)
-                        .allow_hover(false)
-                        .allow_band(false)
-                        .id(id),
-                ),
-                Drawn::Arrow(a, b) => p.arrows(
-                    Arrows::new("", vec![*a], vec![*b])
-                        .color(color)
-                        .tip_length(12.0)
-                        .allow_hover(false)
-                        .id(id),
-                ),
-                Drawn::Circle { centre, radius } => p.line(
-                    Line::new(
-                        "",
-                        ellipse(*centre, [[radius * radius, 0.0], [0.0, radius * radius]]),
-                    )
-                    .color(color)
-                    .style(if dashed(item.role) {
-                        LineStyle::dashed_dense()
-                    } else {
-                        LineStyle::Solid
-                    })
-                    .width(width)
-                    .allow_hover(false)
-                    .allow_band(false)
-                    .id(id),
-                ),
-                Drawn::Ellipse { centre, shape } => p.line(
-                    Line::new("", ellipse(*centre, *shape))
-                        .color(color)
-                        .style(if dashed(item.role) {
-                            LineStyle::dashed_dense()
-                        } else {
-                            LineStyle::Solid
-                        })
-                        .width(width)
-                        .allow_hover(false)
-                        .allow_band(false)
-                        .id(id),
-                ),
-                Drawn::Polyline(pts) => p.line(
-                    Line::new("", pts.clone())
-                        .color(color)
-                        .width(width)
-                        .allow_hover(false)
-                        .allow_band(false)
-                        .id(id),
-                ),
-            }
+            draw_item(p, item, racer, ("overlay", i, k));
         }
+    }
+}
+
+/// Draws a lens; `ink` is the theme's foreground, for its Newton step.
+pub fn draw_lens(p: &mut PlotUi<'_>, lens: &Lens, ink: Color32) {
+    for (k, item) in lens.items.iter().enumerate() {
+        draw_item(p, item, ink, ("lens", 0, k));
+    }
+}
+
+/// Draws one item, styled by its role from `base`.
+fn draw_item(p: &mut PlotUi<'_>, item: &DrawnItem, base: Color32, id: (&str, usize, usize)) {
+    let (color, width) = style(item.role, base);
+    match &item.shape {
+        Drawn::Point(a) => p.points(
+            Points::new("", vec![*a])
+                .shape(marker(item.role))
+                .filled(true)
+                .radius(width)
+                .color(color)
+                .allow_hover(false)
+                .id(id),
+        ),
+        Drawn::Segment(a, b) => p.line(
+            Line::new("", vec![*a, *b])
+                .color(color)
+                .width(width)
+                .allow_hover(false)
+                .allow_band(false)
+                .id(id),
+        ),
+        Drawn::Arrow(a, b) => p.arrows(
+            Arrows::new("", vec![*a], vec![*b])
+                .color(color)
+                .tip_length(12.0)
+                .allow_hover(false)
+                .id(id),
+        ),
+        Drawn::Circle { centre, radius } => p.line(
+            Line::new(
+                "",
+                ellipse(*centre, [[radius * radius, 0.0], [0.0, radius * radius]]),
+            )
+            .color(color)
+            .style(if dashed(item.role) {
+                LineStyle::dashed_dense()
+            } else {
+                LineStyle::Solid
+            })
+            .width(width)
+            .allow_hover(false)
+            .allow_band(false)
+            .id(id),
+        ),
+        Drawn::Ellipse { centre, shape } => p.line(
+            Line::new("", ellipse(*centre, *shape))
+                .color(color)
+                .style(if dashed(item.role) {
+                    LineStyle::dashed_dense()
+                } else {
+                    LineStyle::Solid
+                })
+                .width(width)
+                .allow_hover(false)
+                .allow_band(false)
+                .id(id),
+        ),
+        Drawn::Polyline(pts) => p.line(
+            Line::new("", pts.clone())
+                .color(color)
+                .width(width)
+                .allow_hover(false)
+                .allow_band(false)
+                .id(id),
+        ),
     }
 }
 

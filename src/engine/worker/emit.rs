@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::TrySendError;
 use std::time::Instant;
 
-use super::super::{Event, overlay, views};
+use super::super::{Event, LensAt, lens, overlay, views};
 use super::{FLUSH_EVERY, VIEWS_EVERY, Worker};
 use crate::problem::ViewBounds;
 
@@ -115,11 +115,53 @@ impl Worker {
         }
     }
 
+    /// Queues the lens, when one is asked for and its point moved (a racer's step) or it was
+    /// just asked for.
+    pub(super) fn push_lens(&mut self) {
+        let Some((kind, at)) = self.lens else {
+            return;
+        };
+        let Some(window) = self.overlay_window() else {
+            return;
+        };
+        let x = match at {
+            LensAt::Racer(i) => {
+                let Some(r) = self.run.racers().get(i as usize) else {
+                    return;
+                };
+                if self.lens_step == Some(r.step_idx()) {
+                    return;
+                }
+                self.lens_step = Some(r.step_idx());
+                r.x().clone()
+            }
+            LensAt::Point(xy) => {
+                if self.lens_step.is_some() {
+                    return;
+                }
+                self.lens_step = Some(0);
+                self.projection.lift(xy)
+            }
+        };
+        let lens = lens::compute(
+            kind,
+            self.run.objective(),
+            &self.projection,
+            window,
+            x.view(),
+        );
+        self.priority.push_back(Event::Lens {
+            run: self.run_id,
+            lens: lens.map(Arc::new),
+        });
+    }
+
     /// Sends what is queued, without blocking; what does not fit waits for the next flush.
     pub(super) fn flush(&mut self, force: bool) {
         if force || self.last_flush.elapsed() >= FLUSH_EVERY {
             self.push_batch();
             self.push_overlays();
+            self.push_lens();
             self.push_views();
             self.last_flush = Instant::now();
         }

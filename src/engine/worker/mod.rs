@@ -14,7 +14,10 @@ use super::grids::GridThread;
 use super::landscape::GridSpec;
 use super::record::Recorder;
 use super::tape::TAPE_BUDGET;
-use super::{Command, Event, Msg, PlaneId, Projection, Run, RunInfo, Snapshot, StepRecord, views};
+use super::{
+    Command, Event, LensAt, LensKind, Msg, PlaneId, Projection, Run, RunInfo, Snapshot, StepRecord,
+    views,
+};
 use crate::problem::{Problem, ViewKind};
 use crate::scene::{Change, Scene, SliceMode};
 
@@ -67,6 +70,9 @@ pub(super) struct Worker {
     backlog: Arc<AtomicUsize>,
     last_flush: Instant,
     views: Vec<ViewKind>,
+    /// The lens asked for, and the racer step it was last computed at.
+    pub(super) lens: Option<(LensKind, LensAt)>,
+    pub(super) lens_step: Option<u64>,
     last_views: Option<Instant>,
     /// The run's step when the views were last computed.
     views_step: Option<u64>,
@@ -113,6 +119,8 @@ impl Worker {
             backlog,
             last_flush: Instant::now(),
             views: Vec::new(),
+            lens: None,
+            lens_step: None,
             last_views: None,
             views_step: None,
             logged: 0,
@@ -264,6 +272,11 @@ impl Worker {
                     &self.recorders,
                 );
                 self.priority.push_back(Event::Query(reply));
+            }
+            Command::Lens(lens) => {
+                self.lens = lens;
+                self.lens_step = None;
+                self.push_lens();
             }
             Command::Views(kinds) => {
                 self.views = kinds;
@@ -419,6 +432,7 @@ impl Worker {
             .map(|m| m.x)
             .collect();
         self.views_step = None;
+        self.lens_step = None;
         // Records of the previous run are stale; drop them rather than send them.
         self.batch.clear();
         let dropped: usize = self

@@ -98,6 +98,10 @@ impl Worker {
         for r in &mut self.recorders {
             r.overlay_sent = None;
         }
+        // A racer's lens is drawn again in the new plane (a point lens waits for the cursor).
+        if matches!(self.lens, Some((_, super::super::LensAt::Racer(_)))) {
+            self.lens_step = None;
+        }
     }
 
     /// Moves a following plane to its racer's iterate, at most 10 times a second, when the
