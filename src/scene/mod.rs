@@ -123,6 +123,19 @@ pub enum Colormap {
     Cividis,
 }
 
+/// The lens drawn over the landscape at the first optimizer's iterate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LensChoice {
+    /// No lens (the default).
+    #[default]
+    Off,
+    /// The Hessian's eigenvectors, the quadratic model and the Newton step.
+    Curvature,
+    /// The first-, second- and third-order models with their minimisers.
+    Taylor,
+}
+
 /// How the landscape is shown.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -138,6 +151,8 @@ pub struct ViewFile {
     pub log_scale: Option<bool>,
     /// The colormap.
     pub colormap: Colormap,
+    /// The lens: `off`, `curvature` or `taylor`.
+    pub lens: LensChoice,
     /// For d > 2: which plane the landscape shows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slice: Option<SliceMode>,
@@ -263,6 +278,8 @@ pub struct View {
     pub log_scale: bool,
     /// The colormap.
     pub colormap: Colormap,
+    /// The lens over the landscape.
+    pub lens: LensChoice,
     /// The plane shown for d > 2.
     pub slice: Slice,
 }
@@ -397,6 +414,7 @@ impl Scene {
                 y: Some(self.view.y),
                 log_scale: Some(self.view.log_scale),
                 colormap: self.view.colormap,
+                lens: self.view.lens,
                 slice: Some(self.view.slice.mode),
                 axes: Some(self.view.slice.axes),
                 directions_seed: Some(self.view.slice.directions_seed),

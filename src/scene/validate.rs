@@ -116,6 +116,7 @@ impl SceneFile {
             y: self.view.y.unwrap_or([b.y.0, b.y.1]),
             log_scale: self.view.log_scale.unwrap_or(true),
             colormap: self.view.colormap,
+            lens: self.view.lens,
             slice,
         };
         for (name, r) in [("view.x", view.x), ("view.y", view.y)] {

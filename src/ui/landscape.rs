@@ -15,7 +15,7 @@ use super::heatmap;
 use super::{Outbox, View, layers, overlay};
 use crate::engine::{Command, Grid, GridSpec, LensAt, LensKind, RunInfo};
 use crate::problem::ViewBounds;
-use crate::scene::{Colormap, Scene, SliceMode};
+use crate::scene::{Colormap, LensChoice, Scene, SliceMode};
 
 /// Largest grid side requested from the engine.
 const MAX_SIDE: usize = 512;
@@ -61,8 +61,6 @@ pub struct LandscapeUi {
     pub uploads: u64,
     /// Where the plot was drawn in the last frame, and the window it showed.
     pub plot_rect: Option<(egui::Rect, ViewBounds)>,
-    /// The lens shown: at the first racer's iterate, or at the cursor when paused.
-    pub lens: Option<LensKind>,
     /// The lens last asked of the engine.
     lens_sent: Option<Option<(LensKind, LensAt)>>,
 }
@@ -85,7 +83,6 @@ impl Default for LandscapeUi {
             query: None,
             uploads: 0,
             plot_rect: None,
-            lens: None,
             lens_sent: None,
         }
     }
@@ -220,7 +217,7 @@ pub fn show(ui: &mut Ui, view: &View, scene: &mut Scene, st: &mut LandscapeUi, o
             st.fit = true;
         }
         st.sync_texture(ui.ctx(), view, scene.view.colormap, scene.view.log_scale);
-        header(ui, &info, st);
+        header(ui, &info, st, &mut scene.view.lens);
         let readout_h = 2.0 * ui.text_style_height(&egui::TextStyle::Monospace) + 8.0;
         let colorbar_w = st.texture.as_ref().map_or(heatmap::MIN_COLORBAR, |t| {
             heatmap::colorbar_width(ui, &t.grid, scene.view.log_scale)
@@ -245,8 +242,13 @@ pub fn show(ui: &mut Ui, view: &View, scene: &mut Scene, st: &mut LandscapeUi, o
                 readout = hover(view, &info, st, pt, &response.transform, out);
                 cursor = Some([pt.x, pt.y]);
             }
-            st.ask_lens(view, cursor, out);
-            if let Some(line) = lens_readout(view, st) {
+            let lens = match scene.view.lens {
+                LensChoice::Off => None,
+                LensChoice::Curvature => Some(LensKind::Curvature),
+                LensChoice::Taylor => Some(LensKind::Taylor),
+            };
+            st.ask_lens(view, lens, cursor, out);
+            if let Some(line) = lens_readout(view, lens) {
                 if !readout.is_empty() {
                     readout.push('\n');
                 }
@@ -278,8 +280,14 @@ pub fn show(ui: &mut Ui, view: &View, scene: &mut Scene, st: &mut LandscapeUi, o
 impl LandscapeUi {
     /// Asks the engine for the lens wanted now: at the cursor while paused, else at the first
     /// racer's iterate; only when that changed.
-    fn ask_lens(&mut self, view: &View, cursor: Option<[f64; 2]>, out: &mut Outbox) {
-        let wanted = self.lens.map(|k| match cursor {
+    fn ask_lens(
+        &mut self,
+        view: &View,
+        lens: Option<LensKind>,
+        cursor: Option<[f64; 2]>,
+        out: &mut Outbox,
+    ) {
+        let wanted = lens.map(|k| match cursor {
             Some(xy) if !view.playing => (k, LensAt::Point(xy)),
             _ => (k, LensAt::Racer(0)),
         });
@@ -292,8 +300,8 @@ impl LandscapeUi {
 
 /// The lens's numbers: the Hessian's eigenvalues and its condition number (and the proximal
 /// model's step size, for the Taylor lens).
-fn lens_readout(view: &View, st: &LandscapeUi) -> Option<String> {
-    st.lens?;
+fn lens_readout(view: &View, lens: Option<LensKind>) -> Option<String> {
+    lens?;
     let Some(lens) = &view.lens else {
         return Some("lens: no dense Hessian for this problem".into());
     };
@@ -319,7 +327,7 @@ fn lens_readout(view: &View, st: &LandscapeUi) -> Option<String> {
 }
 
 /// The title and the layer switches.
-fn header(ui: &mut Ui, info: &RunInfo, st: &mut LandscapeUi) {
+fn header(ui: &mut Ui, info: &RunInfo, st: &mut LandscapeUi, lens: &mut LensChoice) {
     ui.horizontal_wrapped(|ui| {
         let title = if info.dim > 2 {
             info.plane_label.clone()
@@ -336,16 +344,16 @@ fn header(ui: &mut Ui, info: &RunInfo, st: &mut LandscapeUi) {
             .on_hover_text("The direction of each optimizer's last step.");
         ui.checkbox(&mut st.show_overlays, "method state")
             .on_hover_text("What each method shows of itself: probes, its quadratic model's contours, its step.");
-        let label = |k: Option<LensKind>| match k {
-            None => "off",
-            Some(LensKind::Curvature) => "curvature",
-            Some(LensKind::Taylor) => "Taylor models",
+        let label = |k: LensChoice| match k {
+            LensChoice::Off => "off",
+            LensChoice::Curvature => "curvature",
+            LensChoice::Taylor => "Taylor models",
         };
         egui::ComboBox::from_label("lens")
-            .selected_text(label(st.lens))
+            .selected_text(label(*lens))
             .show_ui(ui, |ui| {
-                for k in [None, Some(LensKind::Curvature), Some(LensKind::Taylor)] {
-                    ui.selectable_value(&mut st.lens, k, label(k));
+                for k in [LensChoice::Off, LensChoice::Curvature, LensChoice::Taylor] {
+                    ui.selectable_value(lens, k, label(k));
                 }
             })
             .response
@@ -423,7 +431,7 @@ fn plot_ui(
             if st.show_overlays {
                 overlay::draw(p, view, info, legend_bg);
             }
-            if st.lens.is_some()
+            if scene.view.lens != LensChoice::Off
                 && let Some(lens) = &view.lens
             {
                 overlay::draw_lens(p, lens, contour_color);

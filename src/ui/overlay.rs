@@ -65,7 +65,14 @@ fn marker(role: Role) -> MarkerShape {
 
 /// Whether lines of `role` are dashed (references the method does not know).
 fn dashed(role: Role) -> bool {
-    matches!(role, Role::InverseHessianTrue | Role::TrustRegion)
+    matches!(
+        role,
+        Role::InverseHessianTrue
+            | Role::TrustRegion
+            | Role::TaylorFirst
+            | Role::TaylorSecond
+            | Role::TaylorThird
+    )
 }
 
 /// The points of the ellipse {c + S^½ w : ‖w‖ = 1}.
@@ -164,6 +171,11 @@ fn draw_item(p: &mut PlotUi<'_>, item: &DrawnItem, base: Color32, id: (&str, usi
         Drawn::Polyline(pts) => p.line(
             Line::new("", pts.clone())
                 .color(color)
+                .style(if dashed(item.role) {
+                    LineStyle::dashed_dense()
+                } else {
+                    LineStyle::Solid
+                })
                 .width(width)
                 .allow_hover(false)
                 .allow_band(false)
