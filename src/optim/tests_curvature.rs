@@ -566,3 +566,37 @@ fn residuals_and_jacobians_agree_with_the_value_and_the_gradient() {
         }
     }
 }
+
+#[test]
+fn bfgs_first_update_follows_the_formula_from_its_scaled_start() {
+    // With scale_h0, H₀ = γI with γ = sᵀy/yᵀy, and H₁ = (I − ρsyᵀ)H₀(I − ρysᵀ) + ρssᵀ.
+    let p = problem("rosenbrock");
+    let f = p.build();
+    let mut solo = Solo::new(&p, &method("bfgs:scale_h0=true"), &[-1.5, 2.0]);
+    let x0 = solo.x.clone();
+    solo.step().unwrap();
+    let s = &solo.x - &x0;
+    let y = f.gradient(solo.x.view()) - f.gradient(x0.view());
+    let (sy, yy) = (s.dot(&y), y.dot(&y));
+    let (gamma, rho) = (sy / yy, 1.0 / sy);
+    let h = estimate(&solo).unwrap();
+    for i in 0..2 {
+        for j in 0..2 {
+            let id = |a: usize, b: usize| if a == b { 1.0 } else { 0.0 };
+            // ((I − ρsyᵀ) γ (I − ρysᵀ))ᵢⱼ = γ Σₖ (δᵢₖ − ρsᵢyₖ)(δₖⱼ − ρyₖsⱼ).
+            let mut want = rho * s[i] * s[j];
+            for k in 0..2 {
+                want += gamma * (id(i, k) - rho * s[i] * y[k]) * (id(k, j) - rho * y[k] * s[j]);
+            }
+            assert!(
+                (h[i * 2 + j] - want).abs() < 1e-12 * want.abs().max(1.0),
+                "{h:?}"
+            );
+        }
+    }
+    // BFGS keeps a dense matrix, so it is refused where that would be too large.
+    assert!(method("bfgs").needs().dense_state);
+    let big = f.provides();
+    assert!(method("bfgs").check_fits("rosenbrock", big, 600).is_err());
+    assert!(method("lbfgs").check_fits("rosenbrock", big, 600).is_ok());
+}
