@@ -1,5 +1,12 @@
 //! A safe parser for user-typed objective formulas, with exact derivatives.
 //!
+//! It is written by hand because no parser crate fits: the expression-evaluation crates
+//! (evalexpr, meval, fasteval) evaluate over their own value types and hide their trees, so
+//! they cannot be evaluated over dual numbers, and none reports errors by column; exmex
+//! differentiates symbolically rather than by forward-mode automatic differentiation. The
+//! grammar is small (a precedence climber of about a hundred lines), and owning it lets every
+//! limit be checked at parse time and evaluation stay off the heap.
+//!
 //! A formula such as `(1-x)^2 + 100*(y-x^2)^2` is parsed once by [`Expr::parse`]
 //! into a flat postfix program. The program is then evaluated by a small stack
 //! machine that lives entirely on the call stack, so [`Expr::value`],
