@@ -31,15 +31,23 @@ fn every_scene_loads_and_runs_200_steps() {
         for _ in 0..200 {
             run.step();
         }
+        // A scene that shows a method failing says so: its description names the racer and
+        // that it halts or diverges. Every other racer runs the 200 steps.
+        let text = scene.description.to_lowercase().replace('–', " ");
+        let announced = |label: &str| {
+            (text.contains("halts") || text.contains("diverges"))
+                && text.contains(&label.replace('_', " "))
+        };
         for r in run.racers() {
-            assert!(
-                r.stopped().is_none(),
-                "{}: {} stopped: {:?}",
-                path.display(),
-                r.label(),
-                r.stopped()
-            );
-            assert!(r.loss().is_finite());
+            match r.stopped() {
+                None => assert!(r.loss().is_finite()),
+                Some(why) => assert!(
+                    announced(r.label()),
+                    "{}: {} stopped unannounced: {why:?}",
+                    path.display(),
+                    r.label()
+                ),
+            }
         }
     }
 }
