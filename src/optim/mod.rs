@@ -287,3 +287,5 @@ impl Method {
 mod tests;
 #[cfg(test)]
 mod tests_curvature;
+#[cfg(test)]
+mod tests_reference;

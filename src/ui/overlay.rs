@@ -63,16 +63,22 @@ fn marker(role: Role) -> MarkerShape {
     }
 }
 
-/// Whether lines of `role` are dashed (references the method does not know).
-fn dashed(role: Role) -> bool {
-    matches!(
+/// The line style of `role`: dashed for references the method does not know (the true H⁻¹,
+/// the lenses' models) and the trust region, solid otherwise.
+fn line_style(role: Role) -> LineStyle {
+    let dashed = matches!(
         role,
         Role::InverseHessianTrue
             | Role::TrustRegion
             | Role::TaylorFirst
             | Role::TaylorSecond
             | Role::TaylorThird
-    )
+    );
+    if dashed {
+        LineStyle::dashed_dense()
+    } else {
+        LineStyle::Solid
+    }
 }
 
 /// The points of the ellipse {c + S^½ w : ‖w‖ = 1}.
@@ -145,11 +151,7 @@ fn draw_item(p: &mut PlotUi<'_>, item: &DrawnItem, base: Color32, id: (&str, usi
                 ellipse(*centre, [[radius * radius, 0.0], [0.0, radius * radius]]),
             )
             .color(color)
-            .style(if dashed(item.role) {
-                LineStyle::dashed_dense()
-            } else {
-                LineStyle::Solid
-            })
+            .style(line_style(item.role))
             .width(width)
             .allow_hover(false)
             .allow_band(false)
@@ -158,11 +160,7 @@ fn draw_item(p: &mut PlotUi<'_>, item: &DrawnItem, base: Color32, id: (&str, usi
         Drawn::Ellipse { centre, shape } => p.line(
             Line::new("", ellipse(*centre, *shape))
                 .color(color)
-                .style(if dashed(item.role) {
-                    LineStyle::dashed_dense()
-                } else {
-                    LineStyle::Solid
-                })
+                .style(line_style(item.role))
                 .width(width)
                 .allow_hover(false)
                 .allow_band(false)
@@ -171,11 +169,7 @@ fn draw_item(p: &mut PlotUi<'_>, item: &DrawnItem, base: Color32, id: (&str, usi
         Drawn::Polyline(pts) => p.line(
             Line::new("", pts.clone())
                 .color(color)
-                .style(if dashed(item.role) {
-                    LineStyle::dashed_dense()
-                } else {
-                    LineStyle::Solid
-                })
+                .style(line_style(item.role))
                 .width(width)
                 .allow_hover(false)
                 .allow_band(false)
