@@ -489,6 +489,8 @@ mod tests {
             (vec![-2.0, 0.5], vec![1e-3, 0.0], 0.5),
             // The hard case: no gradient along the negative curvature.
             (vec![-1.0, 1.0], vec![0.0, 1.0], 1.0),
+            // A gradient whose entries sum to zero (its norm is not their sum).
+            (vec![3.0, 0.5], vec![1.0, -1.0], 2.0),
         ] {
             let mut s = [0.0; 2];
             cubic_step(&lambda, &g, m, &mut s);

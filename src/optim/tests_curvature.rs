@@ -600,3 +600,43 @@ fn bfgs_first_update_follows_the_formula_from_its_scaled_start() {
     assert!(method("bfgs").check_fits("rosenbrock", big, 600).is_err());
     assert!(method("lbfgs").check_fits("rosenbrock", big, 600).is_ok());
 }
+
+#[test]
+fn damped_metric_steps_solve_the_damped_system_and_report_their_length() {
+    // Natural gradient at (μ, ℓ) = (−1.5, log 2.5) with λ = 0.5: (F + λI)d = ∇f, F = diag(1/s², 2).
+    let p = problem("gaussian_fit:parametrization=log_scale");
+    let f = p.build();
+    let x0 = ndarray::arr1(&[-1.5, 2.5f64.ln()]);
+    let g = f.gradient(x0.view());
+    let s2 = 2.5f64 * 2.5;
+    let d = [g[0] / (1.0 / s2 + 0.5), g[1] / (2.0 + 0.5)];
+    let mut solo = Solo::new(
+        &p,
+        &method("natural_gradient:lr=0.1,damping=0.5"),
+        &[x0[0], x0[1]],
+    );
+    solo.step().unwrap();
+    for i in 0..2 {
+        assert!(
+            (solo.x[i] - (x0[i] - 0.1 * d[i])).abs() < 1e-14,
+            "{}",
+            solo.x
+        );
+    }
+    let mut norm = [0.0];
+    solo.optimizer.diagnostics(&mut norm);
+    let moved = ((solo.x[0] - x0[0]).powi(2) + (solo.x[1] - x0[1]).powi(2)).sqrt();
+    assert!((norm[0] - moved).abs() < 1e-14, "{} vs {moved}", norm[0]);
+    // Gauss–Newton at (−1.5, 2) on Rosenbrock's residuals with λ = 10: (JᵀJ + 10I)d = Jᵀr with
+    // JᵀJ = [[901, 300], [300, 100]] and Jᵀr = (−77.5, −25).
+    let (a, b, c) = (911.0, 300.0, 110.0);
+    let det = a * c - b * b;
+    let d = [(c * -77.5 - b * -25.0) / det, (a * -25.0 - b * -77.5) / det];
+    let xs = trajectory(
+        &problem("rosenbrock_residuals"),
+        &method("gauss_newton:damping=10"),
+        &[-1.5, 2.0],
+        1,
+    );
+    assert!((xs[1][0] - (-1.5 - d[0])).abs() < 1e-13 && (xs[1][1] - (2.0 - d[1])).abs() < 1e-13);
+}
