@@ -224,6 +224,7 @@ pub fn write_csv(
                             counts: r.counts(),
                             loss: r.loss(),
                             grad_norm: r.grad_norm(),
+                            seen: r.seen(),
                             x: r.x().as_slice().unwrap_or_default(),
                         },
                     )?;

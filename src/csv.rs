@@ -2,8 +2,10 @@
 //! name. `optiscope run` writes it while it steps; the app's export writes the engine's exact
 //! tapes through the same functions, so the two agree byte for byte.
 //!
-//! Columns: `optimizer, seed, step, f_evals, g_evals, h_evals, hv_evals, loss, grad_norm`, then
-//! `x0 … x{d−1}` when d ≤ 16. `loss` and `grad_norm` are clean values, outside the counts.
+//! Columns: `optimizer, seed, step, f_evals, g_evals, h_evals, hv_evals, loss, grad_norm, seen`,
+//! then `x0 … x{d−1}` when d ≤ 16. `loss` and `grad_norm` are clean values, outside the counts;
+//! `seen` is the mean of the function values the method saw in that step, noise included (NaN
+//! if it asked for none).
 
 use std::io::{self, Write};
 
@@ -22,7 +24,7 @@ pub fn coords(dim: usize) -> usize {
 pub fn header(out: &mut dyn Write, dim: usize) -> io::Result<()> {
     write!(
         out,
-        "optimizer,seed,step,f_evals,g_evals,h_evals,hv_evals,loss,grad_norm"
+        "optimizer,seed,step,f_evals,g_evals,h_evals,hv_evals,loss,grad_norm,seen"
     )?;
     for i in 0..coords(dim) {
         write!(out, ",x{i}")?;
@@ -44,6 +46,8 @@ pub struct Row<'a> {
     pub loss: f64,
     /// The clean gradient norm.
     pub grad_norm: f64,
+    /// The mean function value the method saw in the step.
+    pub seen: f64,
     /// The iterate (all coordinates; only the first few are written, see [`coords`]).
     pub x: &'a [f64],
 }
@@ -53,7 +57,7 @@ pub fn row(out: &mut dyn Write, r: &Row<'_>) -> io::Result<()> {
     let c = r.counts;
     write!(
         out,
-        "{},{},{},{},{},{},{},{},{}",
+        "{},{},{},{},{},{},{},{},{},{}",
         field(r.label),
         r.seed,
         r.step,
@@ -62,7 +66,8 @@ pub fn row(out: &mut dyn Write, r: &Row<'_>) -> io::Result<()> {
         c.h,
         c.hv,
         r.loss,
-        r.grad_norm
+        r.grad_norm,
+        r.seen
     )?;
     for v in r.x.iter().take(coords(r.x.len())) {
         write!(out, ",{v}")?;
@@ -93,6 +98,7 @@ pub fn write_tapes(out: &mut dyn Write, snapshot: &Snapshot) -> io::Result<usize
                 counts: r.counts,
                 loss: r.loss,
                 grad_norm: r.grad_norm,
+                seen: r.seen,
                 x,
             },
         )?;

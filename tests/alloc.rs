@@ -5,7 +5,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use optiscope::engine::Run;
-use optiscope::noise::{GradNoise, Noise};
+use optiscope::noise::{Decay, Noise};
 use optiscope::optim::{Method, Overlay};
 use optiscope::problem::Problem;
 
@@ -48,15 +48,22 @@ fn home(m: &Method) -> Problem {
     optiscope::spec::parse(key, "problem", Problem::keys()).unwrap()
 }
 
+/// Every noise channel on, one of them decaying.
+fn every_channel_on() -> Noise {
+    let mut n = Noise::default();
+    n.grad.std = 0.1;
+    n.grad.decay = Decay::Power;
+    n.eval.std = 1e-3;
+    n.param.std = 1e-4;
+    n.quant.bits = 24;
+    n.langevin.temperature = 1e-6;
+    n
+}
+
 #[test]
 fn run_step_does_not_allocate_for_any_method() {
     for m in Method::defaults() {
-        for noise in [
-            Noise::default(),
-            Noise {
-                grad: GradNoise { std: 0.1 },
-            },
-        ] {
+        for noise in [Noise::default(), every_channel_on()] {
             let mut run = Run::new(
                 &home(&m),
                 &[(m.key().into(), m.clone())],

@@ -12,12 +12,16 @@ use std::sync::Arc;
 use rand::SeedableRng as _;
 use rand_pcg::Pcg64;
 
+use super::inspector::Inspector;
 use crate::edit::{self, Edit, EditPath, EditValue};
 use crate::linalg::Vector;
 use crate::noise::Noise;
-use crate::optim::{Counts, Halt, MAX_DIAGNOSTICS, Method, Optimizer, Oracle, Overlay};
+use crate::optim::{
+    Counts, Halt, MAX_DIAGNOSTICS, Method, Optimizer, Oracle, OracleState, Overlay,
+};
 use crate::problem::{Objective, Problem};
 use crate::scene::Scene;
+use ndarray::ArrayView1;
 
 /// Why a racer stopped.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,11 +57,13 @@ pub struct Racer {
     optimizer: Box<dyn Optimizer>,
     x: Vector,
     grad: Vector,
-    counts: Counts,
-    noise_rng: Pcg64,
-    probe_rng: Pcg64,
+    oracle: OracleState,
     step: u64,
     loss: f64,
+    /// The mean of the function values the method saw in its last step (NaN if none).
+    seen: f64,
+    /// The estimator inspector's running statistics, for gradient-estimating methods.
+    inspector: Option<Inspector>,
     stopped: Option<StopReason>,
 }
 
@@ -88,7 +94,12 @@ impl Racer {
     }
     /// Cumulative oracle counts.
     pub fn counts(&self) -> Counts {
-        self.counts
+        self.oracle.counts
+    }
+    /// The mean of the function values the method saw during its last step, noise included
+    /// (NaN if it saw none): what the optimizer experienced, beside the clean loss.
+    pub fn seen(&self) -> f64 {
+        self.seen
     }
     /// Steps taken; 0 is the start point.
     pub fn step_idx(&self) -> u64 {
@@ -104,6 +115,21 @@ impl Racer {
         let mut out = [f64::NAN; MAX_DIAGNOSTICS];
         self.optimizer.diagnostics(&mut out);
         out
+    }
+    /// The estimator inspector's [cos, mean cos, E‖ĝ − ∇f‖², SNR] after the last step (NaN for
+    /// methods that estimate no gradient).
+    pub fn estimator_values(&self) -> [f64; 4] {
+        self.inspector
+            .as_ref()
+            .map_or([f64::NAN; 4], Inspector::values)
+    }
+    /// The method's last gradient estimate and the point it was taken at.
+    pub fn estimate(&self) -> Option<(ArrayView1<'_, f64>, ArrayView1<'_, f64>)> {
+        self.optimizer.estimate()
+    }
+    /// A copy of the method with all its state (for work beside the run, such as a cloud).
+    pub(crate) fn optimizer_copy(&self) -> Box<dyn Optimizer> {
+        self.optimizer.clone()
     }
     /// Writes what the method can show of its state into `out` (cleared first).
     pub fn overlay(&self, out: &mut Overlay) {
@@ -149,6 +175,7 @@ pub struct Run {
     /// Whether an edit was refused because the log was full.
     log_full: bool,
     steps: u64,
+    seed: u64,
 }
 
 impl Run {
@@ -176,11 +203,11 @@ impl Run {
                     optimizer: method.build(dim),
                     x: x0.clone(),
                     grad: Vector::zeros(dim),
-                    counts: Counts::default(),
-                    noise_rng: stream(seed, i, 1),
-                    probe_rng: stream(seed, i, 2),
+                    oracle: OracleState::new(dim, stream(seed, i, 1), stream(seed, i, 2)),
                     step: 0,
                     loss: f64::NAN,
+                    seen: f64::NAN,
+                    inspector: method.config().estimator().map(|_| Inspector::default()),
                     stopped: None,
                 };
                 r.measure(objective.as_ref());
@@ -201,6 +228,7 @@ impl Run {
             log: Vec::new(),
             log_full: false,
             steps: 0,
+            seed,
         }
     }
 
@@ -236,18 +264,19 @@ impl Run {
         let objective = self.objective.as_ref();
         let mut running = 0;
         for r in self.racers.iter_mut().filter(|r| r.stopped.is_none()) {
-            let mut oracle = Oracle::new(
-                objective,
-                &self.noise,
-                &mut r.noise_rng,
-                &mut r.probe_rng,
-                &mut r.counts,
-            );
+            let mut oracle = Oracle::new(objective, &self.noise, &mut r.oracle);
             let result = r.optimizer.step(&mut r.x, &mut oracle);
+            oracle.end_step(&mut r.x, r.optimizer.step_size().unwrap_or(1.0));
+            r.seen = r.oracle.take_seen();
             r.step += 1;
             if let Err(why) = result {
                 r.stopped = Some(StopReason::Halted { step: r.step, why });
                 continue;
+            }
+            // The clean gradient still holds ∇f at the iterate the step started from, where
+            // an estimating method took its estimate.
+            if let (Some(ins), Some((_, g_hat))) = (&mut r.inspector, r.optimizer.estimate()) {
+                ins.observe(g_hat, r.grad.view());
             }
             r.measure(objective);
             if !r.loss.is_finite() || !r.x.iter().all(|v| v.is_finite()) {
@@ -326,6 +355,11 @@ impl Run {
     /// The objective, shared (for work on other threads, such as landscape grids).
     pub fn shared_objective(&self) -> Arc<dyn Objective> {
         self.objective.clone()
+    }
+
+    /// The seed the run's streams derive from.
+    pub fn seed(&self) -> u64 {
+        self.seed
     }
 
     /// The noise model in force.

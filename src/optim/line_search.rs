@@ -352,7 +352,7 @@ fn interpolate(lo: &End, hi: &End) -> f64 {
 mod tests {
     use super::*;
     use crate::noise::Noise;
-    use crate::optim::Counts;
+    use crate::optim::{Counts, OracleState};
     use crate::problem::Problem;
     use ndarray::array;
     use rand::SeedableRng;
@@ -362,11 +362,14 @@ mod tests {
     fn with_oracle<T>(problem: &Problem, f: impl FnOnce(&mut Oracle<'_>) -> T) -> (T, Counts) {
         let objective = problem.build();
         let noise = Noise::default();
-        let (mut a, mut b) = (Pcg64::seed_from_u64(1), Pcg64::seed_from_u64(2));
-        let mut counts = Counts::default();
-        let mut oracle = Oracle::new(objective.as_ref(), &noise, &mut a, &mut b, &mut counts);
+        let mut state = OracleState::new(
+            objective.dim(),
+            Pcg64::seed_from_u64(1),
+            Pcg64::seed_from_u64(2),
+        );
+        let mut oracle = Oracle::new(objective.as_ref(), &noise, &mut state);
         let out = f(&mut oracle);
-        (out, counts)
+        (out, state.counts)
     }
 
     fn rosenbrock() -> Problem {

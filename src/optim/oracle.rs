@@ -1,15 +1,18 @@
 //! The oracle: the only door from an optimizer to its objective.
 //!
 //! It counts every function, gradient, Hessian and Hessian-vector evaluation and applies the
-//! noise model, so that every method sees the same noise and the counts can be trusted (a
-//! zeroth-order method's gradient count stays 0 because it can only ask for values).
+//! noise model ([`crate::noise`]), so that every method sees the same noise and the counts can be
+//! trusted (a zeroth-order method's gradient count stays 0 because it can only ask for values).
+//! Parameter noise perturbs the point of every evaluation; evaluation noise and rounding touch
+//! function values only; gradient noise touches gradients only; the Fisher metric, a property of
+//! the model, stays clean.
 
 use ndarray::ArrayView1;
 use rand_pcg::Pcg64;
 
 use crate::linalg::{Matrix, Vector};
-use crate::noise::Noise;
-use crate::problem::Objective;
+use crate::noise::{Levels, Noise};
+use crate::problem::{Objective, ViewBounds};
 
 /// Cumulative evaluation counts of one optimizer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -24,31 +27,82 @@ pub struct Counts {
     pub hv: u64,
 }
 
+/// What an oracle keeps between steps: the counts, the random streams, a scratch point for
+/// perturbed evaluations and the function values the method saw during the step.
+#[derive(Clone, Debug)]
+pub struct OracleState {
+    /// Cumulative counts.
+    pub counts: Counts,
+    noise_rng: Pcg64,
+    probe_rng: Pcg64,
+    scratch: Vector,
+    /// Steps taken (the time of the noise levels' decay).
+    step: u64,
+    /// Sum and number of the function values returned during the current step.
+    seen: (f64, u32),
+}
+
+impl OracleState {
+    /// A fresh state for dimension `dim`. `noise_rng` feeds the noise channels and `probe_rng`
+    /// the method's own randomness, so changing a noise level never changes a method's probes.
+    pub fn new(dim: usize, noise_rng: Pcg64, probe_rng: Pcg64) -> Self {
+        Self {
+            counts: Counts::default(),
+            noise_rng,
+            probe_rng,
+            scratch: Vector::zeros(dim),
+            step: 0,
+            seen: (0.0, 0),
+        }
+    }
+
+    /// The mean of the function values the method saw (noise included) since the last call,
+    /// NaN if it saw none; starts the next step's tally.
+    pub fn take_seen(&mut self) -> f64 {
+        let (sum, n) = std::mem::take(&mut self.seen);
+        if n == 0 { f64::NAN } else { sum / n as f64 }
+    }
+
+    /// The method's random stream, for work outside a step (an estimator cloud).
+    pub fn probe_rng(&mut self) -> &mut Pcg64 {
+        &mut self.probe_rng
+    }
+}
+
 /// What an optimizer may ask about the objective during one step.
 pub struct Oracle<'a> {
     objective: &'a dyn Objective,
-    noise: &'a Noise,
-    noise_rng: &'a mut Pcg64,
-    probe_rng: &'a mut Pcg64,
-    counts: &'a mut Counts,
+    levels: Levels,
+    state: &'a mut OracleState,
 }
 
 impl<'a> Oracle<'a> {
-    /// Wraps `objective` for one step. `noise_rng` feeds the noise channels and `probe_rng` the
-    /// method's own randomness, so changing a noise level never changes a method's probes.
-    pub fn new(
-        objective: &'a dyn Objective,
-        noise: &'a Noise,
-        noise_rng: &'a mut Pcg64,
-        probe_rng: &'a mut Pcg64,
-        counts: &'a mut Counts,
-    ) -> Self {
+    /// Wraps `objective` for one step, with the noise levels of the state's step count.
+    pub fn new(objective: &'a dyn Objective, noise: &Noise, state: &'a mut OracleState) -> Self {
+        let levels = noise.levels(state.step);
         Self {
             objective,
-            noise,
-            noise_rng,
-            probe_rng,
-            counts,
+            levels,
+            state,
+        }
+    }
+
+    /// The point an evaluation at x is taken at: x itself, or x + σ_p ξ under parameter noise
+    /// (held in the scratch buffer).
+    fn at<'x>(
+        levels: &Levels,
+        scratch: &'x mut Vector,
+        rng: &mut Pcg64,
+        x: ArrayView1<'x, f64>,
+    ) -> ArrayView1<'x, f64> {
+        if levels.param > 0.0 {
+            scratch.assign(&x);
+            if let Some(s) = scratch.as_slice_mut() {
+                Levels::add_gaussian(s, levels.param, rng);
+            }
+            scratch.view()
+        } else {
+            x
         }
     }
 
@@ -57,31 +111,45 @@ impl<'a> Oracle<'a> {
         self.objective.dim()
     }
 
-    /// f(x), counted.
+    /// f(x) as the noise model lets the method see it (at a perturbed point, plus evaluation
+    /// noise, rounded); counted.
     pub fn value(&mut self, x: ArrayView1<'_, f64>) -> f64 {
-        self.counts.f += 1;
-        self.objective.value(x)
+        let st = &mut *self.state;
+        st.counts.f += 1;
+        let at = Self::at(&self.levels, &mut st.scratch, &mut st.noise_rng, x);
+        let f = self
+            .levels
+            .seen_value(self.objective.value(at), &mut st.noise_rng);
+        st.seen.0 += f;
+        st.seen.1 += 1;
+        f
     }
 
-    /// ∇f(x) plus the gradient noise, written into `g`; counted.
+    /// ∇f(x) (at a perturbed point under parameter noise) plus the gradient noise, written into `g`; counted.
     pub fn gradient_into(&mut self, x: ArrayView1<'_, f64>, g: &mut Vector) {
-        self.counts.g += 1;
-        self.objective.gradient_into(x, g.view_mut());
+        let st = &mut *self.state;
+        st.counts.g += 1;
+        let at = Self::at(&self.levels, &mut st.scratch, &mut st.noise_rng, x);
+        self.objective.gradient_into(at, g.view_mut());
         if let Some(s) = g.as_slice_mut() {
-            self.noise.perturb_gradient(s, self.noise_rng);
+            Levels::add_gaussian(s, self.levels.grad, &mut st.noise_rng);
         }
     }
 
     /// ∇²f(x), written into `h`; counted.
     pub fn hessian_into(&mut self, x: ArrayView1<'_, f64>, h: &mut Matrix) {
-        self.counts.h += 1;
-        self.objective.hessian_into(x, h.view_mut());
+        let st = &mut *self.state;
+        st.counts.h += 1;
+        let at = Self::at(&self.levels, &mut st.scratch, &mut st.noise_rng, x);
+        self.objective.hessian_into(at, h.view_mut());
     }
 
     /// ∇²f(x)·v, written into `out`; counted.
     pub fn hvp_into(&mut self, x: ArrayView1<'_, f64>, v: ArrayView1<'_, f64>, out: &mut Vector) {
-        self.counts.hv += 1;
-        self.objective.hvp_into(x, v, out.view_mut());
+        let st = &mut *self.state;
+        st.counts.hv += 1;
+        let at = Self::at(&self.levels, &mut st.scratch, &mut st.noise_rng, x);
+        self.objective.hvp_into(at, v, out.view_mut());
     }
 
     /// The number of residuals of a least-squares problem.
@@ -92,39 +160,67 @@ impl<'a> Oracle<'a> {
     /// The residuals r(x), written into `r` (resized to m the first time); counted as a
     /// function evaluation.
     pub fn residuals_into(&mut self, x: ArrayView1<'_, f64>, r: &mut Vector) {
-        self.counts.f += 1;
+        let st = &mut *self.state;
+        st.counts.f += 1;
         let m = self.objective.residual_count();
         if r.len() != m {
             *r = Vector::zeros(m);
         }
-        self.objective.residuals_into(x, r.view_mut());
+        let at = Self::at(&self.levels, &mut st.scratch, &mut st.noise_rng, x);
+        self.objective.residuals_into(at, r.view_mut());
     }
 
     /// The residuals' Jacobian (m × d), written into `j` (resized the first time); counted as
     /// a gradient evaluation (it is the gradient of every residual).
     pub fn jacobian_into(&mut self, x: ArrayView1<'_, f64>, j: &mut Matrix) {
-        self.counts.g += 1;
+        let st = &mut *self.state;
+        st.counts.g += 1;
         let shape = (self.objective.residual_count(), self.objective.dim());
         if j.dim() != shape {
             *j = Matrix::zeros(shape);
         }
-        self.objective.jacobian_into(x, j.view_mut());
+        let at = Self::at(&self.levels, &mut st.scratch, &mut st.noise_rng, x);
+        self.objective.jacobian_into(at, j.view_mut());
     }
 
     /// The Fisher metric at x, written into `f`; counted with the dense curvature matrices
     /// (`Counts::h`).
     pub fn fisher_into(&mut self, x: ArrayView1<'_, f64>, f: &mut Matrix) {
-        self.counts.h += 1;
+        self.state.counts.h += 1;
         self.objective.fisher_into(x, f.view_mut());
+    }
+
+    /// The problem's window (its plotting bounds), for methods that sample globally; not an
+    /// evaluation.
+    pub fn bounds(&self) -> ViewBounds {
+        self.objective.bounds()
     }
 
     /// The method's own random stream (probe directions, populations).
     pub fn rng(&mut self) -> &mut Pcg64 {
-        self.probe_rng
+        &mut self.state.probe_rng
     }
 
     /// The counts so far.
     pub fn counts(&self) -> Counts {
-        *self.counts
+        self.state.counts
+    }
+
+    /// The noise levels in force during this step.
+    pub fn levels(&self) -> Levels {
+        self.levels
+    }
+
+    /// Ends the step: under the Langevin channel the iterate moves by √(2ηT)·ξ, with η the
+    /// method's step size; the step count advances.
+    pub(crate) fn end_step(self, x: &mut Vector, step_size: f64) {
+        let st = self.state;
+        let t = self.levels.temperature;
+        if t > 0.0
+            && let Some(s) = x.as_slice_mut()
+        {
+            Levels::add_gaussian(s, (2.0 * step_size * t).sqrt(), &mut st.noise_rng);
+        }
+        st.step += 1;
     }
 }

@@ -24,7 +24,7 @@ fn to_tolerance(p: &Problem, m: &Method, start: &[f64], star: &[f64]) -> Option<
             .sum::<f64>()
             .sqrt();
         if d < 1e-6 {
-            return Some((k, solo.counts.f + solo.counts.g));
+            return Some((k, solo.state.counts.f + solo.state.counts.g));
         }
     }
     None
@@ -182,7 +182,7 @@ fn quasi_newton_methods_ask_only_for_values_and_gradients_and_draw_their_search(
         for _ in 0..5 {
             solo.step().unwrap();
         }
-        assert_eq!((solo.counts.h, solo.counts.hv), (0, 0), "{m}");
+        assert_eq!((solo.state.counts.h, solo.state.counts.hv), (0, 0), "{m}");
         let o = solo.overlay();
         let count = |r: Role| o.items().iter().filter(|i| i.role == r).count();
         assert_eq!(count(Role::TrialAccepted), 1, "{m}");
@@ -276,7 +276,7 @@ fn newton_with_an_armijo_search_descends_at_every_step() {
         }
     }
     assert!(last < 1e-20, "{last}");
-    assert!(solo.counts.f > 30, "the search asks for values");
+    assert!(solo.state.counts.f > 30, "the search asks for values");
 }
 
 #[test]
@@ -338,8 +338,8 @@ fn steihaug_asks_only_for_products_and_the_dogleg_for_the_dense_hessian() {
         for _ in 0..10 {
             solo.step().unwrap();
         }
-        assert_eq!(solo.counts.h > 0, dense, "{:?}", solo.counts);
-        assert_eq!(solo.counts.hv > 0, !dense, "{:?}", solo.counts);
+        assert_eq!(solo.state.counts.h > 0, dense, "{:?}", solo.state.counts);
+        assert_eq!(solo.state.counts.hv > 0, !dense, "{:?}", solo.state.counts);
     }
 }
 
@@ -461,7 +461,7 @@ fn gauss_newton_converges_quadratically_on_a_zero_residual_fit() {
     let k = errors.iter().position(|e| *e < 1e-2).unwrap();
     assert!(errors[k + 1] < 10.0 * errors[k] * errors[k], "{errors:?}");
     assert_eq!(
-        (solo.counts.h, solo.counts.hv),
+        (solo.state.counts.h, solo.state.counts.hv),
         (0, 0),
         "residuals and Jacobians only"
     );

@@ -403,15 +403,28 @@ fn method_picker(ui: &mut Ui, method: &mut Method) {
 }
 
 fn noise_section(ui: &mut Ui, scene: &mut Scene) {
-    CollapsingHeader::new("Noise").default_open(true).show(ui, |ui| {
-        for (key, summary, channel) in scene.noise.channels_mut() {
-            ui.push_id(key, |ui| {
-                ui.label(RichText::new(summary).weak())
-                    .on_hover_text(format!("Noise channel `{key}`. Every noise level is live: the running race reacts without a reset. Zeroth-order methods never see gradients."));
-                super::params::params_ui(ui, channel);
-            });
-        }
-    });
+    CollapsingHeader::new("Noise")
+        .default_open(true)
+        .show(ui, |ui| {
+            // One dial per channel (its decay appears once the channel is on); the header's
+            // tooltip names every channel.
+            for (key, _, channel) in scene.noise.channels_mut() {
+                ui.push_id(key, |ui| super::params::params_ui(ui, channel));
+            }
+        })
+        .header_response
+        .on_hover_text(noise_help());
+}
+
+/// The noise section's tooltip: what each channel does.
+fn noise_help() -> String {
+    let mut text = String::from(
+        "Every level is live: the running race reacts without a reset. The loss curves show the clean objective; \"f as seen\" plots what a method saw.\n",
+    );
+    for c in crate::noise::NoiseChannel::defaults() {
+        text.push_str(&format!("\n`{}`: {}", c.key(), c.summary()));
+    }
+    text
 }
 
 fn playback_section(ui: &mut Ui, view: &View, scene: &mut Scene, out: &mut Outbox) {

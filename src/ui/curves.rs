@@ -57,6 +57,8 @@ pub enum Metric {
     Loss,
     /// The clean gradient norm.
     GradNorm,
+    /// The function values the method saw, noise included.
+    Seen,
     /// The distance to the nearest known minimum.
     DistMin,
     /// ‖x_k − x_{k−1}‖.
@@ -71,6 +73,7 @@ impl Metric {
         match self {
             Metric::Loss => "loss f(x)".into(),
             Metric::GradNorm => "gradient norm ‖∇f(x)‖".into(),
+            Metric::Seen => "f as the method saw it (noise included)".into(),
             Metric::DistMin => "distance to nearest minimum ‖x − x*‖".into(),
             Metric::StepLength => "step length ‖Δx‖".into(),
             Metric::Diagnostic(key) => info
@@ -100,6 +103,7 @@ impl Metric {
         Some(match self {
             Metric::Loss => r.loss,
             Metric::GradNorm => r.grad_norm,
+            Metric::Seen => r.seen,
             Metric::DistMin => r.dist_min,
             Metric::StepLength => r.step_length,
             Metric::Diagnostic(key) => {
@@ -112,7 +116,7 @@ impl Metric {
 
 /// Every metric the current run offers: the built-in ones, then each method's diagnostics.
 pub fn available(info: &RunInfo) -> Vec<Metric> {
-    let mut out = vec![Metric::Loss, Metric::GradNorm];
+    let mut out = vec![Metric::Loss, Metric::GradNorm, Metric::Seen];
     if !info.minima.is_empty() {
         out.push(Metric::DistMin);
     }
@@ -331,6 +335,8 @@ pub fn show(ui: &mut Ui, view: &View, st: &mut CurvesUi) {
         ui.label(title);
         // One min/max pair per two pixel columns: lines as sharp as the screen, half the vertices.
         let buckets = (ui.available_width() / 2.0) as usize;
+        // Beside the clean loss, under noise, a faint line of what each method saw.
+        let beside_seen = metric == Metric::Loss && info.scene.noise.any();
         plot.show(ui, |plot_ui| {
             for (i, r) in view.racers.iter().enumerate() {
                 let samples = r.history.samples();
@@ -355,6 +361,19 @@ pub fn show(ui: &mut Ui, view: &View, st: &mut CurvesUi) {
                         .width(2.0)
                         .allow_band(false),
                 );
+                if beside_seen && samples.iter().any(|s| s.seen.is_finite()) {
+                    let seen: PlotPoints<'_> =
+                        thin::min_max(samples, |s| x_axis.of(s), |s| s.seen, buckets)
+                            .into_iter()
+                            .map(|[x, y]| [x, if log { log10(y) } else { y }])
+                            .collect();
+                    plot_ui.line(
+                        Line::new(format!("{} (as seen)", info.labels[i]), seen)
+                            .color(racer_color(info.colors[i], dark).gamma_multiply(0.35))
+                            .width(1.0)
+                            .allow_band(false),
+                    );
+                }
             }
         });
     }

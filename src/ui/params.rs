@@ -1,11 +1,12 @@
 //! Widgets for a parameter struct: a slider (logarithmic where the range spans decades) with a
 //! typed-value box, a checkbox, or a menu of named options, each labelled by the parameter's
 //! readable name, with its documentation, accepted values, liveness and scene key in the
-//! tooltip. A learning-rate schedule's parameters are grouped under their own header, and only
-//! those of the chosen shape are shown.
+//! tooltip. A learning-rate schedule's parameters, and a noise level's decay, are grouped under
+//! their own headers, and only those that matter now are shown.
 
 use egui::{CollapsingHeader, Slider, Ui};
 
+use crate::noise::DECAY_KEYS;
 use crate::optim::schedule;
 use crate::params::{ParamMeta, ParamMut, ParamValue, Params, Scale};
 
@@ -26,33 +27,74 @@ fn schedule_relevant(p: &dyn Params, key: &str) -> bool {
     }
 }
 
+/// Whether a noise level's decay parameter matters: only for a channel that is on (its level,
+/// the first parameter, is not zero), and each shape's own constant only for that shape.
+fn decay_relevant(p: &dyn Params, key: &str) -> bool {
+    let params = p.params();
+    let on = matches!(params.first(), Some((_, ParamValue::F64(v))) if *v != 0.0);
+    let kind = match p.param("decay") {
+        Some((_, ParamValue::Choice(k))) => k,
+        _ => return on,
+    };
+    on && match key {
+        "decay_power" => kind == "power",
+        "decay_steps" => kind == "exponential",
+        _ => true,
+    }
+}
+
+/// A group of parameters shown under their own header: its keys, its title and which of them
+/// matter now.
+struct Group {
+    keys: &'static [&'static str],
+    title: &'static str,
+    relevant: fn(&dyn Params, &str) -> bool,
+}
+
+const GROUPS: [Group; 2] = [
+    Group {
+        keys: &schedule::KEYS,
+        title: "learning-rate schedule",
+        relevant: schedule_relevant,
+    },
+    Group {
+        keys: &DECAY_KEYS,
+        title: "decay over the steps",
+        relevant: decay_relevant,
+    },
+];
+
 /// Widgets for every parameter, labelled by their readable names; returns whether one changed.
 /// Invalid typed values are refused.
 pub fn params_ui(ui: &mut Ui, p: &mut dyn Params) -> bool {
+    let group_of = |key: &str| GROUPS.iter().position(|g| g.keys.contains(&key));
     let shown: Vec<bool> = p
         .params()
         .iter()
-        .map(|(m, _)| !schedule::KEYS.contains(&m.key) || schedule_relevant(p, m.key))
+        .map(|(m, _)| group_of(m.key).is_none_or(|g| (GROUPS[g].relevant)(p, m.key)))
         .collect();
     let mut changed = false;
-    let mut scheduled = Vec::new();
+    let mut grouped: [Vec<_>; GROUPS.len()] = Default::default();
     for ((meta, value), show) in p.params_mut().into_iter().zip(shown) {
-        if schedule::KEYS.contains(&meta.key) {
-            if show {
-                scheduled.push((meta, value));
-            }
-            continue;
-        }
-        changed |= param_ui(ui, &meta, value);
-    }
-    if !scheduled.is_empty() {
-        CollapsingHeader::new("learning-rate schedule")
-            .id_salt("schedule")
-            .show(ui, |ui| {
-                for (meta, value) in scheduled {
-                    changed |= param_ui(ui, &meta, value);
+        match group_of(meta.key) {
+            Some(g) => {
+                if show {
+                    grouped[g].push((meta, value));
                 }
-            });
+            }
+            None => changed |= param_ui(ui, &meta, value),
+        }
+    }
+    for (group, members) in GROUPS.iter().zip(grouped) {
+        if !members.is_empty() {
+            CollapsingHeader::new(group.title)
+                .id_salt(group.title)
+                .show(ui, |ui| {
+                    for (meta, value) in members {
+                        changed |= param_ui(ui, &meta, value);
+                    }
+                });
+        }
     }
     changed
 }
