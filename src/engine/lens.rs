@@ -30,6 +30,9 @@ pub enum LensKind {
     Curvature,
     /// The first-, second- and third-order models and their minimisers.
     Taylor,
+    /// The estimator inspector's cloud: many gradient estimates of a zeroth-order method at
+    /// the point ([`super::inspector`]).
+    Cloud,
 }
 
 /// Where a lens looks.
@@ -57,6 +60,8 @@ pub struct Lens {
     pub eta: f64,
     /// The shapes.
     pub items: Vec<DrawnItem>,
+    /// The cloud's statistics (the cloud lens).
+    pub cloud: Option<super::inspector::CloudStats>,
 }
 
 impl Lens {
@@ -80,7 +85,12 @@ pub fn compute(
     x: ArrayView1<'_, f64>,
 ) -> Option<Lens> {
     let d = objective.dim();
-    if !objective.provides().hessian || d > MAX_DENSE_DIM || x.iter().any(|v| !v.is_finite()) {
+    // The cloud is the inspector's (it needs a racer's method).
+    if kind == LensKind::Cloud
+        || !objective.provides().hessian
+        || d > MAX_DENSE_DIM
+        || x.iter().any(|v| !v.is_finite())
+    {
         return None;
     }
     let g = objective.gradient(x);
@@ -104,6 +114,7 @@ pub fn compute(
     let mut push = |role, shape| items.push(DrawnItem { role, shape });
     let eta = if big > 0.0 { 1.0 / big } else { f64::NAN };
     match kind {
+        LensKind::Cloud => {}
         LensKind::Curvature => {
             // The plane's curvature directions, scaled by |λ| (the largest to a fifth of the
             // window), both ways from the point.
@@ -208,6 +219,7 @@ pub fn compute(
         eigenvalues,
         eta,
         items,
+        cloud: None,
     })
 }
 

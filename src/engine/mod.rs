@@ -4,6 +4,7 @@
 //! at a time, so that stepping never waits for a grid. It never imports egui.
 
 mod grids;
+pub mod inspector;
 mod landscape;
 mod lens;
 mod overlay;
@@ -99,6 +100,8 @@ pub struct StepRecord {
     pub loss: f64,
     /// The clean gradient norm.
     pub grad_norm: f64,
+    /// The mean function value the method saw in the step, noise included (NaN if it saw none).
+    pub seen: f64,
     /// Distance from the iterate to the nearest known minimum (NaN when none is known).
     pub dist_min: f64,
     /// ‖x_k − x_{k−1}‖ (NaN at the start).
@@ -109,6 +112,12 @@ pub struct StepRecord {
     pub wall: f64,
     /// The method's diagnostics, in the order its method declares them (NaN beyond).
     pub diagnostics: [f64; MAX_DIAGNOSTICS],
+    /// The plane's part of the method's last gradient estimate ĝ, taken at the previous
+    /// iterate (NaN for methods that estimate no gradient).
+    pub estimate_xy: [f64; 2],
+    /// The estimator inspector: cos(ĝ, ∇f), its running mean, E‖ĝ − ∇f‖² and the
+    /// signal-to-noise ratio ‖∇f‖²/E‖ĝ − ∇f‖² (NaN for other methods).
+    pub estimator: [f64; 4],
 }
 
 /// Identifies the drawn plane: `epoch` changes with the problem or the plane's directions

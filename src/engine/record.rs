@@ -81,6 +81,7 @@ impl Recorder {
                     step,
                     loss,
                     grad_norm,
+                    seen: racer.seen(),
                     counts,
                 },
                 coords,
@@ -93,11 +94,16 @@ impl Recorder {
             grad_xy: projection.project_direction(racer.grad().view()),
             loss,
             grad_norm,
+            seen: racer.seen(),
             dist_min,
             step_length,
             counts,
             wall,
             diagnostics: racer.diagnostics(),
+            estimate_xy: racer
+                .estimate()
+                .map_or([f64::NAN; 2], |(_, g)| projection.project_direction(g)),
+            estimator: racer.estimator_values(),
         })
     }
 

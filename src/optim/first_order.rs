@@ -241,6 +241,10 @@ impl Optimizer for Sgd {
         &mut self.c
     }
 
+    fn step_size(&self) -> Option<f64> {
+        Some(self.lr_t)
+    }
+
     fn diagnostics(&self, out: &mut [f64]) {
         out[0] = self.lr_t;
     }
@@ -293,6 +297,10 @@ impl Optimizer for Adagrad {
 
     fn config_mut(&mut self) -> &mut dyn Params {
         &mut self.c
+    }
+
+    fn step_size(&self) -> Option<f64> {
+        Some(self.clr)
     }
 
     fn diagnostics(&self, out: &mut [f64]) {
@@ -367,6 +375,10 @@ impl Optimizer for Rmsprop {
 
     fn config_mut(&mut self) -> &mut dyn Params {
         &mut self.c
+    }
+
+    fn step_size(&self) -> Option<f64> {
+        Some(self.lr_t)
     }
 
     fn diagnostics(&self, out: &mut [f64]) {
@@ -462,6 +474,10 @@ impl Optimizer for Adam {
     fn retuned(&mut self) {
         // New betas restart the saturation check.
         self.saturated = [false; 2];
+    }
+
+    fn step_size(&self) -> Option<f64> {
+        Some(self.c.lr_at(self.t.saturating_sub(1)))
     }
 
     fn diagnostics(&self, out: &mut [f64]) {

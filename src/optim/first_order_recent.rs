@@ -229,6 +229,10 @@ impl Optimizer for Nadam {
         &mut self.c
     }
 
+    fn step_size(&self) -> Option<f64> {
+        Some(self.lr_t)
+    }
+
     fn diagnostics(&self, out: &mut [f64]) {
         out[0] = self.lr_t;
     }
@@ -275,6 +279,10 @@ impl Optimizer for Lion {
 
     fn config_mut(&mut self) -> &mut dyn Params {
         &mut self.c
+    }
+
+    fn step_size(&self) -> Option<f64> {
+        Some(self.lr_t)
     }
 
     fn diagnostics(&self, out: &mut [f64]) {
@@ -371,6 +379,10 @@ impl Optimizer for ScheduleFree {
         out.draw(Role::ProbeLink, Shape::Segment(x, z));
         out.draw(Role::GradientPoint, Shape::Point(y));
         out.draw(Role::BaseSequence, Shape::Point(z));
+    }
+
+    fn step_size(&self) -> Option<f64> {
+        Some(self.lr_t)
     }
 
     fn diagnostics(&self, out: &mut [f64]) {

@@ -7,6 +7,9 @@
 //! taxonomy but asks only for gradients.
 
 mod conjugate_gradient;
+mod direct_search;
+pub mod estimator;
+mod evolution;
 mod first_order;
 mod first_order_recent;
 pub mod line_search;
@@ -21,17 +24,20 @@ mod trust_region;
 mod zeroth_order;
 
 pub use conjugate_gradient::{Beta, CgConfig};
+pub use direct_search::{AnnealingConfig, Cooling, NelderMeadConfig, RandomSearchConfig, Sampling};
+pub use estimator::{Directions, EstimatorKind};
+pub use evolution::{CmaEsConfig, CmaParams, EsConfig, OnePlusOneConfig, default_lambda};
 pub use first_order::{AdagradConfig, AdamConfig, AdamWConfig, GdConfig, RmspropConfig, SgdConfig};
 pub use first_order_recent::{LionConfig, NadamConfig, ScheduleFreeAdamWConfig};
 pub use metric_newton::{GaussNewtonConfig, NaturalGradientConfig};
 pub use newton_family::{CubicConfig, LmConfig, SaddleFreeConfig, cubic_step};
-pub use oracle::{Counts, Oracle};
+pub use oracle::{Counts, Oracle, OracleState};
 pub use overlay::{Item, MatId, Overlay, Role, Shape, VecId};
 pub use quasi_newton::{BfgsConfig, LbfgsConfig, Search};
 pub use schedule::{Schedule, ScheduleKind};
 pub use second_order::NewtonConfig;
 pub use trust_region::{Subproblem, TrustRegionConfig};
-pub use zeroth_order::SpsaConfig;
+pub use zeroth_order::{Dist, FdConfig, RgeConfig, Scheme, SpsaConfig};
 
 use crate::linalg::Vector;
 use crate::params::Params;
@@ -68,6 +74,25 @@ pub trait Optimizer: Send + OptimizerClone {
     /// Writes what the method can show of its state into `out`, in parameter space. The engine
     /// calls it at most at its flush rate, never once per step.
     fn overlay(&self, _out: &mut Overlay) {}
+
+    /// The step size η the method used in its last step, for methods that have one (the
+    /// Langevin channel's noise scales with √η; methods without one count as η = 1).
+    fn step_size(&self) -> Option<f64> {
+        None
+    }
+
+    /// A gradient-estimating method's last estimate: the point it was taken at (the iterate
+    /// the step started from) and ĝ (`None` before the first step and for other methods).
+    fn estimate(&self) -> Option<(ndarray::ArrayView1<'_, f64>, ndarray::ArrayView1<'_, f64>)> {
+        None
+    }
+
+    /// Estimates the gradient at `x` into `g` without stepping, drawing from the oracle's
+    /// streams as a step would (the inspector's cloud calls it on a copy of the method).
+    /// Returns false for methods that do not estimate a gradient.
+    fn estimate_at(&mut self, _x: &Vector, _oracle: &mut Oracle<'_>, _g: &mut Vector) -> bool {
+        false
+    }
 
     /// Writes the current values of the method's declared diagnostics
     /// ([`MethodConfig::diagnostics`]) into `out`, in the same order.
@@ -180,6 +205,11 @@ pub trait MethodConfig: Params {
     fn diagnostics(&self) -> &'static [Diagnostic] {
         &[]
     }
+    /// What the method's gradient estimate is, for the estimator inspector's theory (only
+    /// for methods that estimate a gradient from values).
+    fn estimator(&self) -> Option<EstimatorKind> {
+        None
+    }
     /// Checks what one parameter's rule cannot (for example c₁ < c₂); the message names the
     /// keys.
     fn check(&self) -> Result<(), String> {
@@ -211,7 +241,15 @@ crate::registry! {
         SaddleFreeNewton(SaddleFreeConfig) = "saddle_free_newton", "Saddle-free Newton: |H|⁻¹∇f steps, which flee negative curvature (Dauphin et al. 2014).";
         CubicNewton(CubicConfig) = "cubic_newton", "Cubic-regularised Newton: the global minimiser of the second-order model plus (M/6)‖s‖³ (Nesterov & Polyak 2006).";
         TrustRegion(TrustRegionConfig) = "trust_region", "Trust-region Newton: the model's best step within a radius Δ that adapts to how well the model predicts (dogleg or Steihaug–CG).";
-        Spsa(SpsaConfig) = "spsa", "SPSA: a two-evaluation gradient estimate along a random ±1 direction.";
+        Fd(FdConfig) = "fd", "Finite differences: the gradient from d + 1 (forward) or 2d (central) values along the axes.";
+        Rge(RgeConfig) = "rge", "Random gradient estimator (ZO-SGD): difference quotients along q random directions.";
+        Spsa(SpsaConfig) = "spsa", "SPSA: a two-evaluation gradient estimate along a random ±1 direction, with decaying gains.";
+        Es(EsConfig) = "es", "Evolution strategy (OpenAI): a Gaussian population, antithetic pairs and rank shaping estimate a gradient.";
+        CmaEs(CmaEsConfig) = "cma_es", "CMA-ES: a population whose covariance learns the landscape's shape, with step-size adaptation (Hansen).";
+        OnePlusOneEs(OnePlusOneConfig) = "one_plus_one_es", "(1+1)-ES: one candidate per step, kept if no worse; σ tuned by the 1/5th success rule.";
+        NelderMead(NelderMeadConfig) = "nelder_mead", "Nelder–Mead: a simplex that reflects, expands, contracts and shrinks (adaptive coefficients).";
+        RandomSearch(RandomSearchConfig) = "random_search", "Random search: one random candidate per step, kept if better.";
+        SimulatedAnnealing(AnnealingConfig) = "simulated_annealing", "Simulated annealing: worse points accepted with probability e^(−Δf/T) as T cools.";
     }
 }
 

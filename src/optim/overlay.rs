@@ -13,6 +13,28 @@ use ndarray::{ArrayView1, ArrayView2};
 pub enum Role {
     /// A point where a zeroth-order method evaluated f.
     Probe,
+    /// A member of an evolution strategy's population (or a simplex vertex).
+    Population,
+    /// A population's spread σ, or a (1+1)-ES's step size, as a circle.
+    SearchRadius,
+    /// CMA-ES's search distribution: the ellipse {m + σC^½w : ‖w‖ = 1}.
+    SearchDistribution,
+    /// The shape of H⁻¹ at the mean, scaled to the search ellipse's area: what C learns.
+    SearchDistributionTarget,
+    /// An edge of the Nelder–Mead simplex.
+    Simplex,
+    /// The best point a method has seen.
+    Best,
+    /// The inspector: a method's last gradient estimate, drawn downhill (−ĝ).
+    Estimate,
+    /// The inspector: the true −∇f where the estimate was taken, scaled like the estimate.
+    TrueGradient,
+    /// The inspector's cloud: one of many estimates at a point, downhill.
+    EstimateSample,
+    /// The inspector's cloud: the mean of the estimates.
+    EstimateMean,
+    /// The inspector's cloud: the estimates' covariance ellipse (one standard deviation).
+    EstimateSpread,
     /// A faint line from the iterate to one of its probes.
     ProbeLink,
     /// The step the method just took.
@@ -66,7 +88,18 @@ impl Role {
     /// What the item is, in words, for the hover readout.
     pub fn label(self) -> &'static str {
         match self {
-            Role::Probe => "probe x ± cΔ",
+            Role::Probe => "probe: a point where f was evaluated",
+            Role::Population => "member of the population",
+            Role::SearchRadius => "step size σ",
+            Role::SearchDistribution => "search distribution σ²C (one-σ ellipse)",
+            Role::SearchDistributionTarget => "shape of H⁻¹ at the mean, scaled to the same area",
+            Role::Simplex => "Nelder–Mead simplex",
+            Role::Best => "best point seen",
+            Role::Estimate => "last gradient estimate −ĝ",
+            Role::TrueGradient => "true −∇f at the same point",
+            Role::EstimateSample => "one estimate −ĝ of the cloud",
+            Role::EstimateMean => "mean of the cloud's estimates",
+            Role::EstimateSpread => "covariance of the estimates (1 s.d.)",
             Role::ProbeLink => "probe direction",
             Role::Step => "step",
             Role::Model => "contour of the quadratic model m₂",
@@ -97,6 +130,13 @@ impl Role {
 /// A vector stored in an overlay: a point, or a direction such as a gradient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VecId(u32);
+
+impl VecId {
+    /// The vector stored `i` places after `first` (vectors stored one after another).
+    pub fn nth(first: VecId, i: usize) -> VecId {
+        VecId(first.0 + i as u32)
+    }
+}
 
 /// A d × d matrix stored in an overlay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,6 +245,11 @@ impl Overlay {
         self.vectors
             .extend(x.iter().zip(dir.iter()).map(|(a, d)| a + s * d));
         id
+    }
+
+    /// Overwrites entry `i` of a stored vector.
+    pub fn set_entry(&mut self, v: VecId, i: usize, value: f64) {
+        self.vectors[v.0 as usize * self.dim + i] = value;
     }
 
     /// Stores a d × d matrix.

@@ -199,6 +199,10 @@ impl Optimizer for Newton {
         out.draw(Role::Step, Shape::Arrow(from, to));
     }
 
+    fn step_size(&self) -> Option<f64> {
+        Some(self.alpha)
+    }
+
     fn diagnostics(&self, out: &mut [f64]) {
         out[0] = self.decrement;
         out[1] = self.alpha;

@@ -174,6 +174,9 @@ mod tests {
             counts: Counts::default(),
             wall: 0.0,
             diagnostics: [f64::NAN; crate::optim::MAX_DIAGNOSTICS],
+            seen: f64::NAN,
+            estimate_xy: [f64::NAN; 2],
+            estimator: [f64::NAN; 4],
         }
     }
 

@@ -18,6 +18,17 @@ const RING: usize = 72;
 fn style(role: Role, racer: Color32) -> (Color32, f32) {
     match role {
         Role::Probe => (racer, 4.0),
+        Role::Population => (racer.gamma_multiply(0.85), 3.5),
+        Role::SearchRadius => (racer.gamma_multiply(0.6), 1.25),
+        Role::SearchDistribution => (racer, 2.0),
+        Role::SearchDistributionTarget => (racer.gamma_multiply(0.7), 1.5),
+        Role::Simplex => (racer.gamma_multiply(0.8), 1.5),
+        Role::Best => (racer, 6.0),
+        Role::Estimate => (racer, 2.5),
+        Role::TrueGradient => (TRUE_GRADIENT, 2.0),
+        Role::EstimateSample => (racer.gamma_multiply(0.3), 1.0),
+        Role::EstimateMean => (racer, 3.0),
+        Role::EstimateSpread => (racer, 1.75),
         Role::ProbeLink => (racer.gamma_multiply(0.45), 1.0),
         Role::Step => (racer, 2.0),
         Role::Model => (racer.gamma_multiply(0.75), 1.25),
@@ -45,6 +56,10 @@ fn style(role: Role, racer: Color32) -> (Color32, f32) {
     }
 }
 
+/// The true gradient's colour in the estimator inspector: the theme's ink would vanish on one
+/// theme, so a fixed near-white with a dark halo is not used; a saturated green reads on both.
+const TRUE_GRADIENT: Color32 = Color32::from_rgb(40, 200, 120);
+
 /// The Taylor lens's colours: first, second and third order.
 const FIRST: Color32 = Color32::from_rgb(60, 185, 95);
 const SECOND: Color32 = Color32::from_rgb(245, 150, 40);
@@ -59,6 +74,7 @@ fn marker(role: Role) -> MarkerShape {
         | Role::TaylorThirdMinimiser => MarkerShape::Diamond,
         Role::TrialRejected => MarkerShape::Cross,
         Role::BaseSequence => MarkerShape::Square,
+        Role::Best => MarkerShape::Asterisk,
         _ => MarkerShape::Circle,
     }
 }
@@ -69,6 +85,9 @@ fn line_style(role: Role) -> LineStyle {
     let dashed = matches!(
         role,
         Role::InverseHessianTrue
+            | Role::TrueGradient
+            | Role::SearchDistributionTarget
+            | Role::SearchRadius
             | Role::TrustRegion
             | Role::TaylorFirst
             | Role::TaylorSecond

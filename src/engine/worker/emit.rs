@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::TrySendError;
 use std::time::Instant;
 
-use super::super::{Event, LensAt, lens, overlay, views};
+use super::super::{Event, LensAt, LensKind, inspector, lens, overlay, views};
 use super::{FLUSH_EVERY, VIEWS_EVERY, Worker};
 use crate::problem::ViewBounds;
 
@@ -67,13 +67,23 @@ impl Worker {
             if rec.overlay.is_empty() {
                 continue;
             }
-            let drawn = overlay::project(
+            let mut drawn = overlay::project(
                 &rec.overlay,
                 &self.projection,
                 window,
                 step,
                 self.run.objective(),
             );
+            if let Some((from, g_hat)) = racer.estimate() {
+                inspector::draw_estimate(
+                    &mut drawn.items,
+                    self.run.objective(),
+                    &self.projection,
+                    window,
+                    from,
+                    g_hat,
+                );
+            }
             overlays.push((i as u32, Arc::new(drawn)));
         }
         if !overlays.is_empty() {
@@ -124,8 +134,18 @@ impl Worker {
         let Some(window) = self.overlay_window() else {
             return;
         };
+        // The cloud is drawn by the first racer whose method estimates gradients.
+        let estimating = self
+            .run
+            .racers()
+            .iter()
+            .position(|r| r.method().config().estimator().is_some());
         let x = match at {
             LensAt::Racer(i) => {
+                let i = match (kind, estimating) {
+                    (LensKind::Cloud, Some(e)) => e as u32,
+                    _ => i,
+                };
                 let Some(r) = self.run.racers().get(i as usize) else {
                     return;
                 };
@@ -143,13 +163,27 @@ impl Worker {
                 self.projection.lift(xy)
             }
         };
-        let lens = lens::compute(
-            kind,
-            self.run.objective(),
-            &self.projection,
-            window,
-            x.view(),
-        );
+        let lens = match (kind, estimating) {
+            (LensKind::Cloud, Some(e)) => inspector::cloud(
+                &self.run.racers()[e],
+                e as u32,
+                self.run.objective(),
+                self.run.noise(),
+                &self.projection,
+                window,
+                &x,
+                self.run.seed(),
+                self.run.steps(),
+            ),
+            (LensKind::Cloud, None) => None,
+            _ => lens::compute(
+                kind,
+                self.run.objective(),
+                &self.projection,
+                window,
+                x.view(),
+            ),
+        };
         self.priority.push_back(Event::Lens {
             run: self.run_id,
             lens: lens.map(Arc::new),

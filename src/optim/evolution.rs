@@ -1,0 +1,789 @@
+//! Evolution strategies: a population probes around a search distribution, and the distribution
+//! moves towards the members that did best. OpenAI's ES estimates a gradient from the
+//! population; CMA-ES also learns the distribution's shape (its covariance approaches the shape
+//! of H⁻¹ from function values alone); the (1+1)-ES adapts one step size by its success rate.
+//!
+//! ## References
+//! - Salimans, Ho, Chen, Sidor & Sutskever (2017), "Evolution strategies as a scalable
+//!   alternative to reinforcement learning", arXiv:1703.03864: antithetic sampling and
+//!   centred-rank fitness shaping.
+//! - Hansen (2016), "The CMA evolution strategy: a tutorial", arXiv:1604.00772: the algorithm
+//!   and every default used here (Table 1 and Appendix A).
+//! - Auger & Hansen (2005), "A restart CMA evolution strategy with increasing population size",
+//!   IEEE CEC: IPOP restarts.
+//! - Kern, Müller, Hansen, Büche, Ocenasek & Koumoutsakos (2004), "Learning probability
+//!   distributions in continuous evolutionary algorithms – a comparative review", Natural
+//!   Computing 3: the (1+1)-ES with the 1/5th success rule, damping 1 + d/2.
+
+use ndarray::ArrayView1;
+use rand_distr::{Distribution as _, StandardNormal};
+
+use super::estimator::{Directions, EstimatorKind};
+use super::{
+    Diagnostic, Halt, MethodConfig, Needs, Optimizer, Oracle, Order, Overlay, Role, Shape,
+};
+use crate::linalg::{Matrix, Vector, symmetric_eigen_in_place};
+use crate::params::Params;
+
+/// The most population members an overlay draws.
+const MAX_DRAWN: usize = 64;
+
+/// Draws the population rows of `pop` (n × d) as probes.
+fn draw_population(pop: &[f64], d: usize, n: usize, out: &mut Overlay) {
+    for i in 0..n.min(MAX_DRAWN) {
+        let p = out.vector(ArrayView1::from(&pop[i * d..(i + 1) * d]));
+        out.draw(Role::Population, Shape::Point(p));
+    }
+}
+
+/// Sorts `order` (0..n) by the values `f`, best (lowest) first; NaN last.
+fn rank(order: &mut [usize], f: &[f64]) {
+    for (i, o) in order.iter_mut().enumerate() {
+        *o = i;
+    }
+    order.sort_unstable_by(|a, b| {
+        let (fa, fb) = (f[*a], f[*b]);
+        fa.is_nan().cmp(&fb.is_nan()).then(fa.total_cmp(&fb))
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenAI-style evolution strategy.
+
+crate::params! {
+    /// OpenAI-style ES: a Gaussian population θ + σεᵢ, the gradient estimate
+    /// ĝ = (1/(nσ)) Σ F̃ᵢ εᵢ, then θ ← θ − ηĝ.
+    pub struct EsConfig {
+        /// Step size η.
+        lr: f64 = 0.02, "learning rate η", (1e-5, 1.0), Log, Positive, live;
+        /// The population's spread σ: the radius the objective is smoothed over.
+        sigma: f64 = 0.1, "population spread σ", (1e-4, 2.0), Log, Positive, live;
+        /// Members per generation (an even number with antithetic sampling).
+        popsize: usize = 20, "population size n", (2, 200), Linear, Within(2.0, 10_000.0), live;
+        /// Sample in pairs ±ε, which cancels the even part of f and the need for a baseline.
+        antithetic: bool = true, "antithetic pairs ±ε", (0, 1), Linear, Finite, live;
+        /// Replace values by centred ranks in [−½, ½]: invariant to monotone changes of f, robust
+        /// to outliers, but no longer an unbiased gradient estimate.
+        shaping: bool = true, "rank-based fitness shaping", (0, 1), Linear, Finite, live;
+    }
+}
+
+impl MethodConfig for EsConfig {
+    fn build(&self, dim: usize) -> Box<dyn Optimizer> {
+        let mut es = Es {
+            c: self.clone(),
+            eps: Vec::new(),
+            f: Vec::new(),
+            order: Vec::new(),
+            probe: Vector::zeros(dim),
+            g: Vector::zeros(dim),
+            from: Vector::zeros(dim),
+            k: 0,
+        };
+        es.retuned();
+        Box::new(es)
+    }
+    fn order(&self) -> Order {
+        Order::Zeroth
+    }
+    fn needs(&self) -> Needs {
+        Needs::VALUES
+    }
+    fn check(&self) -> Result<(), String> {
+        if self.antithetic && self.popsize % 2 == 1 {
+            return Err(format!(
+                "`popsize` = {} must be even with `antithetic` pairs",
+                self.popsize
+            ));
+        }
+        Ok(())
+    }
+    fn estimator(&self) -> Option<EstimatorKind> {
+        Some(EstimatorKind {
+            directions: if self.shaping {
+                Directions::Shaped
+            } else {
+                Directions::Gaussian
+            },
+            q: if self.antithetic {
+                self.popsize / 2
+            } else {
+                self.popsize
+            },
+        })
+    }
+    fn reference(&self) -> &'static str {
+        "Salimans et al. (2017), arXiv:1703.03864"
+    }
+}
+
+#[derive(Clone)]
+struct Es {
+    c: EsConfig,
+    /// The population's noise vectors εᵢ, n × d.
+    eps: Vec<f64>,
+    f: Vec<f64>,
+    order: Vec<usize>,
+    probe: Vector,
+    g: Vector,
+    from: Vector,
+    k: u64,
+}
+
+impl Es {
+    fn estimate_into(&mut self, x: &Vector, oracle: &mut Oracle<'_>, g: &mut Vector) {
+        let (d, n, sigma) = (x.len(), self.c.popsize.max(2), self.c.sigma);
+        let rng = oracle.rng();
+        for i in 0..n {
+            let row = &mut self.eps[i * d..(i + 1) * d];
+            if self.c.antithetic && i % 2 == 1 {
+                let (prev, row) = self.eps[(i - 1) * d..(i + 1) * d].split_at_mut(d);
+                row.iter_mut().zip(prev.iter()).for_each(|(r, p)| *r = -p);
+            } else {
+                for e in row.iter_mut() {
+                    *e = StandardNormal.sample(&mut *rng);
+                }
+            }
+        }
+        for i in 0..n {
+            self.probe.assign(x);
+            self.probe
+                .scaled_add(sigma, &ArrayView1::from(&self.eps[i * d..(i + 1) * d]));
+            self.f[i] = oracle.value(self.probe.view());
+        }
+        // The fitness F̃ᵢ: centred ranks, or the values themselves (antithetic pairs make the
+        // weights differences f₊ − f₋), or the values less their mean (a baseline).
+        if self.c.shaping {
+            rank(&mut self.order, &self.f);
+            let denom = (n - 1) as f64;
+            for (r, &i) in self.order.iter().enumerate() {
+                self.f[i] = r as f64 / denom - 0.5;
+            }
+        } else if !self.c.antithetic {
+            let mean = self.f.iter().sum::<f64>() / n as f64;
+            self.f.iter_mut().for_each(|v| *v -= mean);
+        }
+        g.fill(0.0);
+        let scale = 1.0 / (n as f64 * sigma);
+        for i in 0..n {
+            g.scaled_add(
+                scale * self.f[i],
+                &ArrayView1::from(&self.eps[i * d..(i + 1) * d]),
+            );
+        }
+    }
+}
+
+impl Optimizer for Es {
+    fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
+        self.from.assign(x);
+        let mut g = std::mem::take(&mut self.g);
+        self.estimate_into(x, oracle, &mut g);
+        x.scaled_add(-self.c.lr, &g);
+        self.g = g;
+        self.k += 1;
+        Ok(())
+    }
+
+    fn config_mut(&mut self) -> &mut dyn Params {
+        &mut self.c
+    }
+
+    fn retuned(&mut self) {
+        let (d, n) = (self.probe.len(), self.c.popsize.max(2));
+        self.eps.resize(n * d, 0.0);
+        self.f.resize(n, 0.0);
+        self.order.resize(n, 0);
+    }
+
+    fn step_size(&self) -> Option<f64> {
+        Some(self.c.lr)
+    }
+
+    fn estimate(&self) -> Option<(ArrayView1<'_, f64>, ArrayView1<'_, f64>)> {
+        (self.k > 0).then(|| (self.from.view(), self.g.view()))
+    }
+
+    fn estimate_at(&mut self, x: &Vector, oracle: &mut Oracle<'_>, g: &mut Vector) -> bool {
+        self.estimate_into(x, oracle, g);
+        true
+    }
+
+    /// The last population θ + σεᵢ, its σ-circle and the step.
+    fn overlay(&self, out: &mut Overlay) {
+        if self.k == 0 {
+            return;
+        }
+        let d = self.from.len();
+        let n = self.c.popsize.max(2);
+        let centre = out.vector(self.from.view());
+        for i in 0..n.min(MAX_DRAWN) {
+            let p = out.vector_along(
+                self.from.view(),
+                self.c.sigma,
+                ArrayView1::from(&self.eps[i * d..(i + 1) * d]),
+            );
+            out.draw(Role::Population, Shape::Point(p));
+        }
+        out.draw(
+            Role::SearchRadius,
+            Shape::Circle {
+                centre,
+                radius: self.c.sigma,
+            },
+        );
+        let to = out.vector_along(self.from.view(), -self.c.lr, self.g.view());
+        out.draw(Role::Step, Shape::Arrow(centre, to));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CMA-ES.
+
+crate::params! {
+    /// CMA-ES with the defaults of Hansen's tutorial: λ = 4 + ⌊3 ln d⌋, μ = ⌊λ/2⌋, logarithmic
+    /// weights, cumulative step-size adaptation and rank-one plus rank-μ covariance updates.
+    pub struct CmaEsConfig {
+        /// The initial step size σ₀, about a third of the region the optimum may lie in.
+        sigma0: f64 = 0.5, "initial step size σ₀", (1e-3, 10.0), Log, Positive, restart;
+        /// Members per generation λ; 0 takes the default 4 + ⌊3 ln d⌋.
+        popsize: usize = 0, "population λ (0 = 4 + ⌊3 ln d⌋)", (0, 200), Linear, Within(0.0, 10_000.0), restart;
+        /// Restart with a doubled population when the search stalls (IPOP), up to
+        /// `max_restarts` times.
+        ipop: bool = false, "IPOP restarts (λ doubles)", (0, 1), Linear, Finite, live;
+        /// The most IPOP restarts.
+        max_restarts: usize = 9, "most restarts", (0, 20), Linear, Within(0.0, 100.0), live;
+    }
+}
+
+const CMA_DIAGNOSTICS: [Diagnostic; 4] = [
+    Diagnostic {
+        key: "sigma",
+        name: "step size σ",
+        log: true,
+    },
+    Diagnostic {
+        key: "axis_ratio",
+        name: "axis ratio √(λmax/λmin) of C",
+        log: true,
+    },
+    Diagnostic {
+        key: "popsize",
+        name: "population λ",
+        log: false,
+    },
+    Diagnostic {
+        key: "best_f",
+        name: "best f seen",
+        log: true,
+    },
+];
+
+/// The largest dimension whose search ellipse the overlay draws.
+const MAX_ELLIPSE_DIM: usize = 64;
+
+impl MethodConfig for CmaEsConfig {
+    fn build(&self, dim: usize) -> Box<dyn Optimizer> {
+        let lambda = if self.popsize == 0 {
+            default_lambda(dim)
+        } else {
+            self.popsize.max(2)
+        };
+        Box::new(CmaEs::new(self.clone(), dim, lambda))
+    }
+    fn order(&self) -> Order {
+        Order::Zeroth
+    }
+    fn needs(&self) -> Needs {
+        Needs {
+            dense_state: true,
+            ..Needs::VALUES
+        }
+    }
+    fn diagnostics(&self) -> &'static [Diagnostic] {
+        &CMA_DIAGNOSTICS
+    }
+    fn reference(&self) -> &'static str {
+        "Hansen (2016), arXiv:1604.00772; IPOP: Auger & Hansen (2005), IEEE CEC"
+    }
+}
+
+/// The tutorial's default population size 4 + ⌊3 ln d⌋.
+pub fn default_lambda(dim: usize) -> usize {
+    4 + (3.0 * (dim.max(1) as f64).ln()).floor() as usize
+}
+
+/// The strategy parameters that follow from d and λ (Hansen 2016, Table 1 and eq. (55)).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CmaParams {
+    /// Population size λ.
+    pub lambda: usize,
+    /// Parents μ.
+    pub mu: usize,
+    /// Recombination weights w₁ ≥ … ≥ w_μ > 0, summing to 1.
+    pub weights: Vec<f64>,
+    /// The variance-effective selection mass μ_eff = 1/Σwᵢ².
+    pub mueff: f64,
+    /// Learning rate of the evolution path p_c.
+    pub cc: f64,
+    /// Learning rate of the step-size path p_σ.
+    pub cs: f64,
+    /// Rank-one learning rate.
+    pub c1: f64,
+    /// Rank-μ learning rate.
+    pub cmu: f64,
+    /// Damping of the step-size update.
+    pub damps: f64,
+    /// E‖N(0, I)‖, approximated as √d(1 − 1/(4d) + 1/(21d²)).
+    pub chi_n: f64,
+}
+
+impl CmaParams {
+    /// The defaults for dimension d and population λ.
+    pub fn new(d: usize, lambda: usize) -> Self {
+        let n = d as f64;
+        let mu = lambda / 2;
+        let raw: Vec<f64> = (1..=mu)
+            .map(|i| (mu as f64 + 0.5).ln() - (i as f64).ln())
+            .collect();
+        let sum: f64 = raw.iter().sum();
+        let weights: Vec<f64> = raw.iter().map(|w| w / sum).collect();
+        let mueff = 1.0 / weights.iter().map(|w| w * w).sum::<f64>();
+        let cc = (4.0 + mueff / n) / (n + 4.0 + 2.0 * mueff / n);
+        let cs = (mueff + 2.0) / (n + mueff + 5.0);
+        let c1 = 2.0 / ((n + 1.3).powi(2) + mueff);
+        let cmu = (1.0 - c1).min(2.0 * (mueff - 2.0 + 1.0 / mueff) / ((n + 2.0).powi(2) + mueff));
+        let damps = 1.0 + 2.0 * (((mueff - 1.0) / (n + 1.0)).sqrt() - 1.0).max(0.0) + cs;
+        let chi_n = n.sqrt() * (1.0 - 1.0 / (4.0 * n) + 1.0 / (21.0 * n * n));
+        Self {
+            lambda,
+            mu,
+            weights,
+            mueff,
+            cc,
+            cs,
+            c1,
+            cmu,
+            damps,
+            chi_n,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct CmaEs {
+    c: CmaEsConfig,
+    p: CmaParams,
+    sigma: f64,
+    pc: Vector,
+    ps: Vector,
+    cov: Matrix,
+    /// Eigenvectors of C (columns) and the square roots of its eigenvalues.
+    b: Matrix,
+    dvec: Vector,
+    work: Matrix,
+    eigen_gen: u64,
+    /// The last generation: standard normal zₖ, yₖ = B D zₖ, the points and their values.
+    z: Vec<f64>,
+    y: Vec<f64>,
+    xs: Vec<f64>,
+    f: Vec<f64>,
+    order: Vec<usize>,
+    y_w: Vector,
+    tmp: Vector,
+    generation: u64,
+    /// Generations since the last (re)start.
+    gen_in_start: u64,
+    /// Best value of each recent generation, for the stall test (a ring).
+    recent: Vec<f64>,
+    start: Vector,
+    started: bool,
+    restarts: usize,
+    /// Whether the search met a stopping criterion with no restart left: it evaluates nothing
+    /// more.
+    stopped: bool,
+    best_f: f64,
+    /// The mean the last generation was sampled around.
+    from: Vector,
+}
+
+impl CmaEs {
+    fn new(c: CmaEsConfig, d: usize, lambda: usize) -> Self {
+        let mut s = Self {
+            sigma: c.sigma0,
+            c,
+            p: CmaParams::new(d, lambda),
+            pc: Vector::zeros(d),
+            ps: Vector::zeros(d),
+            cov: Matrix::eye(d),
+            b: Matrix::eye(d),
+            dvec: Vector::ones(d),
+            work: Matrix::zeros((d, d)),
+            eigen_gen: 0,
+            z: Vec::new(),
+            y: Vec::new(),
+            xs: Vec::new(),
+            f: Vec::new(),
+            order: Vec::new(),
+            y_w: Vector::zeros(d),
+            tmp: Vector::zeros(d),
+            generation: 0,
+            gen_in_start: 0,
+            recent: Vec::new(),
+            start: Vector::zeros(d),
+            started: false,
+            restarts: 0,
+            stopped: false,
+            best_f: f64::INFINITY,
+            from: Vector::zeros(d),
+        };
+        s.resize();
+        s
+    }
+
+    /// Sizes the generation's buffers for λ, and the stall window 10 + ⌈30d/λ⌉.
+    fn resize(&mut self) {
+        let (d, l) = (self.pc.len(), self.p.lambda);
+        self.z.resize(l * d, 0.0);
+        self.y.resize(l * d, 0.0);
+        self.xs.resize(l * d, 0.0);
+        self.f.resize(l, 0.0);
+        self.order.resize(l, 0);
+        let window = 10 + (30 * d).div_ceil(l);
+        self.recent.clear();
+        self.recent.resize(window, f64::NAN);
+    }
+
+    /// Starts afresh from the run's start point with population λ (an IPOP restart).
+    fn restart(&mut self, x: &mut Vector, lambda: usize) {
+        let d = self.pc.len();
+        self.p = CmaParams::new(d, lambda);
+        self.sigma = self.c.sigma0;
+        self.pc.fill(0.0);
+        self.ps.fill(0.0);
+        self.cov = Matrix::eye(d);
+        self.b = Matrix::eye(d);
+        self.dvec.fill(1.0);
+        self.gen_in_start = 0;
+        self.eigen_gen = self.generation;
+        self.resize();
+        x.assign(&self.start);
+    }
+
+    /// Whether the search has stalled (Hansen 2016, Appendix B.3): the step is below 10⁻¹²σ₀ in
+    /// every axis, the best values of recent generations (and this one's values) lie within
+    /// 10⁻¹², or C's condition number exceeds 10¹⁴.
+    fn stalled(&self) -> bool {
+        let max_d = self.dvec.iter().copied().fold(0.0, f64::max);
+        let min_d = self.dvec.iter().copied().fold(f64::INFINITY, f64::min);
+        let tolx = self.sigma * max_d < 1e-12 * self.c.sigma0;
+        let full = self.gen_in_start as usize >= self.recent.len();
+        let (lo, hi) = self
+            .recent
+            .iter()
+            .chain(self.f.iter())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(*v), hi.max(*v))
+            });
+        let tolfun = full && hi - lo < 1e-12;
+        let condition = (max_d / min_d).powi(2) > 1e14;
+        let broken = !self.sigma.is_finite() || self.dvec.iter().any(|v| !v.is_finite());
+        tolx || tolfun || condition || broken
+    }
+
+    /// Recomputes B and D from C, symmetrised.
+    fn decompose(&mut self) {
+        let d = self.pc.len();
+        for i in 0..d {
+            for j in 0..d {
+                self.work[[i, j]] = 0.5 * (self.cov[[i, j]] + self.cov[[j, i]]);
+            }
+        }
+        symmetric_eigen_in_place(&mut self.work, &mut self.b);
+        for i in 0..d {
+            self.dvec[i] = self.work[[i, i]].max(1e-300).sqrt();
+        }
+        self.eigen_gen = self.generation;
+    }
+}
+
+impl Optimizer for CmaEs {
+    fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
+        if !self.started {
+            self.start.assign(x);
+            self.started = true;
+        }
+        if self.stopped {
+            return Ok(());
+        }
+        let (d, lambda) = (x.len(), self.p.lambda);
+        let sigma = self.sigma;
+        self.from.assign(x);
+        // Sample λ points m + σ B D zₖ and evaluate them.
+        for k in 0..lambda {
+            let rows = k * d..(k + 1) * d;
+            {
+                let rng = oracle.rng();
+                for zi in &mut self.z[rows.clone()] {
+                    *zi = StandardNormal.sample(&mut *rng);
+                }
+            }
+            for i in 0..d {
+                let mut yi = 0.0;
+                for j in 0..d {
+                    yi += self.b[[i, j]] * self.dvec[j] * self.z[k * d + j];
+                }
+                self.y[k * d + i] = yi;
+                self.xs[k * d + i] = x[i] + sigma * yi;
+            }
+            self.f[k] = oracle.value(ArrayView1::from(&self.xs[rows]));
+        }
+        rank(&mut self.order, &self.f);
+        let best = self.f[self.order[0]];
+        self.best_f = self.best_f.min(best);
+        // Recombination: y_w = Σ wᵢ y_{i:λ}, m ← m + σ y_w.
+        self.y_w.fill(0.0);
+        for (w, &k) in self.p.weights.iter().zip(&self.order) {
+            self.y_w
+                .scaled_add(*w, &ArrayView1::from(&self.y[k * d..(k + 1) * d]));
+        }
+        x.scaled_add(sigma, &self.y_w);
+        // Step-size path: p_σ ← (1 − c_σ)p_σ + √(c_σ(2 − c_σ)μ_eff) C^(−½) y_w, with
+        // C^(−½) = B D⁻¹ Bᵀ.
+        let p = &self.p;
+        for j in 0..d {
+            let mut s = 0.0;
+            for i in 0..d {
+                s += self.b[[i, j]] * self.y_w[i];
+            }
+            self.tmp[j] = s / self.dvec[j];
+        }
+        let ks = (p.cs * (2.0 - p.cs) * p.mueff).sqrt();
+        for i in 0..d {
+            let mut s = 0.0;
+            for j in 0..d {
+                s += self.b[[i, j]] * self.tmp[j];
+            }
+            self.ps[i] = (1.0 - p.cs) * self.ps[i] + ks * s;
+        }
+        let ps_norm = self.ps.dot(&self.ps).sqrt();
+        let t = (self.gen_in_start + 1) as f64;
+        let hsig = ps_norm / (1.0 - (1.0 - p.cs).powf(2.0 * t)).sqrt() / p.chi_n
+            < 1.4 + 2.0 / (d as f64 + 1.0);
+        let hsig = if hsig { 1.0 } else { 0.0 };
+        let kc = hsig * (p.cc * (2.0 - p.cc) * p.mueff).sqrt();
+        for i in 0..d {
+            self.pc[i] = (1.0 - p.cc) * self.pc[i] + kc * self.y_w[i];
+        }
+        // C ← (1 − c₁ − c_μ)C + c₁(p_c p_cᵀ + δ(h_σ)C) + c_μ Σ wᵢ yᵢ yᵢᵀ.
+        let delta = (1.0 - hsig) * p.cc * (2.0 - p.cc);
+        let keep = 1.0 - p.c1 - p.cmu + p.c1 * delta;
+        for i in 0..d {
+            for j in 0..=i {
+                let mut rank_mu = 0.0;
+                for (w, &k) in p.weights.iter().zip(&self.order) {
+                    rank_mu += w * self.y[k * d + i] * self.y[k * d + j];
+                }
+                let v = keep * self.cov[[i, j]] + p.c1 * self.pc[i] * self.pc[j] + p.cmu * rank_mu;
+                self.cov[[i, j]] = v;
+                self.cov[[j, i]] = v;
+            }
+        }
+        // σ ← σ exp((c_σ/d_σ)(‖p_σ‖/E‖N(0, I)‖ − 1)), the exponent capped at 1 as pycma does.
+        self.sigma *= ((p.cs / p.damps) * (ps_norm / p.chi_n - 1.0))
+            .min(1.0)
+            .exp();
+        self.generation += 1;
+        self.gen_in_start += 1;
+        // A fresh eigendecomposition every 1/(10 d (c₁ + c_μ)) generations (every one in 2-D).
+        let every = (1.0 / (10.0 * d as f64 * (p.c1 + p.cmu))).max(1.0) as u64;
+        if self.generation - self.eigen_gen >= every {
+            self.decompose();
+        }
+        let slot = self.gen_in_start as usize % self.recent.len();
+        self.recent[slot] = best;
+        if self.stalled() {
+            if self.c.ipop && self.restarts < self.c.max_restarts {
+                self.restarts += 1;
+                let lambda = 2 * self.p.lambda;
+                self.restart(x, lambda);
+            } else {
+                // Converged to the precision of the arithmetic (or degenerate): further
+                // updates would only amplify rounding, so the search stops, as pycma's does.
+                self.stopped = true;
+            }
+        }
+        Ok(())
+    }
+
+    fn config_mut(&mut self) -> &mut dyn Params {
+        &mut self.c
+    }
+
+    /// The last generation, and the search distribution the next one is drawn from: the
+    /// ellipse {m + σC^½w : ‖w‖ = 1}.
+    fn overlay(&self, out: &mut Overlay) {
+        if self.generation == 0 {
+            return;
+        }
+        let d = self.pc.len();
+        draw_population(&self.xs, d, self.p.lambda, out);
+        if d <= MAX_ELLIPSE_DIM {
+            // The mean is the racer's iterate; the ellipse is drawn around where the population
+            // was sampled, with the shape it now has.
+            let centre = out.vector(self.from.view());
+            let (shape, mut m) = out.matrix_mut();
+            let s2 = self.sigma * self.sigma;
+            for i in 0..d {
+                for j in 0..d {
+                    m[[i, j]] = s2 * self.cov[[i, j]];
+                }
+            }
+            out.draw(Role::SearchDistribution, Shape::Ellipse { centre, shape });
+        }
+    }
+
+    fn diagnostics(&self, out: &mut [f64]) {
+        let max_d = self.dvec.iter().copied().fold(0.0, f64::max);
+        let min_d = self.dvec.iter().copied().fold(f64::INFINITY, f64::min);
+        out[0] = self.sigma;
+        out[1] = max_d / min_d;
+        out[2] = self.p.lambda as f64;
+        out[3] = self.best_f;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (1+1)-ES.
+
+crate::params! {
+    /// The (1+1)-ES: one Gaussian candidate x + σz per step, kept if it is no worse; σ grows
+    /// after a success and shrinks after a failure so that about a fifth of candidates succeed.
+    pub struct OnePlusOneConfig {
+        /// The initial step size σ₀.
+        sigma0: f64 = 0.3, "initial step size σ₀", (1e-4, 10.0), Log, Positive, restart;
+        /// The success rate σ is tuned to (Rechenberg's 1/5).
+        target: f64 = 0.2, "target success rate", (0.05, 0.5), Linear, Within(0.01, 0.99), live;
+    }
+}
+
+const ONE_PLUS_ONE_DIAGNOSTICS: [Diagnostic; 2] = [
+    Diagnostic {
+        key: "sigma",
+        name: "step size σ",
+        log: true,
+    },
+    Diagnostic {
+        key: "success_rate",
+        name: "success rate (last ~20 steps)",
+        log: false,
+    },
+];
+
+impl MethodConfig for OnePlusOneConfig {
+    fn build(&self, dim: usize) -> Box<dyn Optimizer> {
+        let z = Vector::zeros(dim);
+        Box::new(OnePlusOne {
+            sigma: self.sigma0,
+            c: self.clone(),
+            fx: f64::NAN,
+            at: z.clone(),
+            from: z.clone(),
+            candidate: z,
+            accepted: false,
+            success_rate: self.target,
+            k: 0,
+        })
+    }
+    fn order(&self) -> Order {
+        Order::Zeroth
+    }
+    fn needs(&self) -> Needs {
+        Needs::VALUES
+    }
+    fn diagnostics(&self) -> &'static [Diagnostic] {
+        &ONE_PLUS_ONE_DIAGNOSTICS
+    }
+    fn reference(&self) -> &'static str {
+        "Rechenberg (1973); the update of Kern et al. (2004), Natural Computing 3"
+    }
+}
+
+#[derive(Clone)]
+struct OnePlusOne {
+    c: OnePlusOneConfig,
+    sigma: f64,
+    /// f at `at`, the parent (re-evaluated if the iterate was moved from outside, by the
+    /// Langevin channel).
+    fx: f64,
+    at: Vector,
+    from: Vector,
+    candidate: Vector,
+    accepted: bool,
+    success_rate: f64,
+    k: u64,
+}
+
+impl Optimizer for OnePlusOne {
+    fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
+        if self.fx.is_nan() || *x != self.at {
+            self.fx = oracle.value(x.view());
+            self.at.assign(x);
+        }
+        self.from.assign(x);
+        let d = x.len() as f64;
+        {
+            let rng = oracle.rng();
+            for (ci, xi) in self.candidate.iter_mut().zip(x.iter()) {
+                let z: f64 = StandardNormal.sample(&mut *rng);
+                *ci = xi + self.sigma * z;
+            }
+        }
+        let fc = oracle.value(self.candidate.view());
+        self.accepted = fc <= self.fx;
+        if self.accepted {
+            x.assign(&self.candidate);
+            self.at.assign(&self.candidate);
+            self.fx = fc;
+        }
+        // σ ← σ exp((1_success − p)/(d_σ(1 − p))) with d_σ = 1 + d/2.
+        let p = self.c.target;
+        let s = if self.accepted { 1.0 } else { 0.0 };
+        self.sigma *= ((s - p) / ((1.0 + d / 2.0) * (1.0 - p))).exp();
+        self.success_rate += (s - self.success_rate) / 20.0;
+        self.k += 1;
+        Ok(())
+    }
+
+    fn config_mut(&mut self) -> &mut dyn Params {
+        &mut self.c
+    }
+
+    /// The σ-circle around the parent, and the candidate (kept or refused).
+    fn overlay(&self, out: &mut Overlay) {
+        if self.k == 0 {
+            return;
+        }
+        let centre = out.vector(self.from.view());
+        out.draw(
+            Role::SearchRadius,
+            Shape::Circle {
+                centre,
+                radius: self.sigma,
+            },
+        );
+        let c = out.vector(self.candidate.view());
+        let role = if self.accepted {
+            Role::TrialAccepted
+        } else {
+            Role::TrialRejected
+        };
+        out.draw(Role::ProbeLink, Shape::Segment(centre, c));
+        out.draw(role, Shape::Point(c));
+    }
+
+    fn diagnostics(&self, out: &mut [f64]) {
+        out[0] = self.sigma;
+        out[1] = self.success_rate;
+    }
+}
