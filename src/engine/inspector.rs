@@ -141,7 +141,8 @@ pub fn measure(samples: &[f64], g: ArrayView1<'_, f64>) -> (f64, f64, f64, f64) 
 }
 
 /// The cloud of `racer`'s estimator at x: `None` when its method estimates no gradient or the
-/// point is not finite. `seed` and `salt` pick the cloud's own stream.
+/// point is not finite. `seed` and `salt` pick the cloud's own stream; `n` estimates are drawn
+/// ([`CLOUD_SIZE`] in the app).
 #[allow(clippy::too_many_arguments)]
 pub fn cloud(
     racer: &Racer,
@@ -153,6 +154,7 @@ pub fn cloud(
     x: &Vector,
     seed: u64,
     salt: u64,
+    n: usize,
 ) -> Option<Lens> {
     let kind = racer.method().config().estimator()?;
     if x.iter().any(|v| !v.is_finite()) {
@@ -165,7 +167,7 @@ pub fn cloud(
         stream(seed ^ salt, index as usize, 3),
         stream(seed ^ salt, index as usize, 4),
     );
-    let mut samples = vec![0.0; CLOUD_SIZE * d];
+    let mut samples = vec![0.0; n * d];
     let mut g_hat = Vector::zeros(d);
     for row in samples.chunks_exact_mut(d) {
         let mut oracle = Oracle::new(objective, noise, &mut state);
@@ -184,19 +186,19 @@ pub fn cloud(
         .max((window.y.1 - window.y.0).abs());
     let scale = 0.125 * span / gp[0].hypot(gp[1]).max(f64::MIN_POSITIVE);
     let tip = |v: [f64; 2]| [c[0] - scale * v[0], c[1] - scale * v[1]];
-    let mut items = Vec::with_capacity(CLOUD_SIZE + 3);
+    let mut items = Vec::with_capacity(n + 3);
     let (mut m, mut s) = ([0.0; 2], [[0.0; 2]; 2]);
     let projected: Vec<[f64; 2]> = samples
         .chunks_exact(d)
         .map(|row| projection.project_direction(ArrayView1::from(row)))
         .collect();
     for p in &projected {
-        m[0] += p[0] / CLOUD_SIZE as f64;
-        m[1] += p[1] / CLOUD_SIZE as f64;
+        m[0] += p[0] / n as f64;
+        m[1] += p[1] / n as f64;
     }
     for p in &projected {
         let (a, b) = (p[0] - m[0], p[1] - m[1]);
-        let w = scale * scale / (CLOUD_SIZE as f64 - 1.0);
+        let w = scale * scale / (n as f64 - 1.0);
         s[0][0] += w * a * a;
         s[0][1] += w * a * b;
         s[1][1] += w * b * b;
@@ -230,7 +232,7 @@ pub fn cloud(
         cloud: Some(CloudStats {
             racer: index,
             dim: d,
-            n: CLOUD_SIZE,
+            n,
             kind,
             mean_cos,
             second_moment,

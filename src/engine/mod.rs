@@ -144,6 +144,9 @@ pub struct RunInfo {
     pub colors: Vec<[u8; 3]>,
     /// The diagnostics each racer's method reports.
     pub diagnostics: Vec<&'static [Diagnostic]>,
+    /// Whether each racer's method estimates gradients from values (the estimator inspector
+    /// follows those).
+    pub estimating: Vec<bool>,
     /// Known minima, projected onto the plane.
     pub minima: Vec<[f64; 2]>,
     /// Whether the minima were found numerically (a typed formula), not known exactly.

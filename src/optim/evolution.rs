@@ -253,6 +253,9 @@ crate::params! {
         ipop: bool = false, "IPOP restarts (λ doubles)", (0, 1), Linear, Finite, live;
         /// The most IPOP restarts.
         max_restarts: usize = 9, "most restarts", (0, 20), Linear, Within(0.0, 100.0), live;
+        /// Active CMA: the worst members' directions also shrink the covariance (negative
+        /// weights, the tutorial's default).
+        active: bool = true, "active covariance update", (0, 1), Linear, Finite, restart;
     }
 }
 
@@ -313,16 +316,17 @@ pub fn default_lambda(dim: usize) -> usize {
     4 + (3.0 * (dim.max(1) as f64).ln()).floor() as usize
 }
 
-/// The strategy parameters that follow from d and λ (Hansen 2016, Table 1 and eq. (55)).
+/// The strategy parameters that follow from d and λ (Hansen 2016, Table 1 and eqs. (49)–(55)).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CmaParams {
     /// Population size λ.
     pub lambda: usize,
     /// Parents μ.
     pub mu: usize,
-    /// Recombination weights w₁ ≥ … ≥ w_μ > 0, summing to 1.
+    /// The λ weights: w₁ ≥ … ≥ w_μ > 0 summing to 1 (recombination), then, with active CMA,
+    /// negative weights for the worst λ − μ (the covariance update only), else zeros.
     pub weights: Vec<f64>,
-    /// The variance-effective selection mass μ_eff = 1/Σwᵢ².
+    /// The variance-effective selection mass μ_eff = 1/Σ_{i≤μ} wᵢ².
     pub mueff: f64,
     /// Learning rate of the evolution path p_c.
     pub cc: f64,
@@ -339,22 +343,41 @@ pub struct CmaParams {
 }
 
 impl CmaParams {
-    /// The defaults for dimension d and population λ.
-    pub fn new(d: usize, lambda: usize) -> Self {
+    /// The defaults for dimension d and population λ; `active` keeps the negative weights.
+    pub fn new(d: usize, lambda: usize, active: bool) -> Self {
         let n = d as f64;
         let mu = lambda / 2;
-        let raw: Vec<f64> = (1..=mu)
-            .map(|i| (mu as f64 + 0.5).ln() - (i as f64).ln())
+        let raw: Vec<f64> = (1..=lambda)
+            .map(|i| ((lambda as f64 + 1.0) / 2.0).ln() - (i as f64).ln())
             .collect();
-        let sum: f64 = raw.iter().sum();
-        let weights: Vec<f64> = raw.iter().map(|w| w / sum).collect();
-        let mueff = 1.0 / weights.iter().map(|w| w * w).sum::<f64>();
+        let (pos, neg) = raw.split_at(mu);
+        let sum_pos: f64 = pos.iter().sum();
+        let mueff = sum_pos * sum_pos / pos.iter().map(|w| w * w).sum::<f64>();
         let cc = (4.0 + mueff / n) / (n + 4.0 + 2.0 * mueff / n);
         let cs = (mueff + 2.0) / (n + mueff + 5.0);
         let c1 = 2.0 / ((n + 1.3).powi(2) + mueff);
-        let cmu = (1.0 - c1).min(2.0 * (mueff - 2.0 + 1.0 / mueff) / ((n + 2.0).powi(2) + mueff));
+        let cmu =
+            (1.0 - c1).min(2.0 * (0.25 + mueff - 2.0 + 1.0 / mueff) / ((n + 2.0).powi(2) + mueff));
         let damps = 1.0 + 2.0 * (((mueff - 1.0) / (n + 1.0)).sqrt() - 1.0).max(0.0) + cs;
         let chi_n = n.sqrt() * (1.0 - 1.0 / (4.0 * n) + 1.0 / (21.0 * n * n));
+        // Negative weights (eq. (53)): scaled so that their sum is −min(α_μ⁻, α_μeff⁻,
+        // α_posdef⁻).
+        let sum_neg: f64 = neg.iter().map(|w| w.abs()).sum();
+        let scale_neg = if active && sum_neg > 0.0 {
+            let neg_sq: f64 = neg.iter().map(|w| w * w).sum();
+            let mueff_neg = sum_neg * sum_neg / neg_sq;
+            let alpha_mu = 1.0 + c1 / cmu;
+            let alpha_mueff = 1.0 + 2.0 * mueff_neg / (mueff + 2.0);
+            let alpha_posdef = (1.0 - c1 - cmu) / (n * cmu);
+            alpha_mu.min(alpha_mueff).min(alpha_posdef) / sum_neg
+        } else {
+            0.0
+        };
+        let weights = pos
+            .iter()
+            .map(|w| w / sum_pos)
+            .chain(neg.iter().map(|w| w * scale_neg))
+            .collect();
         Self {
             lambda,
             mu,
@@ -389,6 +412,8 @@ struct CmaEs {
     xs: Vec<f64>,
     f: Vec<f64>,
     order: Vec<usize>,
+    /// Each member's weight in the covariance update (by member, not by rank).
+    f_weight: Vec<f64>,
     y_w: Vector,
     tmp: Vector,
     generation: u64,
@@ -411,8 +436,8 @@ impl CmaEs {
     fn new(c: CmaEsConfig, d: usize, lambda: usize) -> Self {
         let mut s = Self {
             sigma: c.sigma0,
+            p: CmaParams::new(d, lambda, c.active),
             c,
-            p: CmaParams::new(d, lambda),
             pc: Vector::zeros(d),
             ps: Vector::zeros(d),
             cov: Matrix::eye(d),
@@ -425,6 +450,7 @@ impl CmaEs {
             xs: Vec::new(),
             f: Vec::new(),
             order: Vec::new(),
+            f_weight: Vec::new(),
             y_w: Vector::zeros(d),
             tmp: Vector::zeros(d),
             generation: 0,
@@ -449,6 +475,7 @@ impl CmaEs {
         self.xs.resize(l * d, 0.0);
         self.f.resize(l, 0.0);
         self.order.resize(l, 0);
+        self.f_weight.resize(l, 0.0);
         let window = 10 + (30 * d).div_ceil(l);
         self.recent.clear();
         self.recent.resize(window, f64::NAN);
@@ -457,7 +484,7 @@ impl CmaEs {
     /// Starts afresh from the run's start point with population λ (an IPOP restart).
     fn restart(&mut self, x: &mut Vector, lambda: usize) {
         let d = self.pc.len();
-        self.p = CmaParams::new(d, lambda);
+        self.p = CmaParams::new(d, lambda, self.c.active);
         self.sigma = self.c.sigma0;
         self.pc.fill(0.0);
         self.ps.fill(0.0);
@@ -543,7 +570,7 @@ impl Optimizer for CmaEs {
         self.best_f = self.best_f.min(best);
         // Recombination: y_w = Σ wᵢ y_{i:λ}, m ← m + σ y_w.
         self.y_w.fill(0.0);
-        for (w, &k) in self.p.weights.iter().zip(&self.order) {
+        for (w, &k) in self.p.weights[..self.p.mu].iter().zip(&self.order) {
             self.y_w
                 .scaled_add(*w, &ArrayView1::from(&self.y[k * d..(k + 1) * d]));
         }
@@ -575,14 +602,29 @@ impl Optimizer for CmaEs {
         for i in 0..d {
             self.pc[i] = (1.0 - p.cc) * self.pc[i] + kc * self.y_w[i];
         }
-        // C ← (1 − c₁ − c_μ)C + c₁(p_c p_cᵀ + δ(h_σ)C) + c_μ Σ wᵢ yᵢ yᵢᵀ.
+        // C ← (1 + c₁δ(h_σ) − c₁ − c_μΣwⱼ)C + c₁p_c p_cᵀ + c_μ Σ wᵢ° yᵢ yᵢᵀ, where a negative
+        // weight is rescaled to wᵢ° = wᵢ·d/‖C^(−½)yᵢ‖² (eq. (46)) so C stays positive definite.
+        for (slot, &k) in self.order.iter().enumerate() {
+            let w = p.weights[slot];
+            self.f_weight[k] = if w >= 0.0 {
+                w
+            } else {
+                // ‖C^(−½)y‖ = ‖D⁻¹Bᵀy‖, and Bᵀy = D z, so it is ‖z‖.
+                let zz: f64 = self.z[k * d..(k + 1) * d].iter().map(|v| v * v).sum();
+                w * d as f64 / zz.max(f64::MIN_POSITIVE)
+            };
+        }
+        let sum_w: f64 = p.weights.iter().sum();
         let delta = (1.0 - hsig) * p.cc * (2.0 - p.cc);
-        let keep = 1.0 - p.c1 - p.cmu + p.c1 * delta;
+        let keep = 1.0 + p.c1 * delta - p.c1 - p.cmu * sum_w;
         for i in 0..d {
             for j in 0..=i {
                 let mut rank_mu = 0.0;
-                for (w, &k) in p.weights.iter().zip(&self.order) {
-                    rank_mu += w * self.y[k * d + i] * self.y[k * d + j];
+                for k in 0..lambda {
+                    let w = self.f_weight[k];
+                    if w != 0.0 {
+                        rank_mu += w * self.y[k * d + i] * self.y[k * d + j];
+                    }
                 }
                 let v = keep * self.cov[[i, j]] + p.c1 * self.pc[i] * self.pc[j] + p.cmu * rank_mu;
                 self.cov[[i, j]] = v;

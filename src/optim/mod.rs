@@ -327,3 +327,5 @@ mod tests;
 mod tests_curvature;
 #[cfg(test)]
 mod tests_reference;
+#[cfg(test)]
+mod tests_zeroth;

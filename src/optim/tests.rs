@@ -40,6 +40,17 @@ impl Solo {
         }
     }
 
+    /// The same, with streams from `seed`.
+    pub(super) fn seeded(problem: &Problem, method: &Method, start: &[f64], seed: u64) -> Self {
+        let mut solo = Self::new(problem, method, start);
+        solo.state = OracleState::new(
+            start.len(),
+            Pcg64::seed_from_u64(2 * seed + 1),
+            Pcg64::seed_from_u64(2 * seed + 2),
+        );
+        solo
+    }
+
     pub(super) fn step(&mut self) -> Result<(), Halt> {
         let mut oracle = Oracle::new(self.objective.as_ref(), &self.noise, &mut self.state);
         let result = self.optimizer.step(&mut self.x, &mut oracle);

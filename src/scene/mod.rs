@@ -134,6 +134,9 @@ pub enum LensChoice {
     Curvature,
     /// The first-, second- and third-order models with their minimisers.
     Taylor,
+    /// The estimator inspector's cloud: 200 gradient estimates of the first zeroth-order
+    /// optimizer, with their spread, beside the true gradient and theory's values.
+    Cloud,
 }
 
 /// How the landscape is shown.

@@ -63,9 +63,19 @@ pub enum Metric {
     DistMin,
     /// ‖x_k − x_{k−1}‖.
     StepLength,
+    /// The estimator inspector's k-th statistic (cos, mean cos, variance, SNR).
+    Estimator(u8),
     /// A diagnostic some method reports, by key.
     Diagnostic(&'static str),
 }
+
+/// The estimator inspector's statistics: title and whether drawn on a log axis.
+const ESTIMATOR: [(&str, bool); 4] = [
+    ("cos(ĝ, ∇f) of the last estimate", false),
+    ("running mean of cos(ĝ, ∇f)", false),
+    ("estimator variance E‖ĝ − ∇f‖² (last ~50 steps)", true),
+    ("signal-to-noise ‖∇f‖² / E‖ĝ − ∇f‖²", true),
+];
 
 impl Metric {
     /// The plot's title.
@@ -74,6 +84,7 @@ impl Metric {
             Metric::Loss => "loss f(x)".into(),
             Metric::GradNorm => "gradient norm ‖∇f(x)‖".into(),
             Metric::Seen => "f as the method saw it (noise included)".into(),
+            Metric::Estimator(k) => ESTIMATOR[k as usize].0.into(),
             Metric::DistMin => "distance to nearest minimum ‖x − x*‖".into(),
             Metric::StepLength => "step length ‖Δx‖".into(),
             Metric::Diagnostic(key) => info
@@ -94,6 +105,7 @@ impl Metric {
                 .flat_map(|d| d.iter())
                 .find(|d| d.key == key)
                 .is_none_or(|d| d.log),
+            Metric::Estimator(k) => ESTIMATOR[k as usize].1,
             _ => true,
         }
     }
@@ -104,6 +116,12 @@ impl Metric {
             Metric::Loss => r.loss,
             Metric::GradNorm => r.grad_norm,
             Metric::Seen => r.seen,
+            Metric::Estimator(k) => {
+                if !info.estimating.get(i).copied().unwrap_or(false) {
+                    return None;
+                }
+                r.estimator[k as usize]
+            }
             Metric::DistMin => r.dist_min,
             Metric::StepLength => r.step_length,
             Metric::Diagnostic(key) => {
@@ -121,6 +139,9 @@ pub fn available(info: &RunInfo) -> Vec<Metric> {
         out.push(Metric::DistMin);
     }
     out.push(Metric::StepLength);
+    if info.estimating.iter().any(|e| *e) {
+        out.extend((0..4).map(Metric::Estimator));
+    }
     for d in info.diagnostics.iter().flat_map(|d| d.iter()) {
         let m = Metric::Diagnostic(d.key);
         if !out.contains(&m) {

@@ -246,6 +246,7 @@ pub fn show(ui: &mut Ui, view: &View, scene: &mut Scene, st: &mut LandscapeUi, o
                 LensChoice::Off => None,
                 LensChoice::Curvature => Some(LensKind::Curvature),
                 LensChoice::Taylor => Some(LensKind::Taylor),
+                LensChoice::Cloud => Some(LensKind::Cloud),
             };
             st.ask_lens(view, lens, cursor, out);
             if let Some(line) = lens_readout(view, lens) {
@@ -301,10 +302,17 @@ impl LandscapeUi {
 /// The lens's numbers: the Hessian's eigenvalues and its condition number (and the proximal
 /// model's step size, for the Taylor lens).
 fn lens_readout(view: &View, lens: Option<LensKind>) -> Option<String> {
-    lens?;
+    let kind = lens?;
     let Some(lens) = &view.lens else {
-        return Some("lens: no dense Hessian for this problem".into());
+        return Some(if kind == LensKind::Cloud {
+            "estimator cloud: no optimizer here estimates a gradient from values (try fd, rge, spsa or es)".into()
+        } else {
+            "lens: no dense Hessian for this problem".into()
+        });
     };
+    if let Some(c) = &lens.cloud {
+        return Some(cloud_readout(view, c));
+    }
     let shown: Vec<String> = lens.eigenvalues.iter().take(6).map(|l| num(*l)).collect();
     let more = if lens.eigenvalues.len() > 6 {
         ", …"
@@ -324,6 +332,35 @@ fn lens_readout(view: &View, lens: Option<LensKind>) -> Option<String> {
         ));
     }
     Some(line)
+}
+
+/// The cloud's measured statistics beside theory's, in one line.
+fn cloud_readout(view: &View, c: &crate::engine::inspector::CloudStats) -> String {
+    let label = view
+        .info
+        .as_ref()
+        .and_then(|i| i.labels.get(c.racer as usize).cloned())
+        .unwrap_or_default();
+    let theory = |v: f64| {
+        if v.is_finite() {
+            format!(" (theory {})", num(v))
+        } else {
+            String::new()
+        }
+    };
+    format!(
+        "{} estimates of {label} (d = {}, q = {}): mean cos {}{}   E‖ĝ‖²/‖∇f‖² = {}{}   SNR = {}{}   bias {}%",
+        c.n,
+        c.dim,
+        c.kind.q,
+        num(c.mean_cos),
+        theory(c.theory_cos().unwrap_or(f64::NAN)),
+        num(c.second_moment),
+        theory(c.theory_second_moment()),
+        num(c.snr),
+        theory(c.theory_snr()),
+        num(100.0 * c.bias),
+    )
 }
 
 /// The title and the layer switches.
@@ -348,11 +385,17 @@ fn header(ui: &mut Ui, info: &RunInfo, st: &mut LandscapeUi, lens: &mut LensChoi
             LensChoice::Off => "off",
             LensChoice::Curvature => "curvature",
             LensChoice::Taylor => "Taylor models",
+            LensChoice::Cloud => "estimator cloud",
         };
         egui::ComboBox::from_label("lens")
             .selected_text(label(*lens))
             .show_ui(ui, |ui| {
-                for k in [LensChoice::Off, LensChoice::Curvature, LensChoice::Taylor] {
+                for k in [
+                    LensChoice::Off,
+                    LensChoice::Curvature,
+                    LensChoice::Taylor,
+                    LensChoice::Cloud,
+                ] {
                     ui.selectable_value(lens, k, label(k));
                 }
             })
@@ -361,7 +404,9 @@ fn header(ui: &mut Ui, info: &RunInfo, st: &mut LandscapeUi, lens: &mut LensChoi
                 "The local picture at the first optimizer's iterate (at the cursor when paused). \
                  Curvature: H's eigenvectors scaled by |λ| (red: λ < 0), the quadratic model and \
                  the Newton step. Taylor: the first-order (green), second-order (orange) and \
-                 cubic-regularised (purple) models, each with its minimiser.",
+                 cubic-regularised (purple) models, each with its minimiser. Estimator cloud: 200 \
+                 gradient estimates of the first zeroth-order optimizer as arrows (downhill), their \
+                 mean and covariance, beside the true −∇f (green, dashed), with theory's values.",
             );
         if ui.button("Fit").on_hover_text("Show the problem's default window (F).").clicked() {
             st.fit = true;

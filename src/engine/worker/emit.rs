@@ -174,6 +174,7 @@ impl Worker {
                 &x,
                 self.run.seed(),
                 self.run.steps(),
+                inspector::CLOUD_SIZE,
             ),
             (LensKind::Cloud, None) => None,
             _ => lens::compute(

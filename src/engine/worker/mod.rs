@@ -385,7 +385,13 @@ impl Worker {
             scene: self.scene.clone(),
             labels: enabled.clone().map(|e| e.label.clone()).collect(),
             colors: enabled.clone().map(|e| e.color).collect(),
-            diagnostics: enabled.map(|e| e.method.config().diagnostics()).collect(),
+            diagnostics: enabled
+                .clone()
+                .map(|e| e.method.config().diagnostics())
+                .collect(),
+            estimating: enabled
+                .map(|e| e.method.config().estimator().is_some())
+                .collect(),
             minima: self
                 .minima
                 .iter()
