@@ -18,6 +18,7 @@ use super::run::{Racer, stream};
 use super::{Drawn, Projection};
 use crate::linalg::Vector;
 use crate::noise::Noise;
+use crate::optim::estimator::measure;
 use crate::optim::{EstimatorKind, Oracle, OracleState, Role};
 use crate::problem::{Objective, ViewBounds};
 
@@ -107,37 +108,6 @@ impl CloudStats {
     pub fn theory_snr(&self) -> f64 {
         self.kind.snr(self.dim)
     }
-}
-
-/// The measured statistics of `samples` (n × d, row after row) against the true gradient g.
-pub fn measure(samples: &[f64], g: ArrayView1<'_, f64>) -> (f64, f64, f64, f64) {
-    let d = g.len();
-    let n = samples.len() / d.max(1);
-    let gg = g.dot(&g);
-    let mut mean = vec![0.0; d];
-    let (mut cos, mut sq) = (0.0, 0.0);
-    for row in samples.chunks_exact(d) {
-        let (mut dot, mut hh) = (0.0, 0.0);
-        for ((m, a), b) in mean.iter_mut().zip(row).zip(g.iter()) {
-            *m += a / n as f64;
-            dot += a * b;
-            hh += a * a;
-        }
-        let c = dot / (hh * gg).sqrt();
-        cos += if c.is_finite() { c } else { 0.0 } / n as f64;
-        sq += hh / n as f64;
-    }
-    let mm: f64 = mean.iter().map(|m| m * m).sum();
-    // tr Cov, unbiased: n/(n − 1) (E‖ĝ‖² − ‖E ĝ‖²).
-    let trace = (sq - mm) * n as f64 / (n as f64 - 1.0).max(1.0);
-    let bias = mean
-        .iter()
-        .zip(g.iter())
-        .map(|(m, b)| (m - b) * (m - b))
-        .sum::<f64>()
-        .sqrt()
-        / gg.sqrt();
-    (cos, sq / gg, mm / trace, bias)
 }
 
 /// The cloud of `racer`'s estimator at x: `None` when its method estimates no gradient or the
@@ -296,14 +266,5 @@ mod tests {
         half.observe(orthogonal.view(), g.view());
         assert!(half.values()[0].abs() < 1e-15);
         assert!((half.values()[1] - 10.0 / 11.0).abs() < 1e-12);
-    }
-
-    #[test]
-    fn measured_moments_of_known_samples() {
-        // Two estimates (1, 0) and (3, 0) of g = (2, 0): mean exact, E‖ĝ‖² = 5, tr Cov = 2.
-        let (cos, second, snr, bias) =
-            measure(&[1.0, 0.0, 3.0, 0.0], ndarray::array![2.0, 0.0].view());
-        assert_eq!((cos, second, bias), (1.0, 1.25, 0.0));
-        assert_eq!(snr, 2.0);
     }
 }

@@ -223,7 +223,7 @@ fn the_mean_cosine_of_gaussian_directions_matches_theory() {
             &Noise::default(),
             21,
         );
-        let (cos, second, _, _) = crate::engine::inspector::measure(&samples, g.view());
+        let (cos, second, _, _) = estimator::measure(&samples, g.view());
         let asymptote = (2.0 / (std::f64::consts::PI * d as f64)).sqrt();
         let exact = estimator::mean_abs_cosine(d);
         assert!(
