@@ -83,6 +83,20 @@ fn landscape(c: &mut Criterion) {
                 nx: 512,
                 ny: 512,
                 levels: 12,
+                smoothing: 0.0,
+            };
+            black_box(compute_grid(objective.as_ref(), &plane, spec))
+        });
+    });
+    // The smoothed landscape f_σ: the window padded by 4σ, then two Gaussian passes.
+    group.bench_function("rosenbrock_512x512_smoothed_sigma_0.5", |b| {
+        b.iter(|| {
+            let spec = GridSpec {
+                bounds,
+                nx: 512,
+                ny: 512,
+                levels: 12,
+                smoothing: 0.5,
             };
             black_box(compute_grid(objective.as_ref(), &plane, spec))
         });

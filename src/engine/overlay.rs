@@ -111,6 +111,26 @@ pub(super) fn project(
                         },
                     });
                 }
+                // Beside a search distribution, the shape it should learn: H⁻¹ scaled to the
+                // same area in the plane (only the shape is comparable; σ sets the size).
+                if role == Role::SearchDistribution
+                    && let Some(inverse) = true_inverse_hessian(objective, overlay.get(centre))
+                {
+                    let drawn = projection.project_form(overlay.get_matrix(shape));
+                    let target = projection.project_form(inverse.view());
+                    let det = |m: [[f64; 2]; 2]| m[0][0] * m[1][1] - m[0][1] * m[1][0];
+                    let scale = (det(drawn) / det(target)).sqrt();
+                    if scale.is_finite() && scale > 0.0 {
+                        let s = target.map(|row| row.map(|v| v * scale));
+                        items.push(DrawnItem {
+                            role: Role::SearchDistributionTarget,
+                            shape: Drawn::Ellipse {
+                                centre: p(centre),
+                                shape: s,
+                            },
+                        });
+                    }
+                }
             }
             Shape::Model {
                 centre,
@@ -295,6 +315,7 @@ pub(super) fn sampled_contours(
         nx: MODEL_GRID,
         ny: MODEL_GRID,
         levels: 0,
+        smoothing: 0.0,
     };
     let (wx, wy) = (window.x.1 - window.x.0, window.y.1 - window.y.0);
     let at = |lo: f64, w: f64, i: usize| lo + w * i as f64 / (MODEL_GRID - 1) as f64;

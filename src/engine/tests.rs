@@ -221,6 +221,7 @@ fn landscape_requests_send_a_coarse_preview_then_the_grid() {
             nx: 200,
             ny: 150,
             levels: 10,
+            smoothing: 0.0,
         },
     });
     let mut got = Vec::new();
@@ -507,6 +508,7 @@ fn a_plane_that_follows_an_iterate_moves_and_keeps_one_epoch() {
             nx: 48,
             ny: 48,
             levels: 4,
+            smoothing: 0.0,
         },
     });
     p.engine.send(Command::Play);
@@ -573,6 +575,7 @@ fn a_newer_grid_request_cancels_the_one_in_flight() {
         nx: n,
         ny: n,
         levels: 4,
+        smoothing: 0.0,
     };
     // 512² points of a 2000-dimensional function take far longer than the next request does.
     p.engine.send(Command::Landscape {

@@ -154,8 +154,12 @@ pub struct ViewFile {
     pub log_scale: Option<bool>,
     /// The colormap.
     pub colormap: Colormap,
-    /// The lens: `off`, `curvature` or `taylor`.
+    /// The lens: `off`, `curvature`, `taylor` or `cloud`.
     pub lens: LensChoice,
+    /// When set, the heatmap and contours show the smoothed objective f_σ(x) = E f(x + σu)
+    /// with this σ (> 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smoothing: Option<f64>,
     /// For d > 2: which plane the landscape shows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slice: Option<SliceMode>,
@@ -283,6 +287,8 @@ pub struct View {
     pub colormap: Colormap,
     /// The lens over the landscape.
     pub lens: LensChoice,
+    /// σ of the smoothed landscape f_σ shown instead of f (0: f itself).
+    pub smoothing: f64,
     /// The plane shown for d > 2.
     pub slice: Slice,
 }
@@ -418,6 +424,7 @@ impl Scene {
                 log_scale: Some(self.view.log_scale),
                 colormap: self.view.colormap,
                 lens: self.view.lens,
+                smoothing: (self.view.smoothing > 0.0).then_some(self.view.smoothing),
                 slice: Some(self.view.slice.mode),
                 axes: Some(self.view.slice.axes),
                 directions_seed: Some(self.view.slice.directions_seed),

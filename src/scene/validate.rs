@@ -117,8 +117,15 @@ impl SceneFile {
             log_scale: self.view.log_scale.unwrap_or(true),
             colormap: self.view.colormap,
             lens: self.view.lens,
+            smoothing: self.view.smoothing.unwrap_or(0.0),
             slice,
         };
+        if !(view.smoothing.is_finite() && view.smoothing >= 0.0) {
+            return Err(bad(format!(
+                "`view.smoothing` must be a σ > 0, got {}",
+                view.smoothing
+            )));
+        }
         for (name, r) in [("view.x", view.x), ("view.y", view.y)] {
             if !(r[0].is_finite() && r[1].is_finite() && r[0] < r[1]) {
                 return Err(bad(format!(

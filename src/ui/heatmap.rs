@@ -182,6 +182,7 @@ mod tests {
                 nx: 101,
                 ny: 101,
                 levels: 0,
+                smoothing: 0.0,
             },
         );
         for log in [false, true] {

@@ -53,6 +53,8 @@ pub struct LandscapeUi {
     texture: Option<Texture>,
     next_id: u64,
     requested: Option<(ViewBounds, u64)>,
+    /// The smoothing σ of the last request (0: f itself).
+    requested_smoothing: f64,
     moving: Option<(ViewBounds, Instant)>,
     last_start: Option<[f64; 2]>,
     fitted_epoch: Option<u64>,
@@ -77,6 +79,7 @@ impl Default for LandscapeUi {
             texture: None,
             next_id: 1,
             requested: None,
+            requested_smoothing: 0.0,
             moving: None,
             last_start: None,
             fitted_epoch: None,
@@ -158,12 +161,14 @@ impl LandscapeUi {
         view: &View,
         visible: ViewBounds,
         px: egui::Vec2,
+        smoothing: f64,
         out: &mut Outbox,
     ) {
         let epoch = view.plane().epoch;
         if let Some((b, e)) = &self.requested
             && *e == epoch
             && close(b, &visible)
+            && self.requested_smoothing == smoothing
         {
             self.moving = None;
             return;
@@ -181,6 +186,7 @@ impl LandscapeUi {
             return;
         }
         self.requested = Some((visible, epoch));
+        self.requested_smoothing = smoothing;
         self.moving = None;
         let (w, h) = (visible.x.1 - visible.x.0, visible.y.1 - visible.y.0);
         let bounds = ViewBounds {
@@ -199,6 +205,7 @@ impl LandscapeUi {
                 nx,
                 ny,
                 levels: LEVELS,
+                smoothing,
             },
         });
     }
@@ -217,7 +224,13 @@ pub fn show(ui: &mut Ui, view: &View, scene: &mut Scene, st: &mut LandscapeUi, o
             st.fit = true;
         }
         st.sync_texture(ui.ctx(), view, scene.view.colormap, scene.view.log_scale);
-        header(ui, &info, st, &mut scene.view.lens);
+        header(
+            ui,
+            &info,
+            st,
+            &mut scene.view.lens,
+            &mut scene.view.smoothing,
+        );
         let readout_h = 2.0 * ui.text_style_height(&egui::TextStyle::Monospace) + 8.0;
         let colorbar_w = st.texture.as_ref().map_or(heatmap::MIN_COLORBAR, |t| {
             heatmap::colorbar_width(ui, &t.grid, scene.view.log_scale)
@@ -261,7 +274,15 @@ pub fn show(ui: &mut Ui, view: &View, scene: &mut Scene, st: &mut LandscapeUi, o
                 // ask for the grid then rather than twice.
                 ui.ctx().request_repaint();
             } else {
-                st.request_grid(&ui.ctx().clone(), view, visible, resp.rect.size(), out);
+                let smoothing = scene.view.smoothing;
+                st.request_grid(
+                    &ui.ctx().clone(),
+                    view,
+                    visible,
+                    resp.rect.size(),
+                    smoothing,
+                    out,
+                );
             }
             if let Some(t) = &st.texture {
                 heatmap::colorbar(
@@ -364,12 +385,40 @@ fn cloud_readout(view: &View, c: &crate::engine::inspector::CloudStats) -> Strin
 }
 
 /// The title and the layer switches.
-fn header(ui: &mut Ui, info: &RunInfo, st: &mut LandscapeUi, lens: &mut LensChoice) {
+/// The smoothing radius of the first zeroth-order optimizer (its μ, σ, c or σ₀), for the
+/// smoothed landscape's default σ.
+fn method_sigma(info: &RunInfo) -> Option<f64> {
+    info.scene.racers().iter().find_map(|(_, m)| {
+        (m.order() == crate::optim::Order::Zeroth)
+            .then(|| {
+                ["mu", "sigma", "c", "sigma0"]
+                    .iter()
+                    .find_map(|k| match m.config().param(k) {
+                        Some((_, crate::params::ParamValue::F64(v))) if v > 0.0 => Some(v),
+                        _ => None,
+                    })
+            })
+            .flatten()
+    })
+}
+
+fn header(
+    ui: &mut Ui,
+    info: &RunInfo,
+    st: &mut LandscapeUi,
+    lens: &mut LensChoice,
+    smoothing: &mut f64,
+) {
     ui.horizontal_wrapped(|ui| {
         let title = if info.dim > 2 {
             info.plane_label.clone()
         } else {
             format!("{} landscape", info.scene.problem.key())
+        };
+        let title = if *smoothing > 0.0 {
+            format!("{title}, smoothed: f_σ with σ = {}", num(*smoothing))
+        } else {
+            title
         };
         ui.label(RichText::new(title).strong());
         ui.separator();
@@ -408,6 +457,31 @@ fn header(ui: &mut Ui, info: &RunInfo, st: &mut LandscapeUi, lens: &mut LensChoi
                  gradient estimates of the first zeroth-order optimizer as arrows (downhill), their \
                  mean and covariance, beside the true −∇f (green, dashed), with theory's values.",
             );
+        let mut smoothed = *smoothing > 0.0;
+        if ui
+            .checkbox(&mut smoothed, "f_σ")
+            .on_hover_text(
+                "Show the smoothed landscape f_σ(x) = E f(x + σu), u ~ N(0, I), instead of f: \
+                 what a zeroth-order method with smoothing radius σ really descends. Large σ \
+                 smooths away local minima (and shifts the minimum towards flat regions).",
+            )
+            .changed()
+        {
+            *smoothing = if smoothed {
+                method_sigma(info).unwrap_or(0.25)
+            } else {
+                0.0
+            };
+        }
+        if smoothed {
+            ui.add(
+                egui::DragValue::new(smoothing)
+                    .range(1e-4..=100.0)
+                    .speed(0.01)
+                    .prefix("σ = "),
+            )
+            .on_hover_text("The smoothing radius σ of the smoothed landscape.");
+        }
         if ui.button("Fit").on_hover_text("Show the problem's default window (F).").clicked() {
             st.fit = true;
         }
