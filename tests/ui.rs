@@ -729,3 +729,58 @@ fn the_lens_shows_the_curvature_at_the_iterate_and_the_taylor_models() {
         assert!(lens.items.iter().any(|i| i.role == role), "{role:?}");
     }
 }
+
+#[test]
+fn the_estimator_cloud_and_the_smoothed_landscape_follow_the_zeroth_order_racer() {
+    let mut h = harness(scene(
+        r#"
+version = 1
+seed = 1
+start = [0.7, -0.4]
+[problem]
+kind = "quadratic"
+kappa = 10
+angle = 30
+[[optimizers]]
+kind = "gd"
+lr = 0.05
+[[optimizers]]
+kind = "rge"
+mu = 0.2
+q = 1
+[playback]
+playing = false
+"#,
+    ));
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    h.get_by_role_and_label(Role::ComboBox, "lens").click();
+    h.step();
+    h.step();
+    h.get_by_label("estimator cloud").click();
+    step_until(&mut h, "an estimator cloud", |a| {
+        a.view.lens.as_ref().is_some_and(|l| l.cloud.is_some())
+    });
+    let lens = h.state().view.lens.clone().unwrap();
+    let cloud = lens.cloud.clone().unwrap();
+    // The cloud is drawn by the second racer, the one that estimates, at its iterate: 200
+    // arrows and theory's values for Gaussian directions in 2-D.
+    assert_eq!((cloud.racer, cloud.n, cloud.dim), (1, 200, 2));
+    let samples = lens
+        .items
+        .iter()
+        .filter(|i| i.role == optiscope::optim::Role::EstimateSample)
+        .count();
+    assert_eq!(samples, 200);
+    assert!((cloud.theory_cos().unwrap() - 2.0 / std::f64::consts::PI).abs() < 1e-12);
+    assert!((cloud.mean_cos - 0.637).abs() < 0.1, "{}", cloud.mean_cos);
+    // The smoothed landscape: ticking f_σ takes σ from the racer's μ and asks for f_σ.
+    h.get_by_label("f_σ").click();
+    h.step();
+    assert_eq!(h.state().scene.view.smoothing, 0.2);
+    step_until(&mut h, "a smoothed grid", |a| {
+        a.view
+            .grid
+            .as_ref()
+            .is_some_and(|g| g.0.spec.smoothing == 0.2)
+    });
+}

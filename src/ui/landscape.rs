@@ -369,8 +369,15 @@ fn cloud_readout(view: &View, c: &crate::engine::inspector::CloudStats) -> Strin
             String::new()
         }
     };
+    // An unbiased estimator's mean of n draws misses ∇f by about √((E‖ĝ‖²/‖∇f‖² − 1)/n).
+    let spread = ((c.theory_second_moment() - 1.0) / c.n as f64).sqrt();
+    let expected = if spread.is_finite() {
+        format!(" (sampling error ≈ {}%)", num(100.0 * spread))
+    } else {
+        String::new()
+    };
     format!(
-        "{} estimates of {label} (d = {}, q = {}): mean cos {}{}   E‖ĝ‖²/‖∇f‖² = {}{}   SNR = {}{}   bias {}%",
+        "{} estimates of {label} (d = {}, q = {}): mean cos {}{}   E‖ĝ‖²/‖∇f‖² = {}{}   SNR = {}{}   ‖mean − ∇f‖/‖∇f‖ = {}%{expected}",
         c.n,
         c.dim,
         c.kind.q,
@@ -553,7 +560,7 @@ fn plot_ui(
             if scene.view.lens != LensChoice::Off
                 && let Some(lens) = &view.lens
             {
-                overlay::draw_lens(p, lens, contour_color);
+                overlay::draw_lens(p, lens, info, contour_color, legend_bg);
             }
             layers::paths_layer(p, view, info, legend_bg);
             layers::arrows_layer(p, view, info, st, legend_bg);

@@ -14,8 +14,19 @@ use crate::optim::Role;
 /// Vertices of a drawn ellipse or circle.
 const RING: usize = 72;
 
-/// How an item of `role` is drawn: its colour (from the racer's) and line width.
-fn style(role: Role, racer: Color32) -> (Color32, f32) {
+/// The theme's ink: near-white on the dark theme, near-black on the light one (the true
+/// gradient is drawn in it, apart from every racer's colour and the colormap's).
+fn ink(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_gray(245)
+    } else {
+        Color32::from_gray(15)
+    }
+}
+
+/// How an item of `role` is drawn: its colour (from the racer's, or the theme's ink) and line
+/// width.
+fn style(role: Role, racer: Color32, dark: bool) -> (Color32, f32) {
     match role {
         Role::Probe => (racer, 4.0),
         Role::Population => (racer.gamma_multiply(0.85), 3.5),
@@ -25,8 +36,8 @@ fn style(role: Role, racer: Color32) -> (Color32, f32) {
         Role::Simplex => (racer.gamma_multiply(0.8), 1.5),
         Role::Best => (racer, 6.0),
         Role::Estimate => (racer, 2.5),
-        Role::TrueGradient => (TRUE_GRADIENT, 2.0),
-        Role::EstimateSample => (racer.gamma_multiply(0.3), 1.0),
+        Role::TrueGradient => (ink(dark), 2.5),
+        Role::EstimateSample => (racer.gamma_multiply(0.55), 1.0),
         Role::EstimateMean => (racer, 3.0),
         Role::EstimateSpread => (racer, 1.75),
         Role::ProbeLink => (racer.gamma_multiply(0.45), 1.0),
@@ -56,10 +67,6 @@ fn style(role: Role, racer: Color32) -> (Color32, f32) {
     }
 }
 
-/// The true gradient's colour in the estimator inspector: the theme's ink would vanish on one
-/// theme, so a fixed near-white with a dark halo is not used; a saturated green reads on both.
-const TRUE_GRADIENT: Color32 = Color32::from_rgb(40, 200, 120);
-
 /// The Taylor lens's colours: first, second and third order.
 const FIRST: Color32 = Color32::from_rgb(60, 185, 95);
 const SECOND: Color32 = Color32::from_rgb(245, 150, 40);
@@ -85,7 +92,6 @@ fn line_style(role: Role) -> LineStyle {
     let dashed = matches!(
         role,
         Role::InverseHessianTrue
-            | Role::TrueGradient
             | Role::SearchDistributionTarget
             | Role::SearchRadius
             | Role::TrustRegion
@@ -124,21 +130,39 @@ pub fn draw(p: &mut PlotUi<'_>, view: &View, info: &RunInfo, dark: bool) {
         };
         let racer = racer_color(info.colors[i], dark);
         for (k, item) in o.items.iter().enumerate() {
-            draw_item(p, item, racer, ("overlay", i, k));
+            draw_item(p, item, racer, dark, ("overlay", i, k));
         }
     }
 }
 
-/// Draws a lens; `ink` is the theme's foreground, for its Newton step.
-pub fn draw_lens(p: &mut PlotUi<'_>, lens: &Lens, ink: Color32) {
+/// Draws a lens; `ink` is the theme's foreground, for its Newton step. The estimator cloud is
+/// drawn in the colour of the racer whose estimates it shows.
+pub fn draw_lens(p: &mut PlotUi<'_>, lens: &Lens, info: &RunInfo, ink: Color32, dark: bool) {
+    let base = lens
+        .cloud
+        .as_ref()
+        .and_then(|c| info.colors.get(c.racer as usize))
+        .map_or(ink, |c| racer_color(*c, dark));
     for (k, item) in lens.items.iter().enumerate() {
-        draw_item(p, item, ink, ("lens", 0, k));
+        draw_item(p, item, base, dark, ("lens", 0, k));
     }
 }
 
 /// Draws one item, styled by its role from `base`.
-fn draw_item(p: &mut PlotUi<'_>, item: &DrawnItem, base: Color32, id: (&str, usize, usize)) {
-    let (color, width) = style(item.role, base);
+fn draw_item(
+    p: &mut PlotUi<'_>,
+    item: &DrawnItem,
+    base: Color32,
+    dark: bool,
+    id: (&str, usize, usize),
+) {
+    let (color, width) = style(item.role, base, dark);
+    // A cloud's many arrows get small heads, so that they read as a spray.
+    let tip = if item.role == Role::EstimateSample {
+        5.0
+    } else {
+        12.0
+    };
     match &item.shape {
         Drawn::Point(a) => p.points(
             Points::new("", vec![*a])
@@ -160,7 +184,7 @@ fn draw_item(p: &mut PlotUi<'_>, item: &DrawnItem, base: Color32, id: (&str, usi
         Drawn::Arrow(a, b) => p.arrows(
             Arrows::new("", vec![*a], vec![*b])
                 .color(color)
-                .tip_length(12.0)
+                .tip_length(tip)
                 .allow_hover(false)
                 .id(id),
         ),

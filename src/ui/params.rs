@@ -115,13 +115,18 @@ fn param_ui(ui: &mut Ui, meta: &ParamMeta, value: ParamMut<'_>) -> bool {
         ParamMut::F64(v) => {
             let old = *v;
             let (lo, hi) = meta.range;
-            let r = ui.add(
-                Slider::new(v, lo..=hi)
-                    .text(meta.name)
-                    .logarithmic(meta.scale == Scale::Log)
-                    .smallest_positive(lo.max(1e-12).min(hi * 1e-3))
-                    .clamping(egui::SliderClamping::Never),
-            );
+            let log = meta.scale == Scale::Log;
+            let mut slider = Slider::new(v, lo..=hi)
+                .text(meta.name)
+                .logarithmic(log)
+                .smallest_positive(lo.max(1e-12).min(hi * 1e-3))
+                .clamping(egui::SliderClamping::Never);
+            if log {
+                // Values that span decades read as 4 significant digits (`0`, `3e-4`), not as
+                // a row of zeros.
+                slider = slider.custom_formatter(|v, _| super::format::num(v));
+            }
+            let r = ui.add(slider);
             r.on_hover_text(tip);
             if !meta.valid.accepts(*v) {
                 *v = old;
