@@ -105,6 +105,8 @@ impl App {
         let ctx = cc.egui_ctx.clone();
         let engine = EngineHandle::spawn(scene.clone(), move || ctx.request_repaint())
             .expect("the engine thread starts");
+        let mut side = crate::ui::side::SideUi::default();
+        side.curves.x_axis = scene.view.curves_x.into();
         let mut controls = controls::ControlsUi::default();
         if let Some(p) = &prefs.last_scene {
             controls.path = p.display().to_string();
@@ -118,7 +120,7 @@ impl App {
                 ..scene
             },
             prefs,
-            side: Default::default(),
+            side,
             controls,
             frames: Default::default(),
             startup: (Instant::now(), None),
@@ -142,6 +144,7 @@ impl App {
     /// Loads a scene into the app and the engine (a new run that replays the scene's edits).
     pub fn load_scene(&mut self, scene: Scene) {
         self.landscape = landscape::LandscapeUi::default();
+        self.side.curves.x_axis = scene.view.curves_x.into();
         self.scene = Scene {
             edits: Vec::new(),
             ..scene.clone()
@@ -405,6 +408,8 @@ impl eframe::App for App {
             out,
         );
         side::show(ui, &self.view, &mut self.side, out);
+        // The curves' axis is a view setting of the scene (saved with it).
+        self.scene.view.curves_x = self.side.curves.x_axis.into();
         landscape::show(ui, &self.view, &mut self.scene, &mut self.landscape, out);
         if self.scene != before {
             self.apply_edit(before);

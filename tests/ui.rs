@@ -784,3 +784,32 @@ playing = false
             .is_some_and(|g| g.0.spec.smoothing == 0.2)
     });
 }
+
+#[test]
+fn a_scene_sets_the_curves_axis_and_saving_keeps_the_one_shown() {
+    let mut h = harness(scene(
+        r#"
+version = 1
+[problem]
+kind = "sphere"
+d = 10
+[[optimizers]]
+kind = "rge"
+[view]
+curves_x = "f_evals"
+[playback]
+playing = false
+"#,
+    ));
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    assert_eq!(
+        h.state().side.curves.x_axis,
+        optiscope::ui::curves::XAxis::FEvals
+    );
+    h.get_by_label("step").click();
+    h.step();
+    assert_eq!(
+        h.state().scene.view.curves_x,
+        optiscope::scene::CurveAxis::Step
+    );
+}

@@ -123,6 +123,21 @@ pub enum Colormap {
     Cividis,
 }
 
+/// What the curves are plotted against.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CurveAxis {
+    /// Optimizer steps (the default).
+    #[default]
+    Step,
+    /// Function evaluations: the fair cost axis for zeroth-order methods.
+    FEvals,
+    /// Gradient evaluations.
+    GEvals,
+    /// Computing time.
+    Time,
+}
+
 /// The lens drawn over the landscape at the first optimizer's iterate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -160,6 +175,9 @@ pub struct ViewFile {
     /// with this σ (> 0).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smoothing: Option<f64>,
+    /// The curves' x axis: `step`, `f_evals`, `g_evals` or `time`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub curves_x: Option<CurveAxis>,
     /// For d > 2: which plane the landscape shows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slice: Option<SliceMode>,
@@ -289,6 +307,8 @@ pub struct View {
     pub lens: LensChoice,
     /// σ of the smoothed landscape f_σ shown instead of f (0: f itself).
     pub smoothing: f64,
+    /// The curves' x axis.
+    pub curves_x: CurveAxis,
     /// The plane shown for d > 2.
     pub slice: Slice,
 }
@@ -425,6 +445,7 @@ impl Scene {
                 colormap: self.view.colormap,
                 lens: self.view.lens,
                 smoothing: (self.view.smoothing > 0.0).then_some(self.view.smoothing),
+                curves_x: Some(self.view.curves_x),
                 slice: Some(self.view.slice.mode),
                 axes: Some(self.view.slice.axes),
                 directions_seed: Some(self.view.slice.directions_seed),

@@ -118,6 +118,7 @@ impl SceneFile {
             colormap: self.view.colormap,
             lens: self.view.lens,
             smoothing: self.view.smoothing.unwrap_or(0.0),
+            curves_x: self.view.curves_x.unwrap_or_default(),
             slice,
         };
         if !(view.smoothing.is_finite() && view.smoothing >= 0.0) {

@@ -25,6 +25,30 @@ pub enum XAxis {
     Wall,
 }
 
+impl From<crate::scene::CurveAxis> for XAxis {
+    fn from(a: crate::scene::CurveAxis) -> Self {
+        use crate::scene::CurveAxis;
+        match a {
+            CurveAxis::Step => XAxis::Step,
+            CurveAxis::FEvals => XAxis::FEvals,
+            CurveAxis::GEvals => XAxis::GEvals,
+            CurveAxis::Time => XAxis::Wall,
+        }
+    }
+}
+
+impl From<XAxis> for crate::scene::CurveAxis {
+    fn from(a: XAxis) -> Self {
+        use crate::scene::CurveAxis;
+        match a {
+            XAxis::Step => CurveAxis::Step,
+            XAxis::FEvals => CurveAxis::FEvals,
+            XAxis::GEvals => CurveAxis::GEvals,
+            XAxis::Wall => CurveAxis::Time,
+        }
+    }
+}
+
 impl XAxis {
     fn label(self) -> &'static str {
         match self {
