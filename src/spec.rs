@@ -29,11 +29,21 @@ pub fn parse<T: DeserializeOwned>(spec: &str, what: &str, keys: &[&str]) -> Resu
         let key = key.trim();
         table.insert(key.into(), scalar(value.trim()));
     }
-    T::deserialize(toml::Value::Table(table)).map_err(|e| {
-        format!(
-            "{what} `{name}`: {}",
-            e.to_string().trim_end().replace('\n', " ")
-        )
+    T::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
+        let message = e.to_string().trim_end().replace('\n', " ");
+        // serde names an unknown choice but not its key: find the key it was given for.
+        let key = message
+            .split_once("unknown variant `")
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .and_then(|(variant, _)| {
+                table.iter().find_map(|(k, v)| {
+                    (k != "kind" && v.as_str() == Some(variant)).then(|| k.clone())
+                })
+            });
+        match key {
+            Some(k) => format!("{what} `{name}`: `{k}`: {message}"),
+            None => format!("{what} `{name}`: {message}"),
+        }
     })
 }
 

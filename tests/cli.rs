@@ -182,6 +182,16 @@ fn list_names_every_problem_method_and_channel() {
         "big_a",
         "grad",
         "std",
+        "eval",
+        "param",
+        "quant",
+        "bits",
+        "langevin",
+        "temperature",
+        "decay_power",
+        "cma_es",
+        "nelder_mead",
+        "simulated_annealing",
         "needs: values, gradients, dense Hessians",
         "live",
     ] {
@@ -252,6 +262,15 @@ fn bad_input_exits_2_with_a_message() {
             vec!["run", "--optimizer", "adam", "--noise", "temperature:t=1"],
             "grad",
         ),
+        (
+            vec!["run", "--optimizer", "spsa", "--noise", "quant:bits=60"],
+            "bits",
+        ),
+        (
+            vec!["run", "--optimizer", "spsa", "--noise", "eval:decay=linear"],
+            "decay",
+        ),
+        (vec!["run", "--optimizer", "es:popsize=7"], "even"),
         (vec!["run"], "optimizer"),
         (vec!["run", disabled.to_str().unwrap()], "disabled"),
         (
@@ -399,4 +418,59 @@ fn a_typed_objective_runs_with_exact_derivatives_and_a_bad_one_says_where() {
         );
         assert_eq!(e.lines().count(), 1, "{e}");
     }
+}
+
+#[test]
+fn every_noise_channel_is_a_flag_and_the_csv_shows_what_a_method_saw() {
+    // Evaluation noise on a zeroth-order racer: `loss` stays the clean objective at the
+    // iterate, `seen` is what SPSA was given (its two noisy values, averaged).
+    let o = optiscope(&[
+        "run",
+        "--problem",
+        "sphere",
+        "--optimizer",
+        "spsa",
+        "--optimizer",
+        "gd",
+        "--steps",
+        "50",
+        "--noise",
+        "eval:std=0.5",
+        "--noise",
+        "quant:bits=24",
+        "--noise",
+        "param:std=0.001",
+        "--noise",
+        "langevin:temperature=0.0001,decay=exponential,decay_steps=10",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (header, rows) = csv(&stdout(&o));
+    let (name, loss, seen, x0, x1) = (
+        col(&header, "optimizer"),
+        col(&header, "loss"),
+        col(&header, "seen"),
+        col(&header, "x0"),
+        col(&header, "x1"),
+    );
+    let mut spread = 0.0;
+    for r in rows
+        .iter()
+        .filter(|r| r[name] == "spsa" && r[seen] != "NaN")
+    {
+        let (x, y): (f64, f64) = (r[x0].parse().unwrap(), r[x1].parse().unwrap());
+        let l: f64 = r[loss].parse().unwrap();
+        assert!((l - (x * x + y * y)).abs() < 1e-12, "loss is the clean f");
+        spread += (r[seen].parse::<f64>().unwrap() - l).abs();
+    }
+    // Two values with noise σ = 0.5 average to noise of s.d. 0.35: far from the clean loss.
+    assert!(
+        spread / 50.0 > 0.1,
+        "seen tracks the noisy values: {spread}"
+    );
+    // Gradient descent asks for no values.
+    assert!(
+        rows.iter()
+            .filter(|r| r[name] == "gd")
+            .all(|r| r[seen] == "NaN")
+    );
 }
