@@ -377,11 +377,17 @@ pub fn show(ui: &mut Ui, view: &View, st: &mut CurvesUi) {
                     .background_alpha(0.6),
             );
         }
-        ui.label(title);
-        // One min/max pair per two pixel columns: lines as sharp as the screen, half the vertices.
-        let buckets = (ui.available_width() / 2.0) as usize;
         // Beside the clean loss, under noise, a faint line of what each method saw.
         let beside_seen = metric == Metric::Loss && info.scene.noise.any();
+        if beside_seen {
+            ui.label(format!(
+                "{title}; faint: f as each method saw it (noise included)"
+            ));
+        } else {
+            ui.label(title);
+        }
+        // One min/max pair per two pixel columns: lines as sharp as the screen, half the vertices.
+        let buckets = (ui.available_width() / 2.0) as usize;
         plot.show(ui, |plot_ui| {
             for (i, r) in view.racers.iter().enumerate() {
                 let samples = r.history.samples();
@@ -413,7 +419,8 @@ pub fn show(ui: &mut Ui, view: &View, st: &mut CurvesUi) {
                             .map(|[x, y]| [x, if log { log10(y) } else { y }])
                             .collect();
                     plot_ui.line(
-                        Line::new(format!("{} (as seen)", info.labels[i]), seen)
+                        // Unnamed, so that the legend lists each racer once.
+                        Line::new("", seen)
                             .color(racer_color(info.colors[i], dark).gamma_multiply(0.35))
                             .width(1.0)
                             .allow_band(false),

@@ -231,7 +231,13 @@ pub fn show(ui: &mut Ui, view: &View, scene: &mut Scene, st: &mut LandscapeUi, o
             &mut scene.view.lens,
             &mut scene.view.smoothing,
         );
-        let readout_h = 2.0 * ui.text_style_height(&egui::TextStyle::Monospace) + 8.0;
+        // Two lines for the hover readout, and room for a lens's line (two for the cloud's).
+        let lines = match scene.view.lens {
+            LensChoice::Off => 2.0,
+            LensChoice::Cloud => 4.0,
+            _ => 3.0,
+        };
+        let readout_h = lines * ui.text_style_height(&egui::TextStyle::Monospace) + 8.0;
         let colorbar_w = st.texture.as_ref().map_or(heatmap::MIN_COLORBAR, |t| {
             heatmap::colorbar_width(ui, &t.grid, scene.view.log_scale)
         });
@@ -355,7 +361,8 @@ fn lens_readout(view: &View, lens: Option<LensKind>) -> Option<String> {
     Some(line)
 }
 
-/// The cloud's measured statistics beside theory's, in one line.
+/// The cloud's measured statistics, each with theory's value in brackets, kept short enough
+/// for two lines at 1280 pixels.
 fn cloud_readout(view: &View, c: &crate::engine::inspector::CloudStats) -> String {
     let label = view
         .info
@@ -364,20 +371,15 @@ fn cloud_readout(view: &View, c: &crate::engine::inspector::CloudStats) -> Strin
         .unwrap_or_default();
     let theory = |v: f64| {
         if v.is_finite() {
-            format!(" (theory {})", num(v))
+            format!(" [{}]", num(v))
         } else {
             String::new()
         }
     };
     // An unbiased estimator's mean of n draws misses ∇f by about √((E‖ĝ‖²/‖∇f‖² − 1)/n).
     let spread = ((c.theory_second_moment() - 1.0) / c.n as f64).sqrt();
-    let expected = if spread.is_finite() {
-        format!(" (sampling error ≈ {}%)", num(100.0 * spread))
-    } else {
-        String::new()
-    };
     format!(
-        "{} estimates of {label} (d = {}, q = {}): mean cos {}{}   E‖ĝ‖²/‖∇f‖² = {}{}   SNR = {}{}   ‖mean − ∇f‖/‖∇f‖ = {}%{expected}",
+        "cloud of {} × {label} (d = {}, q = {}), measured [theory]: cos {}{}  E‖ĝ‖²/‖∇f‖² {}{}  SNR {}{}  mean off ∇f by {}%{}",
         c.n,
         c.dim,
         c.kind.q,
@@ -388,10 +390,10 @@ fn cloud_readout(view: &View, c: &crate::engine::inspector::CloudStats) -> Strin
         num(c.snr),
         theory(c.theory_snr()),
         num(100.0 * c.bias),
+        theory(100.0 * spread).replace(']', "%]"),
     )
 }
 
-/// The title and the layer switches.
 /// The smoothing radius of the first zeroth-order optimizer (its μ, σ, c or σ₀), for the
 /// smoothed landscape's default σ.
 fn method_sigma(info: &RunInfo) -> Option<f64> {
