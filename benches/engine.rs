@@ -25,6 +25,9 @@ fn steps(c: &mut Criterion) {
         "sgd:lr=0.001,momentum=0.9",
         "newton",
         "spsa",
+        "rge",
+        "cma_es",
+        "nelder_mead",
     ] {
         let m = method(name);
         let mut run = Run::new(

@@ -110,17 +110,33 @@ fn sample_plain(
     spec: GridSpec,
     cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Vec<f64> {
+    rows(projection, spec, cancelled, &|p, _| {
+        objective.value(p.view())
+    })
+}
+
+/// `at(p, scratch)` at every grid point p lifted into parameter space, rows in parallel (each
+/// row with its own scratch vector); rows are skipped once `cancelled` says so.
+fn rows(
+    projection: &Projection,
+    spec: GridSpec,
+    cancelled: &(dyn Fn() -> bool + Sync),
+    at: &(dyn Fn(&Vector, &mut Vector) -> f64 + Sync),
+) -> Vec<f64> {
     let (nx, ny) = (spec.nx, spec.ny);
     let mut values = vec![f64::NAN; nx * ny];
     values.par_chunks_mut(nx).enumerate().for_each(|(j, row)| {
         if cancelled() {
             return;
         }
-        let mut p = Vector::zeros(projection.dim());
+        let (mut p, mut scratch) = (
+            Vector::zeros(projection.dim()),
+            Vector::zeros(projection.dim()),
+        );
         let y = lerp(spec.bounds.y, j, ny);
         for (i, v) in row.iter_mut().enumerate() {
             projection.lift_into([lerp(spec.bounds.x, i, nx), y], &mut p);
-            *v = objective.value(p.view());
+            *v = at(&p, &mut scratch);
         }
     });
     values
@@ -219,29 +235,19 @@ fn smoothed_by_sampling(
     let dirs: Vec<f64> = (0..half * d)
         .map(|_| StandardNormal.sample(&mut rng))
         .collect::<Vec<f64>>();
-    let (nx, ny, sigma) = (spec.nx, spec.ny, spec.smoothing);
-    let mut values = vec![f64::NAN; nx * ny];
-    values.par_chunks_mut(nx).enumerate().for_each(|(j, row)| {
-        if cancelled() {
-            return;
-        }
-        let (mut p, mut q) = (Vector::zeros(d), Vector::zeros(d));
-        let y = lerp(spec.bounds.y, j, ny);
-        for (i, v) in row.iter_mut().enumerate() {
-            projection.lift_into([lerp(spec.bounds.x, i, nx), y], &mut p);
-            let mut sum = 0.0;
-            for u in dirs.chunks_exact(d) {
-                for sign in [1.0, -1.0] {
-                    for ((qi, pi), ui) in q.iter_mut().zip(p.iter()).zip(u) {
-                        *qi = pi + sign * sigma * ui;
-                    }
-                    sum += objective.value(q.view());
+    let sigma = spec.smoothing;
+    rows(projection, spec, cancelled, &|p, q| {
+        let mut sum = 0.0;
+        for u in dirs.chunks_exact(d) {
+            for sign in [1.0, -1.0] {
+                for ((qi, pi), ui) in q.iter_mut().zip(p.iter()).zip(u) {
+                    *qi = pi + sign * sigma * ui;
                 }
+                sum += objective.value(q.view());
             }
-            *v = sum / (2 * half) as f64;
         }
-    });
-    values
+        sum / (2 * half) as f64
+    })
 }
 
 /// A grid of `values` with its range and contours: at `levels` when given, else at quantiles

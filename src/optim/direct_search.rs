@@ -290,20 +290,7 @@ crate::params! {
 
 impl MethodConfig for RandomSearchConfig {
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
-        let z = Vector::zeros(dim);
-        Box::new(Accepting {
-            rule: Rule::Greedy(self.clone()),
-            fx: f64::NAN,
-            at: z.clone(),
-            from: z.clone(),
-            best: z.clone(),
-            best_f: f64::INFINITY,
-            candidate: z,
-            accepted: false,
-            acceptance: 1.0,
-            temperature: f64::NAN,
-            k: 0,
-        })
+        Box::new(Accepting::new(Rule::Greedy(self.clone()), dim, f64::NAN))
     }
     fn order(&self) -> Order {
         Order::Zeroth
@@ -358,20 +345,7 @@ const SA_DIAGNOSTICS: [Diagnostic; 2] = [
 
 impl MethodConfig for AnnealingConfig {
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
-        let z = Vector::zeros(dim);
-        Box::new(Accepting {
-            rule: Rule::Annealing(self.clone()),
-            fx: f64::NAN,
-            at: z.clone(),
-            from: z.clone(),
-            best: z.clone(),
-            best_f: f64::INFINITY,
-            candidate: z,
-            accepted: false,
-            acceptance: 1.0,
-            temperature: self.t0,
-            k: 0,
-        })
+        Box::new(Accepting::new(Rule::Annealing(self.clone()), dim, self.t0))
     }
     fn order(&self) -> Order {
         Order::Zeroth
@@ -411,6 +385,25 @@ struct Accepting {
     acceptance: f64,
     temperature: f64,
     k: u64,
+}
+
+impl Accepting {
+    fn new(rule: Rule, dim: usize, temperature: f64) -> Self {
+        let z = Vector::zeros(dim);
+        Self {
+            rule,
+            fx: f64::NAN,
+            at: z.clone(),
+            from: z.clone(),
+            best: z.clone(),
+            best_f: f64::INFINITY,
+            candidate: z,
+            accepted: false,
+            acceptance: 1.0,
+            temperature,
+            k: 0,
+        }
+    }
 }
 
 impl Optimizer for Accepting {

@@ -135,12 +135,12 @@ impl Es {
         let (d, n, sigma) = (x.len(), self.c.popsize.max(2), self.c.sigma);
         let rng = oracle.rng();
         for i in 0..n {
-            let row = &mut self.eps[i * d..(i + 1) * d];
             if self.c.antithetic && i % 2 == 1 {
+                // The mirror image −ε of the previous member.
                 let (prev, row) = self.eps[(i - 1) * d..(i + 1) * d].split_at_mut(d);
                 row.iter_mut().zip(prev.iter()).for_each(|(r, p)| *r = -p);
             } else {
-                for e in row.iter_mut() {
+                for e in &mut self.eps[i * d..(i + 1) * d] {
                     *e = StandardNormal.sample(&mut *rng);
                 }
             }
