@@ -127,6 +127,10 @@ impl Racer {
     pub fn estimate(&self) -> Option<(ArrayView1<'_, f64>, ArrayView1<'_, f64>)> {
         self.optimizer.estimate()
     }
+    /// The radius over which the method smooths the objective now, for zeroth-order methods.
+    pub fn smoothing_radius(&self) -> Option<f64> {
+        self.optimizer.smoothing_radius()
+    }
     /// A copy of the method with all its state (for work beside the run, such as a cloud).
     pub(crate) fn optimizer_copy(&self) -> Box<dyn Optimizer> {
         self.optimizer.clone()

@@ -736,3 +736,46 @@ fn the_log_says_when_it_is_full_and_the_schedule_what_is_left() {
     assert!(run.log_full());
     assert_eq!(run.log().len(), crate::edit::MAX_EDITS);
 }
+
+#[test]
+fn the_smoothed_view_follows_the_zeroth_order_racers_sigma() {
+    use crate::problem::{ViewData, ViewKind};
+    // On f = x² + y² the smoothed landscape is f + 2σ²; σ is the rge racer's μ (the first
+    // racer, gradient descent, does not smooth).
+    let text = "version = 1\n[problem]\nkind = \"sphere\"\n[[optimizers]]\nkind = \"gd\"\n\
+                [[optimizers]]\nkind = \"rge\"\nmu = 0.5\n[view]\nx = [-2.0, 2.0]\ny = [-2.0, 2.0]\n\
+                [playback]\nplaying = false\n";
+    let p = Probe::new(scene(text));
+    p.engine.send(Command::Views(vec![ViewKind::Smoothed]));
+    p.engine.send(Command::Step(1));
+    let mut data = None;
+    p.until(|e| {
+        if let Event::View { data: d, .. } = e {
+            data = Some(d.clone());
+            return true;
+        }
+        false
+    });
+    let ViewData::Smoothed {
+        values,
+        nx,
+        ny,
+        bounds,
+        sigma,
+        racer,
+        points,
+    } = data.unwrap().as_ref().clone()
+    else {
+        panic!("the smoothed view")
+    };
+    assert_eq!((sigma, racer, points.len()), (0.5, Some(1), 2));
+    let (i, j) = (nx / 3, ny / 2);
+    let x = bounds.x.0 + (bounds.x.1 - bounds.x.0) * i as f64 / (nx - 1) as f64;
+    let y = bounds.y.0 + (bounds.y.1 - bounds.y.0) * j as f64 / (ny - 1) as f64;
+    let want = x * x + y * y + 2.0 * 0.25;
+    assert!(
+        (values[j * nx + i] - want).abs() < 0.02,
+        "{} vs {want}",
+        values[j * nx + i]
+    );
+}

@@ -1,8 +1,10 @@
 //! Problem views and point queries, computed on the engine thread from the run's state.
 
+use super::landscape::{self, GridSpec};
 use super::record::Recorder;
-use super::{Projection, QueryReply, Run};
+use super::{PlaneId, Projection, QueryReply, Run};
 use crate::linalg::Vector;
+use crate::problem::ViewBounds;
 use crate::problem::view::{MAX_SHOWN, Section};
 use crate::problem::{ViewData, ViewKind};
 
@@ -11,14 +13,35 @@ const SECTION_SAMPLES: usize = 97;
 /// The section's range, in units of the step.
 const SECTION_RANGE: (f64, f64) = (-0.5, 2.5);
 
+/// Samples per side of the smoothed view's grid.
+const SMOOTHED_SIDE: usize = 96;
+
+/// The last smoothed grid and what it was computed for (σ to two significant digits, the
+/// window, the plane), so that it is computed again only when one of them changes.
+#[derive(Debug, Default)]
+pub(super) struct SmoothCache {
+    key: Option<(u64, [u64; 4], PlaneId)>,
+    values: Vec<f64>,
+}
+
+/// Where the views are drawn: the plane, its id and the landscape's window.
+pub(super) struct Frame<'a> {
+    pub projection: &'a Projection,
+    pub plane: PlaneId,
+    pub window: ViewBounds,
+}
+
 /// The data of `kind` for the run's current state.
 pub(super) fn compute(
     kind: ViewKind,
     run: &Run,
     recorders: &[Recorder],
     minima: &[Vec<f64>],
+    frame: &Frame<'_>,
+    cache: &mut SmoothCache,
 ) -> ViewData {
     match kind {
+        ViewKind::Smoothed => smoothed(run, frame, cache),
         ViewKind::Section => ViewData::Section(
             recorders
                 .iter()
@@ -46,6 +69,65 @@ pub(super) fn compute(
                 dim,
             }
         }
+    }
+}
+
+/// f_σ over the window at the first smoothing racer's σ (rounded to two significant digits,
+/// so that a slowly decaying c_k does not ask for a new grid every step).
+fn smoothed(run: &Run, frame: &Frame<'_>, cache: &mut SmoothCache) -> ViewData {
+    let points = run
+        .racers()
+        .iter()
+        .map(|r| frame.projection.project(r.x().view()))
+        .collect();
+    let found = run.racers().iter().enumerate().find_map(|(i, r)| {
+        r.smoothing_radius()
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .map(|s| (i as u32, s))
+    });
+    let Some((racer, sigma)) = found else {
+        return ViewData::Smoothed {
+            values: Vec::new(),
+            nx: 0,
+            ny: 0,
+            bounds: frame.window,
+            sigma: f64::NAN,
+            racer: None,
+            points,
+        };
+    };
+    let unit = 10f64.powf(sigma.log10().floor() - 1.0);
+    let sigma = (sigma / unit).round() * unit;
+    let b = frame.window;
+    let key = (
+        sigma.to_bits(),
+        [
+            b.x.0.to_bits(),
+            b.x.1.to_bits(),
+            b.y.0.to_bits(),
+            b.y.1.to_bits(),
+        ],
+        frame.plane,
+    );
+    if cache.key != Some(key) {
+        let spec = GridSpec {
+            bounds: b,
+            nx: SMOOTHED_SIDE,
+            ny: SMOOTHED_SIDE,
+            levels: 0,
+            smoothing: sigma,
+        };
+        cache.values = landscape::sample(run.objective(), frame.projection, spec, &|| false);
+        cache.key = Some(key);
+    }
+    ViewData::Smoothed {
+        values: cache.values.clone(),
+        nx: SMOOTHED_SIDE,
+        ny: SMOOTHED_SIDE,
+        bounds: b,
+        sigma,
+        racer: Some(racer),
+        points,
     }
 }
 

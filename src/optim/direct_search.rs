@@ -467,6 +467,13 @@ impl Optimizer for Accepting {
         }
     }
 
+    fn smoothing_radius(&self) -> Option<f64> {
+        match &self.rule {
+            Rule::Greedy(c) => (c.sampling == Sampling::Local).then_some(c.sigma),
+            Rule::Annealing(c) => Some(c.sigma),
+        }
+    }
+
     /// The candidate (kept or refused), joined to the point it was proposed from, and for
     /// annealing the best point seen.
     fn overlay(&self, out: &mut Overlay) {

@@ -200,6 +200,10 @@ impl Optimizer for Es {
         Some(self.c.lr)
     }
 
+    fn smoothing_radius(&self) -> Option<f64> {
+        Some(self.c.sigma)
+    }
+
     fn estimate(&self) -> Option<(ArrayView1<'_, f64>, ArrayView1<'_, f64>)> {
         (self.k > 0).then(|| (self.from.view(), self.g.view()))
     }
@@ -662,6 +666,14 @@ impl Optimizer for CmaEs {
         &mut self.c
     }
 
+    /// σ times the geometric mean of C's axes: the radius of a round distribution of the
+    /// same volume.
+    fn smoothing_radius(&self) -> Option<f64> {
+        let d = self.dvec.len() as f64;
+        let log_mean = self.dvec.iter().map(|v| v.ln()).sum::<f64>() / d;
+        Some(self.sigma * log_mean.exp())
+    }
+
     /// The last generation, and the search distribution the next one is drawn from: the
     /// ellipse {m + σC^½w : ‖w‖ = 1}.
     fn overlay(&self, out: &mut Overlay) {
@@ -799,6 +811,10 @@ impl Optimizer for OnePlusOne {
 
     fn config_mut(&mut self) -> &mut dyn Params {
         &mut self.c
+    }
+
+    fn smoothing_radius(&self) -> Option<f64> {
+        Some(self.sigma)
     }
 
     /// The σ-circle around the parent, and the candidate (kept or refused).

@@ -81,6 +81,12 @@ pub trait Optimizer: Send + OptimizerClone {
         None
     }
 
+    /// The radius σ over which a zeroth-order method smooths the objective now (its μ, σ or
+    /// c_k): the landscape it descends is f_σ. `None` for methods that do not smooth.
+    fn smoothing_radius(&self) -> Option<f64> {
+        None
+    }
+
     /// A gradient-estimating method's last estimate: the point it was taken at (the iterate
     /// the step started from) and ĝ (`None` before the first step and for other methods).
     fn estimate(&self) -> Option<(ndarray::ArrayView1<'_, f64>, ndarray::ArrayView1<'_, f64>)> {

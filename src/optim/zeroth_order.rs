@@ -277,6 +277,10 @@ impl Optimizer for Fd {
         Some(self.c.lr)
     }
 
+    fn smoothing_radius(&self) -> Option<f64> {
+        Some(self.c.mu)
+    }
+
     fn estimate(&self) -> Option<(ArrayView1<'_, f64>, ArrayView1<'_, f64>)> {
         (self.k > 0).then(|| (self.from.view(), self.g.view()))
     }
@@ -387,6 +391,10 @@ impl Optimizer for Rge {
 
     fn step_size(&self) -> Option<f64> {
         Some(self.c.lr)
+    }
+
+    fn smoothing_radius(&self) -> Option<f64> {
+        Some(self.c.mu)
     }
 
     fn estimate(&self) -> Option<(ArrayView1<'_, f64>, ArrayView1<'_, f64>)> {
@@ -522,6 +530,10 @@ impl Optimizer for Spsa {
 
     fn step_size(&self) -> Option<f64> {
         Some(self.gains[0])
+    }
+
+    fn smoothing_radius(&self) -> Option<f64> {
+        Some(self.gains(self.k)[1])
     }
 
     fn estimate(&self) -> Option<(ArrayView1<'_, f64>, ArrayView1<'_, f64>)> {

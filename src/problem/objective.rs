@@ -93,7 +93,7 @@ pub trait Objective: Send + Sync {
     fn fisher_into(&self, _x: ArrayView1<'_, f64>, _f: ArrayViewMut2<'_, f64>) {}
     /// The views this problem offers beside the landscape (every problem has the generic ones).
     fn views(&self) -> &'static [ViewKind] {
-        &[ViewKind::Section, ViewKind::Coordinates]
+        &[ViewKind::Section, ViewKind::Coordinates, ViewKind::Smoothed]
     }
     /// The default view window.
     fn bounds(&self) -> ViewBounds;

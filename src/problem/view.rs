@@ -12,6 +12,8 @@ pub enum ViewKind {
     Section,
     /// Each racer's coordinates beside the nearest known minimum.
     Coordinates,
+    /// The smoothed landscape f_σ at the first zeroth-order racer's smoothing radius.
+    Smoothed,
 }
 
 impl ViewKind {
@@ -20,6 +22,7 @@ impl ViewKind {
         match self {
             ViewKind::Section => "Step section",
             ViewKind::Coordinates => "Coordinates",
+            ViewKind::Smoothed => "Smoothed f_σ",
         }
     }
 
@@ -33,6 +36,11 @@ impl ViewKind {
             }
             ViewKind::Coordinates => {
                 "Every coordinate of each optimizer's iterate, beside the nearest known minimum."
+            }
+            ViewKind::Smoothed => {
+                "The smoothed landscape f_σ(x) = E f(x + σu), u ~ N(0, I), over the landscape's \
+                 window, at the smoothing radius the first zeroth-order optimizer uses now (its \
+                 μ, σ or c_k): what that method really descends."
             }
         }
     }
@@ -70,6 +78,24 @@ pub enum ViewData {
         /// The problem's dimension (more than are shown when it exceeds [`MAX_SHOWN`]).
         dim: usize,
     },
+    /// The smoothed landscape.
+    Smoothed {
+        /// f_σ over the window, `ny` rows of `nx` values from the bottom row up (empty when no
+        /// racer smooths: no zeroth-order method races).
+        values: Vec<f64>,
+        /// The grid's size.
+        nx: usize,
+        /// The grid's size.
+        ny: usize,
+        /// The window.
+        bounds: super::ViewBounds,
+        /// The σ it was computed for.
+        sigma: f64,
+        /// The racer whose σ it is.
+        racer: Option<u32>,
+        /// Each racer's current point in the plane.
+        points: Vec<[f64; 2]>,
+    },
 }
 
 impl ViewData {
@@ -78,6 +104,7 @@ impl ViewData {
         match self {
             ViewData::Section(_) => ViewKind::Section,
             ViewData::Coordinates { .. } => ViewKind::Coordinates,
+            ViewData::Smoothed { .. } => ViewKind::Smoothed,
         }
     }
 }

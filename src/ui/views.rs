@@ -18,6 +18,39 @@ pub fn show(ui: &mut Ui, view: &View, kind: ViewKind) {
         return;
     };
     match data.as_ref() {
+        ViewData::Smoothed {
+            values,
+            nx,
+            ny,
+            bounds,
+            sigma,
+            racer,
+            points,
+        } => {
+            let Some(racer) = racer else {
+                ui.label(
+                    "No optimizer here smooths the objective: add a zeroth-order one (fd, rge, \
+                     spsa, es, cma_es, …), or tick f_σ above the landscape for any σ.",
+                );
+                return;
+            };
+            smoothed(
+                ui,
+                view,
+                info,
+                Smoothed {
+                    values,
+                    nx: *nx,
+                    ny: *ny,
+                    bounds: *bounds,
+                    sigma: *sigma,
+                    racer: *racer,
+                    points,
+                },
+                data,
+                dark,
+            );
+        }
         ViewData::Section(sections) => {
             let shown: Vec<&Section> = sections
                 .iter()
@@ -166,4 +199,118 @@ pub fn show(ui: &mut Ui, view: &View, kind: ViewKind) {
                 });
         }
     }
+}
+
+/// The smoothed view's data, borrowed.
+struct Smoothed<'a> {
+    values: &'a [f64],
+    nx: usize,
+    ny: usize,
+    bounds: crate::problem::ViewBounds,
+    sigma: f64,
+    racer: u32,
+    points: &'a [[f64; 2]],
+}
+
+/// f_σ as a heatmap over the landscape's window (in the scene's colormap and scale), with every
+/// racer's current point. The texture is uploaded once per received grid.
+fn smoothed(
+    ui: &mut Ui,
+    view: &View,
+    info: &crate::engine::RunInfo,
+    s: Smoothed<'_>,
+    data: &std::sync::Arc<ViewData>,
+    dark: bool,
+) {
+    use crate::engine::{Grid, GridSpec};
+    let label = info
+        .labels
+        .get(s.racer as usize)
+        .cloned()
+        .unwrap_or_default();
+    ui.label(format!(
+        "σ = {} (the smoothing radius of {label} now)",
+        num(s.sigma)
+    ));
+    let (min, max) = s
+        .values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(*v), b.max(*v))
+        });
+    if min > max || s.nx < 2 || s.ny < 2 {
+        ui.spinner();
+        return;
+    }
+    let grid = Grid {
+        spec: GridSpec {
+            bounds: s.bounds,
+            nx: s.nx,
+            ny: s.ny,
+            levels: 0,
+            smoothing: s.sigma,
+        },
+        values: s.values.to_vec(),
+        min,
+        max,
+        contours: Vec::new(),
+    };
+    let (map, log) = (info.scene.view.colormap, info.scene.view.log_scale);
+    let id = egui::Id::unique("smoothed-view-texture");
+    let key = (std::sync::Arc::as_ptr(data) as usize, map, log);
+    let cached: Option<((usize, crate::scene::Colormap, bool), egui::TextureHandle)> =
+        ui.ctx().data(|d| d.get_temp(id));
+    let texture = match cached {
+        Some((k, t)) if k == key => t,
+        _ => {
+            let t = ui.ctx().load_texture(
+                "smoothed",
+                super::heatmap::image(&grid, map, log),
+                egui::TextureOptions::LINEAR,
+            );
+            ui.ctx().data_mut(|d| d.insert_temp(id, (key, t.clone())));
+            t
+        }
+    };
+    ui.label(
+        RichText::new(format!(
+            "f_σ from {} to {} over the window",
+            num(min),
+            num(max)
+        ))
+        .weak(),
+    );
+    // A square plot over the grid's window (the panel is tall and narrow).
+    let side = ui.available_width().min(ui.available_height());
+    Plot::new("smoothed")
+        .data_aspect(1.0)
+        .width(side)
+        .height(side)
+        .include_x(s.bounds.x.0)
+        .include_x(s.bounds.x.1)
+        .include_y(s.bounds.y.0)
+        .include_y(s.bounds.y.1)
+        .x_axis_label(info.axis_names[0].clone())
+        .y_axis_label(info.axis_names[1].clone())
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+        .allow_scroll(false)
+        .show(ui, |p| {
+            super::layers::heatmap_layer(p, texture.id(), &grid);
+            for (i, xy) in s.points.iter().enumerate() {
+                let (Some(name), Some(c)) = (info.labels.get(i), info.colors.get(i)) else {
+                    continue;
+                };
+                if view.racers.get(i).is_some_and(|r| r.stopped.is_some()) {
+                    continue;
+                }
+                p.points(
+                    Points::new(name.clone(), vec![*xy])
+                        .shape(MarkerShape::Circle)
+                        .filled(true)
+                        .radius(5.0)
+                        .color(racer_color(*c, dark)),
+                );
+            }
+        });
 }

@@ -116,8 +116,23 @@ impl Worker {
         self.views_step = Some(self.run.steps());
         self.last_views = Some(Instant::now());
         let offered = self.run.objective().views();
+        let Some(window) = self.overlay_window() else {
+            return;
+        };
+        let frame = views::Frame {
+            projection: &self.projection,
+            plane: self.plane,
+            window,
+        };
         for &kind in self.views.iter().filter(|k| offered.contains(k)) {
-            let data = views::compute(kind, &self.run, &self.recorders, &self.minima);
+            let data = views::compute(
+                kind,
+                &self.run,
+                &self.recorders,
+                &self.minima,
+                &frame,
+                &mut self.smooth_cache,
+            );
             self.priority.push_back(Event::View {
                 run: self.run_id,
                 data: Arc::new(data),

@@ -76,6 +76,8 @@ pub(super) struct Worker {
     last_views: Option<Instant>,
     /// The run's step when the views were last computed.
     views_step: Option<u64>,
+    /// The smoothed view's last grid.
+    smooth_cache: super::views::SmoothCache,
     /// Log entries already mirrored into `scene`.
     logged: usize,
 }
@@ -123,6 +125,7 @@ impl Worker {
             lens_step: None,
             last_views: None,
             views_step: None,
+            smooth_cache: Default::default(),
             logged: 0,
         };
         w.queue.push_back(Event::Playing(w.playing));
