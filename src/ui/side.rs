@@ -43,7 +43,9 @@ pub fn show(ui: &mut Ui, view: &View, st: &mut SideUi, out: &mut Outbox) {
             {
                 st.tab = Tab::Curves;
             }
-            ui.horizontal(|ui| {
+            // The tabs wrap rather than widen the panel (four of them overflow in presenter
+            // mode).
+            ui.horizontal_wrapped(|ui| {
                 ui.selectable_value(&mut st.tab, Tab::Curves, "Curves")
                     .on_hover_text("Loss, gradient norm and the methods' diagnostics over time.");
                 for &k in offered {
