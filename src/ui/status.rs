@@ -92,15 +92,18 @@ pub fn show(ui: &mut egui::Ui, view: &View, frames: &FrameStats) {
                         let text = if let Some(reason) = &r.stopped {
                             RichText::new(format!("✕ {reason}")).color(ui.visuals().error_fg_color)
                         } else {
-                            // As many counts as fit: the step, then f, ∇, H and Hv when used.
+                            // The step, then the counts the method uses (f, ∇, H, Hv), in
+                            // order, as many as fit: a later count never stands in for an
+                            // earlier one that did not fit.
                             let room = (ui.available_width() / digit.max(1.0)) as usize;
                             let mut t = count(step);
                             let parts = [("f", c.f), ("∇", c.g), ("H", c.h), ("Hv", c.hv)];
-                            for (k, (name, v)) in parts.into_iter().enumerate() {
+                            for (name, v) in parts.into_iter().filter(|(_, v)| *v > 0) {
                                 let part = format!(" · {name} {}", count(v));
-                                if (k < 2 || v > 0) && t.chars().count() + part.chars().count() <= room {
-                                    t += &part;
+                                if t.chars().count() + part.chars().count() > room {
+                                    break;
                                 }
+                                t += &part;
                             }
                             RichText::new(t).monospace()
                         };
