@@ -779,3 +779,38 @@ fn the_smoothed_view_follows_the_zeroth_order_racers_sigma() {
         values[j * nx + i]
     );
 }
+
+#[test]
+fn the_inspector_follows_each_estimators_quality() {
+    // Finite differences estimate the gradient almost exactly (cos = 1, a tiny variance) while
+    // ∇f is large (near the minimum their bias takes over);
+    // random Gaussian directions in 2-D have E cos = 2/π and SNR = 1/(d + 1) = 1/3; gradient
+    // descent estimates nothing.
+    let text = "version = 1\nstart = [1.5, 1.2]\n[problem]\nkind = \"quadratic\"\nkappa = 10\nangle = 30\n\
+                [[optimizers]]\nkind = \"fd\"\nlr = 0.01\n[[optimizers]]\nkind = \"rge\"\nlr = 0.001\nmu = 1e-6\n\
+                scheme = \"central\"\n[[optimizers]]\nkind = \"gd\"\nlr = 0.01\n";
+    let mut run = Run::from_scene(&scene(text));
+    // Early on, while ∇f is large beside forward differences' O(μ) bias.
+    for _ in 0..30 {
+        run.step();
+    }
+    let [cos, mean, var, snr] = run.racers()[0].estimator_values();
+    assert!(cos > 1.0 - 1e-9 && mean > 1.0 - 1e-9, "fd: {cos} {mean}");
+    assert!(var < 1e-8 && snr > 1e6, "fd: {var} {snr}");
+    for _ in 30..3000 {
+        run.step();
+    }
+    let [cos, mean, _, snr] = run.racers()[1].estimator_values();
+    assert!((0.0..=1.0).contains(&cos));
+    assert!(
+        (mean - 2.0 / std::f64::consts::PI).abs() < 0.03,
+        "rge mean cos {mean}"
+    );
+    assert!(snr > 0.1 && snr < 1.0, "rge SNR {snr}");
+    assert!(
+        run.racers()[2]
+            .estimator_values()
+            .iter()
+            .all(|v| v.is_nan())
+    );
+}

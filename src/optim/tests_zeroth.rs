@@ -457,3 +457,176 @@ fn each_estimating_method_steps_by_its_step_size_along_its_estimate() {
         }
     }
 }
+
+#[test]
+fn rank_based_methods_do_not_see_a_monotone_change_of_f() {
+    // CMA-ES and the ES with fitness shaping use only the ranks of values, and Nelder–Mead,
+    // random search and the (1+1)-ES only comparisons: on f and on log(1 + f) they take the
+    // same steps, bit for bit. The ES without shaping does not.
+    let plain = problem("expr:f=(1-x)^2+100*(y-x^2)^2");
+    let squashed = problem("expr:f=log(1+(1-x)^2+100*(y-x^2)^2)");
+    let path = |p: &Problem, m: &Method| -> Vec<Vec<f64>> {
+        let mut solo = Solo::new(p, m, &[-1.5, 2.0]);
+        (0..60)
+            .map(|_| {
+                solo.step().unwrap();
+                solo.x.to_vec()
+            })
+            .collect()
+    };
+    for spec in [
+        "cma_es",
+        "es",
+        "nelder_mead",
+        "random_search",
+        "one_plus_one_es",
+    ] {
+        let m = method(spec);
+        assert_eq!(path(&plain, &m), path(&squashed, &m), "{spec}");
+    }
+    let unshaped = method("es:shaping=false");
+    assert_ne!(path(&plain, &unshaped), path(&squashed, &unshaped));
+}
+
+#[test]
+fn ipop_restarts_double_the_population_when_the_search_stalls() {
+    // On Rastrigin CMA-ES with a small σ₀ stalls in a local minimum; with IPOP it starts again
+    // from the start with twice the population, and again, until it finds a lower basin.
+    let p = problem("rastrigin");
+    let diag = |solo: &Solo| {
+        let mut d = [f64::NAN; MAX_DIAGNOSTICS];
+        solo.optimizer.diagnostics(&mut d);
+        d
+    };
+    let mut plain = Solo::new(&p, &method("cma_es:sigma0=0.3"), &[3.1, 2.1]);
+    let mut ipop = Solo::new(&p, &method("cma_es:sigma0=0.3,ipop=true"), &[3.1, 2.1]);
+    let mut lambdas = vec![diag(&ipop)[2]];
+    for _ in 0..3000 {
+        plain.step().unwrap();
+        ipop.step().unwrap();
+        let l = diag(&ipop)[2];
+        if lambdas.last() != Some(&l) {
+            lambdas.push(l);
+        }
+    }
+    // λ = 6, 12, 24, …: each restart doubles it.
+    assert!(lambdas.len() >= 3, "{lambdas:?}");
+    assert!(
+        lambdas.windows(2).all(|w| w[1] == 2.0 * w[0]),
+        "{lambdas:?}"
+    );
+    assert_eq!(diag(&plain)[2], 6.0);
+    // Without restarts it stops for good; with them it finds a better minimum.
+    let (f_plain, f_ipop) = (diag(&plain)[3], diag(&ipop)[3]);
+    assert!(
+        f_ipop < f_plain,
+        "best f {f_ipop} with IPOP, {f_plain} without"
+    );
+    let before = plain.state.counts.f;
+    plain.step().unwrap();
+    assert_eq!(
+        plain.state.counts.f, before,
+        "a stopped search evaluates nothing"
+    );
+}
+
+#[test]
+fn the_one_plus_one_es_tunes_sigma_by_the_fifth_success_rule() {
+    // After a success σ grows by exp(1/d_σ), after a failure it shrinks by exp(−p/(d_σ(1 − p)))
+    // with p = 1/5 and d_σ = 1 + d/2: at a success rate of 1/5 it stays where it is.
+    let p = problem("sphere");
+    let mut solo = Solo::new(&p, &method("one_plus_one_es:sigma0=0.5"), &[1.0, 1.0]);
+    let sigma = |solo: &Solo| {
+        let mut d = [f64::NAN; MAX_DIAGNOSTICS];
+        solo.optimizer.diagnostics(&mut d);
+        d[0]
+    };
+    let d_sigma: f64 = 2.0;
+    let (mut successes, mut failures) = (0, 0);
+    for _ in 0..200 {
+        let (before, x) = (sigma(&solo), solo.x.clone());
+        solo.step().unwrap();
+        let factor = sigma(&solo) / before;
+        let accepted = solo
+            .overlay()
+            .items()
+            .iter()
+            .any(|i| i.role == Role::TrialAccepted);
+        assert_eq!(accepted, solo.x != x);
+        let want = if accepted {
+            successes += 1;
+            (1.0 / d_sigma).exp()
+        } else {
+            failures += 1;
+            (-0.2 / (d_sigma * 0.8)).exp()
+        };
+        assert!((factor / want - 1.0).abs() < 1e-12, "{factor} vs {want}");
+    }
+    assert!(successes > 10 && failures > 10);
+    // It converges: σ and the loss fall together.
+    assert!(solo.loss() < 1e-6, "{}", solo.loss());
+}
+
+#[test]
+fn greedy_searches_never_go_uphill_and_annealing_cools_as_scheduled() {
+    let p = problem("ackley");
+    for spec in [
+        "random_search",
+        "random_search:sampling=window",
+        "one_plus_one_es",
+        "nelder_mead",
+    ] {
+        let mut solo = Solo::new(&p, &method(spec), &[3.5, 3.2]);
+        let f0 = solo.loss();
+        let mut last = f0;
+        for _ in 0..500 {
+            solo.step().unwrap();
+            assert!(solo.loss() <= last, "{spec} went uphill");
+            last = solo.loss();
+        }
+        assert!(last < f0, "{spec} made no progress: {last}");
+    }
+    // Window candidates lie in the problem's window.
+    let mut solo = Solo::new(&p, &method("random_search:sampling=window"), &[3.5, 3.2]);
+    let b = solo.objective.bounds();
+    for _ in 0..200 {
+        solo.step().unwrap();
+        let o = solo.overlay();
+        for item in o.items() {
+            if let (Role::TrialAccepted | Role::TrialRejected, Shape::Point(v)) =
+                (item.role, item.shape)
+            {
+                let c = o.get(v);
+                assert!((b.x.0..=b.x.1).contains(&c[0]) && (b.y.0..=b.y.1).contains(&c[1]));
+            }
+        }
+    }
+    // Annealing: T_k = T₀αᵏ, T₀/ln(k + e), T₀/(1 + k); uphill moves accepted while hot.
+    for (cooling, t_at) in [
+        (
+            "exponential",
+            (|k: f64| 2.0 * 0.99f64.powf(k)) as fn(f64) -> f64,
+        ),
+        ("logarithmic", |k| 2.0 / (k + std::f64::consts::E).ln()),
+        ("fast", |k| 2.0 / (1.0 + k)),
+    ] {
+        let m = method(&format!(
+            "simulated_annealing:t0=2,alpha=0.99,cooling={cooling}"
+        ));
+        let mut solo = Solo::new(&p, &m, &[3.5, 3.2]);
+        let mut uphill = 0;
+        for k in 0..300 {
+            let before = solo.loss();
+            solo.step().unwrap();
+            uphill += usize::from(solo.loss() > before);
+            let mut d = [f64::NAN; MAX_DIAGNOSTICS];
+            solo.optimizer.diagnostics(&mut d);
+            assert!(
+                (d[0] - t_at(k as f64)).abs() < 1e-12,
+                "{cooling} T_{k} = {}",
+                d[0]
+            );
+        }
+        assert!(uphill > 5, "{cooling}: {uphill} uphill moves");
+    }
+}
