@@ -54,8 +54,13 @@ impl Inspector {
         }
         self.n += 1;
         self.cos_sum += self.cos;
-        // The exact mean for the first steps, then an exponential average over ~50.
-        let w = 1.0 / (self.n as f64).min(WINDOW);
+        // The exact mean for the first steps, then an exponential average over ~50 (no
+        // division once the window is full).
+        let w = if (self.n as f64) < WINDOW {
+            1.0 / self.n as f64
+        } else {
+            1.0 / WINDOW
+        };
         self.err += w * (err - self.err);
         self.signal += w * (gg - self.signal);
     }

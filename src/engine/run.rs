@@ -15,7 +15,7 @@ use rand_pcg::Pcg64;
 use super::inspector::Inspector;
 use crate::edit::{self, Edit, EditPath, EditValue};
 use crate::linalg::Vector;
-use crate::noise::Noise;
+use crate::noise::{Levels, Noise};
 use crate::optim::{
     Counts, Halt, MAX_DIAGNOSTICS, Method, Optimizer, Oracle, OracleState, Overlay,
 };
@@ -180,6 +180,8 @@ pub struct Run {
     log_full: bool,
     steps: u64,
     seed: u64,
+    /// Whether every noise channel is off (then no racer works out levels).
+    quiet: bool,
 }
 
 impl Run {
@@ -221,6 +223,7 @@ impl Run {
                 r
             })
             .collect();
+        let quiet = !noise.any();
         Self {
             objective,
             noise,
@@ -233,6 +236,7 @@ impl Run {
             log_full: false,
             steps: 0,
             seed,
+            quiet,
         }
     }
 
@@ -268,9 +272,15 @@ impl Run {
         let objective = self.objective.as_ref();
         let mut running = 0;
         for r in self.racers.iter_mut().filter(|r| r.stopped.is_none()) {
-            let mut oracle = Oracle::new(objective, &self.noise, &mut r.oracle);
+            let levels = if self.quiet {
+                Levels::default()
+            } else {
+                self.noise.levels(Oracle::step_count(&r.oracle))
+            };
+            let mut oracle = Oracle::with_levels(objective, levels, &mut r.oracle);
             let result = r.optimizer.step(&mut r.x, &mut oracle);
-            oracle.end_step(&mut r.x, r.optimizer.step_size().unwrap_or(1.0));
+            let optimizer = &r.optimizer;
+            oracle.end_step(&mut r.x, || optimizer.step_size().unwrap_or(1.0));
             r.seen = r.oracle.take_seen();
             r.step += 1;
             if let Err(why) = result {
@@ -279,7 +289,9 @@ impl Run {
             }
             // The clean gradient still holds ∇f at the iterate the step started from, where
             // an estimating method took its estimate.
-            if let (Some(ins), Some((_, g_hat))) = (&mut r.inspector, r.optimizer.estimate()) {
+            if let Some(ins) = &mut r.inspector
+                && let Some((_, g_hat)) = r.optimizer.estimate()
+            {
                 ins.observe(g_hat, r.grad.view());
             }
             r.measure(objective);
@@ -331,6 +343,7 @@ impl Run {
             }
             EditPath::Noise { channel, key } => {
                 self.noise.set_param(channel, key, value)?;
+                self.quiet = !self.noise.any();
             }
             EditPath::Speed => {}
         }

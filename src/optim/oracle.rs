@@ -58,6 +58,7 @@ impl OracleState {
 
     /// The mean of the function values the method saw (noise included) since the last call,
     /// NaN if it saw none; starts the next step's tally.
+    #[inline]
     pub fn take_seen(&mut self) -> f64 {
         let (sum, n) = std::mem::take(&mut self.seen);
         if n == 0 { f64::NAN } else { sum / n as f64 }
@@ -80,6 +81,16 @@ impl<'a> Oracle<'a> {
     /// Wraps `objective` for one step, with the noise levels of the state's step count.
     pub fn new(objective: &'a dyn Objective, noise: &Noise, state: &'a mut OracleState) -> Self {
         let levels = noise.levels(state.step);
+        Self::with_levels(objective, levels, state)
+    }
+
+    /// The same with the levels already worked out (a run whose noise is all off skips the
+    /// work for every racer and step).
+    pub fn with_levels(
+        objective: &'a dyn Objective,
+        levels: Levels,
+        state: &'a mut OracleState,
+    ) -> Self {
         Self {
             objective,
             levels,
@@ -87,8 +98,14 @@ impl<'a> Oracle<'a> {
         }
     }
 
+    /// The steps taken so far (the time of the noise levels' decay).
+    pub fn step_count(state: &OracleState) -> u64 {
+        state.step
+    }
+
     /// The point an evaluation at x is taken at: x itself, or x + σ_p ξ under parameter noise
     /// (held in the scratch buffer).
+    #[inline]
     fn at<'x>(
         levels: &Levels,
         scratch: &'x mut Vector,
@@ -113,6 +130,7 @@ impl<'a> Oracle<'a> {
 
     /// f(x) as the noise model lets the method see it (at a perturbed point, plus evaluation
     /// noise, rounded); counted.
+    #[inline]
     pub fn value(&mut self, x: ArrayView1<'_, f64>) -> f64 {
         let st = &mut *self.state;
         st.counts.f += 1;
@@ -126,6 +144,7 @@ impl<'a> Oracle<'a> {
     }
 
     /// ∇f(x) (at a perturbed point under parameter noise) plus the gradient noise, written into `g`; counted.
+    #[inline]
     pub fn gradient_into(&mut self, x: ArrayView1<'_, f64>, g: &mut Vector) {
         let st = &mut *self.state;
         st.counts.g += 1;
@@ -212,14 +231,15 @@ impl<'a> Oracle<'a> {
     }
 
     /// Ends the step: under the Langevin channel the iterate moves by √(2ηT)·ξ, with η the
-    /// method's step size; the step count advances.
-    pub(crate) fn end_step(self, x: &mut Vector, step_size: f64) {
+    /// method's step size (asked for only then); the step count advances.
+    #[inline]
+    pub(crate) fn end_step(self, x: &mut Vector, step_size: impl FnOnce() -> f64) {
         let st = self.state;
         let t = self.levels.temperature;
         if t > 0.0
             && let Some(s) = x.as_slice_mut()
         {
-            Levels::add_gaussian(s, (2.0 * step_size * t).sqrt(), &mut st.noise_rng);
+            Levels::add_gaussian(s, (2.0 * step_size() * t).sqrt(), &mut st.noise_rng);
         }
         st.step += 1;
     }

@@ -54,7 +54,8 @@ impl Solo {
     pub(super) fn step(&mut self) -> Result<(), Halt> {
         let mut oracle = Oracle::new(self.objective.as_ref(), &self.noise, &mut self.state);
         let result = self.optimizer.step(&mut self.x, &mut oracle);
-        oracle.end_step(&mut self.x, self.optimizer.step_size().unwrap_or(1.0));
+        let optimizer = &self.optimizer;
+        oracle.end_step(&mut self.x, || optimizer.step_size().unwrap_or(1.0));
         result
     }
 

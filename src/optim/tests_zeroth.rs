@@ -409,7 +409,7 @@ fn the_oracle_applies_each_channel_as_declared() {
     let mut state = OracleState::new(2, Pcg64::seed_from_u64(3), Pcg64::seed_from_u64(4));
     let mut x = x.clone();
     for _ in 0..9 {
-        Oracle::new(objective.as_ref(), &decaying, &mut state).end_step(&mut x, 1.0);
+        Oracle::new(objective.as_ref(), &decaying, &mut state).end_step(&mut x, || 1.0);
     }
     let o = Oracle::new(objective.as_ref(), &decaying, &mut state);
     assert_eq!(o.levels().eval, 0.1);

@@ -119,7 +119,11 @@ impl Directional {
 
     fn estimate(&mut self, x: &Vector, mu: f64, oracle: &mut Oracle<'_>, g: &mut Vector) {
         let d = x.len();
-        g.fill(0.0);
+        // Plain slices: ndarray's general zips cost more than the arithmetic at small d.
+        let (Some(xs), Some(gs)) = (x.as_slice(), g.as_slice_mut()) else {
+            return;
+        };
+        gs.fill(0.0);
         let base = match self.scheme {
             Scheme::Forward => oracle.value(x.view()),
             Scheme::Central => f64::NAN,
@@ -132,18 +136,26 @@ impl Directional {
         for i in 0..self.q {
             let row = &mut self.dirs[i * d..(i + 1) * d];
             draw(self.dist, oracle.rng(), row);
-            let u = ArrayView1::from(&*row);
-            self.probe.assign(x);
-            self.probe.scaled_add(mu, &u);
+            let Some(probe) = self.probe.as_slice_mut() else {
+                return;
+            };
+            for ((p, xv), u) in probe.iter_mut().zip(xs).zip(row.iter()) {
+                *p = xv + mu * u;
+            }
             let plus = oracle.value(self.probe.view());
             let quotient = match self.scheme {
                 Scheme::Forward => (plus - base) / mu,
                 Scheme::Central => {
-                    self.probe.scaled_add(-2.0 * mu, &u);
+                    let Some(probe) = self.probe.as_slice_mut() else {
+                        return;
+                    };
+                    for ((p, xv), u) in probe.iter_mut().zip(xs).zip(row.iter()) {
+                        *p = xv - mu * u;
+                    }
                     (plus - oracle.value(self.probe.view())) / (2.0 * mu)
                 }
             };
-            g.scaled_add(scale * quotient, &u);
+            axpy(gs, scale * quotient, row);
         }
     }
 
@@ -167,9 +179,26 @@ impl Directional {
     }
 }
 
-/// Keeps the iterate an estimate was taken at, and draws the step.
+/// y ← y + a·x, on slices.
+#[inline]
+pub(super) fn axpy(y: &mut [f64], a: f64, x: &[f64]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += a * xi;
+    }
+}
+
+/// Takes the step x ← x − η·g.
+fn descend(x: &mut Vector, eta: f64, g: &Vector) {
+    if let (Some(xs), Some(gs)) = (x.as_slice_mut(), g.as_slice()) {
+        axpy(xs, -eta, gs);
+    }
+}
+
+/// Keeps the iterate an estimate was taken at.
 fn remember(from: &mut Vector, x: &Vector) {
-    from.assign(x);
+    if let (Some(f), Some(xs)) = (from.as_slice_mut(), x.as_slice()) {
+        f.copy_from_slice(xs);
+    }
 }
 
 /// Draws the step x ← from − η·g.
@@ -262,7 +291,7 @@ impl Optimizer for Fd {
         remember(&mut self.from, x);
         let mut g = std::mem::take(&mut self.g);
         self.estimate_into(x, oracle, &mut g);
-        x.scaled_add(-self.c.lr, &g);
+        descend(x, self.c.lr, &g);
         // Taking and returning the buffer moves it; nothing is allocated.
         self.g = g;
         self.k += 1;
@@ -374,7 +403,7 @@ impl Optimizer for Rge {
     fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
         remember(&mut self.from, x);
         self.est.estimate(x, self.c.mu, oracle, &mut self.g);
-        x.scaled_add(-self.c.lr, &self.g);
+        descend(x, self.c.lr, &self.g);
         self.k += 1;
         Ok(())
     }
@@ -516,7 +545,7 @@ impl Optimizer for Spsa {
         self.k += 1;
         remember(&mut self.from, x);
         self.est.estimate(x, ck, oracle, &mut self.g);
-        x.scaled_add(-ak, &self.g);
+        descend(x, ak, &self.g);
         Ok(())
     }
 
