@@ -97,7 +97,20 @@ pub(super) fn sample(
     let sigma = spec.smoothing;
     if sigma > 0.0 && sigma.is_finite() {
         if projection.dim() <= 2 {
-            return smoothed_on_grid(objective, projection, spec, cancelled);
+            // f_σ varies on the scale of σ: a grid of spacing σ/16 resolves it, and is
+            // resampled to the size asked for (a fine window with a large σ would otherwise
+            // convolve with kernels hundreds of samples wide).
+            let fit = |(lo, hi): (f64, f64), n: usize| {
+                (((hi - lo) / (sigma / 16.0)).ceil() as usize + 1).clamp(16, n)
+            };
+            let (mx, my) = (fit(spec.bounds.x, spec.nx), fit(spec.bounds.y, spec.ny));
+            let coarse = GridSpec {
+                nx: mx,
+                ny: my,
+                ..spec
+            };
+            let values = smoothed_on_grid(objective, projection, coarse, cancelled);
+            return resample(&values, (mx, my), (spec.nx, spec.ny));
         }
         return smoothed_by_sampling(objective, projection, spec, cancelled);
     }
@@ -203,6 +216,31 @@ fn smoothed_on_grid(
         }
     });
     values
+}
+
+/// Bilinear resampling of an `from.0 × from.1` grid (rows from the bottom up) to `to`, over the
+/// same window.
+fn resample(values: &[f64], from: (usize, usize), to: (usize, usize)) -> Vec<f64> {
+    if from == to {
+        return values.to_vec();
+    }
+    let ((mx, my), (nx, ny)) = (from, to);
+    let coordinate = |i: usize, n: usize, m: usize| -> (usize, f64) {
+        let t = i as f64 * (m - 1) as f64 / (n.max(2) - 1) as f64;
+        let k = (t.floor() as usize).min(m - 2);
+        (k, t - k as f64)
+    };
+    let mut out = vec![f64::NAN; nx * ny];
+    out.par_chunks_mut(nx).enumerate().for_each(|(j, row)| {
+        let (b, v) = coordinate(j, ny, my);
+        for (i, o) in row.iter_mut().enumerate() {
+            let (a, u) = coordinate(i, nx, mx);
+            let at = |x: usize, y: usize| values[y * mx + x];
+            *o = (1.0 - v) * ((1.0 - u) * at(a, b) + u * at(a + 1, b))
+                + v * ((1.0 - u) * at(a, b + 1) + u * at(a + 1, b + 1));
+        }
+    });
+    out
 }
 
 /// Σ k_m v_{m·stride} / Σ k_m over the finite values (a cut or non-finite sample drops out).
@@ -521,6 +559,23 @@ mod tests {
                 smoothing: sigma,
             },
         )
+    }
+
+    #[test]
+    fn resampling_is_exact_for_a_bilinear_surface() {
+        // v = 1 + 2x + 3y + xy on the unit square, sampled 5 × 4, resampled to 9 × 7.
+        let v = |x: f64, y: f64| 1.0 + 2.0 * x + 3.0 * y + x * y;
+        let grid = |nx: usize, ny: usize| -> Vec<f64> {
+            (0..ny)
+                .flat_map(|j| {
+                    (0..nx).map(move |i| v(i as f64 / (nx - 1) as f64, j as f64 / (ny - 1) as f64))
+                })
+                .collect()
+        };
+        let out = resample(&grid(5, 4), (5, 4), (9, 7));
+        for (a, b) in out.iter().zip(grid(9, 7)) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
     }
 
     #[test]
