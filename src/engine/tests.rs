@@ -359,7 +359,9 @@ playing = false
 fn overlays_come_once_per_flush_with_the_latest_step_and_the_methods_shapes() {
     use crate::engine::Drawn;
     use crate::optim::Role;
-    let p = Probe::new(scene(NEWTON_SPSA));
+    let sc = scene(NEWTON_SPSA);
+    let span = (sc.view.x[1] - sc.view.x[0]).max(sc.view.y[1] - sc.view.y[0]);
+    let p = Probe::new(sc);
     p.engine.send(Command::Step(20_000));
     let (mut steps, mut overlays, mut latest) = (0, 0, [0u64; 2]);
     let mut last = [None, None];
@@ -419,6 +421,23 @@ fn overlays_come_once_per_flush_with_the_latest_step_and_the_methods_shapes() {
     assert!(
         (gap - 2.0 * ck * 2f64.sqrt()).abs() < 1e-12,
         "gap {gap}, c_k {ck}"
+    );
+    // The inspector's arrows: the last estimate −ĝ and the true −∇f from the same point, the
+    // true one a tenth of the window long.
+    let arrow = |role| {
+        spsa.items.iter().find_map(|i| match (i.role, &i.shape) {
+            (r, Drawn::Arrow(a, b)) if r == role => Some((*a, *b)),
+            _ => None,
+        })
+    };
+    let (Some((ea, _)), Some((ta, tb))) = (arrow(Role::Estimate), arrow(Role::TrueGradient)) else {
+        panic!("no estimate arrows: {:?}", spsa.items)
+    };
+    assert_eq!(ea, ta);
+    let length = ((tb[0] - ta[0]).powi(2) + (tb[1] - ta[1]).powi(2)).sqrt();
+    assert!(
+        (length - 0.1 * span).abs() < 1e-9 * span,
+        "{length} vs {span}"
     );
 }
 
