@@ -630,3 +630,50 @@ fn greedy_searches_never_go_uphill_and_annealing_cools_as_scheduled() {
         assert!(uphill > 5, "{cooling}: {uphill} uphill moves");
     }
 }
+
+#[test]
+fn nelder_mead_takes_scipys_steps() {
+    // scipy.optimize.minimize(method="Nelder-Mead") 1.17 from the same initial simplex, with
+    // and without adaptive coefficients (they differ from d = 3 on): the best vertex after
+    // every iteration, see tests/data. Our first step builds the simplex.
+    let csv = include_str!("../../tests/data/scipy_nelder_mead.csv");
+    let mut checked = 0;
+    let mut current: Option<(String, Solo)> = None;
+    for line in csv.lines().skip(1) {
+        let (problem_spec, rest) = line
+            .strip_prefix('"')
+            .and_then(|l| l.split_once("\",\""))
+            .unwrap();
+        let (config, rest) = rest.split_once("\",").unwrap();
+        let mut fields = rest.split(',');
+        let start: Vec<f64> = fields
+            .next()
+            .unwrap()
+            .split(' ')
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let step: usize = fields.next().unwrap().parse().unwrap();
+        let want: Vec<f64> = fields
+            .next()
+            .unwrap()
+            .split(' ')
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let key = format!("{problem_spec} {config}");
+        if current.as_ref().is_none_or(|(k, _)| *k != key) {
+            let solo = Solo::new(&problem(problem_spec), &method(config), &start);
+            current = Some((key.clone(), solo));
+        }
+        let (_, solo) = current.as_mut().unwrap();
+        solo.step().unwrap();
+        for (a, b) in solo.x.iter().zip(&want) {
+            assert!(
+                (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                "{key} step {step}: ours {:?}, SciPy {want:?}",
+                solo.x
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 400, "only {checked} rows checked");
+}
