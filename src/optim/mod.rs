@@ -6,6 +6,7 @@
 //! oracle is declared in its [`Needs`], not implied by its [`Order`]: BFGS is second order in the
 //! taxonomy but asks only for gradients.
 
+mod cma_es;
 mod conjugate_gradient;
 mod direct_search;
 pub mod estimator;
@@ -23,10 +24,11 @@ mod second_order;
 mod trust_region;
 mod zeroth_order;
 
+pub use cma_es::{CmaEsConfig, CmaParams, default_lambda};
 pub use conjugate_gradient::{Beta, CgConfig};
 pub use direct_search::{AnnealingConfig, Cooling, NelderMeadConfig, RandomSearchConfig, Sampling};
 pub use estimator::{Directions, EstimatorKind};
-pub use evolution::{CmaEsConfig, CmaParams, EsConfig, OnePlusOneConfig, default_lambda};
+pub use evolution::{EsConfig, OnePlusOneConfig};
 pub use first_order::{AdagradConfig, AdamConfig, AdamWConfig, GdConfig, RmspropConfig, SgdConfig};
 pub use first_order_recent::{LionConfig, NadamConfig, ScheduleFreeAdamWConfig};
 pub use metric_newton::{GaussNewtonConfig, NaturalGradientConfig};
