@@ -48,10 +48,16 @@ impl Inspector {
             gg += b * b;
             err += (a - b) * (a - b);
         }
-        self.cos = dot / (hh * gg).sqrt();
-        if !self.cos.is_finite() {
+        // At a stationary point (∇f = 0) the cosine means nothing; an estimate of zero (at a
+        // rounding floor) has cosine 0 and still counts its error.
+        if gg == 0.0 || !(dot.is_finite() && hh.is_finite() && gg.is_finite()) {
             return;
         }
+        self.cos = if hh > 0.0 {
+            dot / (hh * gg).sqrt()
+        } else {
+            0.0
+        };
         self.n += 1;
         self.cos_sum += self.cos;
         // The exact mean for the first steps, then an exponential average over ~50 (no
@@ -137,11 +143,13 @@ pub fn cloud(
     }
     let d = x.len();
     let mut method = racer.optimizer_copy();
+    // The cloud's own streams, at the racer's step (decaying noise levels are today's).
     let mut state = OracleState::new(
         d,
         stream(seed ^ salt, index as usize, 3),
         stream(seed ^ salt, index as usize, 4),
-    );
+    )
+    .at_step(racer.step_idx());
     let mut samples = vec![0.0; n * d];
     let mut g_hat = Vector::zeros(d);
     for row in samples.chunks_exact_mut(d) {
@@ -252,6 +260,17 @@ pub(crate) fn draw_estimate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zero_estimate_counts_with_cosine_zero_and_its_whole_error() {
+        let g = ndarray::array![3.0, 4.0];
+        let mut ins = Inspector::default();
+        ins.observe(ndarray::array![0.0, 0.0].view(), g.view());
+        assert_eq!(ins.values()[..3], [0.0, 0.0, 25.0]);
+        // At a stationary point nothing is counted.
+        ins.observe(g.view(), ndarray::array![0.0, 0.0].view());
+        assert_eq!(ins.values()[..3], [0.0, 0.0, 25.0]);
+    }
 
     #[test]
     fn the_running_statistics_see_an_exact_and_a_halved_estimate() {

@@ -101,7 +101,9 @@ pub(super) fn sample(
             // resampled to the size asked for (a fine window with a large σ would otherwise
             // convolve with kernels hundreds of samples wide).
             let fit = |(lo, hi): (f64, f64), n: usize| {
-                (((hi - lo) / (sigma / 16.0)).ceil() as usize + 1).clamp(16, n)
+                (((hi - lo) / (sigma / 16.0)).ceil() as usize + 1)
+                    .max(16)
+                    .min(n)
             };
             let (mx, my) = (fit(spec.bounds.x, spec.nx), fit(spec.bounds.y, spec.ny));
             let coarse = GridSpec {

@@ -13,14 +13,20 @@ const SECTION_SAMPLES: usize = 97;
 /// The section's range, in units of the step.
 const SECTION_RANGE: (f64, f64) = (-0.5, 2.5);
 
-/// Samples per side of the smoothed view's grid.
+/// Samples per side of the smoothed view's grid (exact convolution in 2-D), and beyond 2-D,
+/// where every sample costs [`super::landscape::SMOOTHING_SAMPLES`] evaluations on the engine
+/// thread.
 const SMOOTHED_SIDE: usize = 96;
+const SMOOTHED_SIDE_SAMPLED: usize = 40;
 
-/// The last smoothed grid and what it was computed for (σ to two significant digits, the
-/// window, the plane), so that it is computed again only when one of them changes.
+/// The last smoothed grid and what it was computed for (σ, the window, the plane). It is
+/// computed again when the window or the plane changes, or when σ has moved by more than 15%
+/// from the σ it was computed at: a σ that adapts every step (CMA-ES, SPSA's c_k) then asks
+/// for a new grid only now and then, and a fixed σ is shown exactly.
 #[derive(Debug, Default)]
 pub(super) struct SmoothCache {
-    key: Option<(u64, [u64; 4], PlaneId)>,
+    key: Option<([u64; 4], PlaneId)>,
+    sigma: f64,
     values: Vec<f64>,
 }
 
@@ -72,8 +78,7 @@ pub(super) fn compute(
     }
 }
 
-/// f_σ over the window at the first smoothing racer's σ (rounded to two significant digits,
-/// so that a slowly decaying c_k does not ask for a new grid every step).
+/// f_σ over the window at the first smoothing racer's σ (or at the cached σ within 15% of it).
 fn smoothed(run: &Run, frame: &Frame<'_>, cache: &mut SmoothCache) -> ViewData {
     let points = run
         .racers()
@@ -96,11 +101,13 @@ fn smoothed(run: &Run, frame: &Frame<'_>, cache: &mut SmoothCache) -> ViewData {
             points,
         };
     };
-    let unit = 10f64.powf(sigma.log10().floor() - 1.0);
-    let sigma = (sigma / unit).round() * unit;
+    let side = if frame.projection.dim() <= 2 {
+        SMOOTHED_SIDE
+    } else {
+        SMOOTHED_SIDE_SAMPLED
+    };
     let b = frame.window;
     let key = (
-        sigma.to_bits(),
         [
             b.x.0.to_bits(),
             b.x.1.to_bits(),
@@ -109,21 +116,23 @@ fn smoothed(run: &Run, frame: &Frame<'_>, cache: &mut SmoothCache) -> ViewData {
         ],
         frame.plane,
     );
-    if cache.key != Some(key) {
+    if cache.key != Some(key) || (sigma / cache.sigma - 1.0).abs() > 0.15 {
         let spec = GridSpec {
             bounds: b,
-            nx: SMOOTHED_SIDE,
-            ny: SMOOTHED_SIDE,
+            nx: side,
+            ny: side,
             levels: 0,
             smoothing: sigma,
         };
         cache.values = landscape::sample(run.objective(), frame.projection, spec, &|| false);
         cache.key = Some(key);
+        cache.sigma = sigma;
     }
+    let sigma = cache.sigma;
     ViewData::Smoothed {
         values: cache.values.clone(),
-        nx: SMOOTHED_SIDE,
-        ny: SMOOTHED_SIDE,
+        nx: side,
+        ny: side,
         bounds: b,
         sigma,
         racer: Some(racer),

@@ -32,7 +32,7 @@ crate::params! {
         /// `max_restarts` times.
         ipop: bool = false, "IPOP restarts (λ doubles)", (0, 1), Linear, Finite, live;
         /// The most IPOP restarts.
-        max_restarts: usize = 9, "most restarts", (0, 20), Linear, Within(0.0, 100.0), live;
+        max_restarts: usize = 9, "most restarts", (0, 12), Linear, Within(0.0, 12.0), live;
         /// Active CMA: the worst members' directions also shrink the covariance (negative
         /// weights, the tutorial's default).
         active: bool = true, "active covariance update", (0, 1), Linear, Finite, restart;
@@ -440,6 +440,11 @@ impl Optimizer for CmaEs {
 
     fn config_mut(&mut self) -> &mut dyn Params {
         &mut self.c
+    }
+
+    /// A stopped search looks again after a live edit (IPOP switched on, more restarts).
+    fn retuned(&mut self) {
+        self.stopped = false;
     }
 
     /// σ times the geometric mean of C's axes: the radius of a round distribution of the

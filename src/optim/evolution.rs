@@ -129,7 +129,10 @@ struct Es {
 
 impl Es {
     fn estimate_into(&mut self, x: &Vector, oracle: &mut Oracle<'_>, g: &mut Vector) {
-        let (d, n, sigma) = (x.len(), self.c.popsize.max(2), self.c.sigma);
+        // Antithetic pairs need an even population: an odd one (a live edit) drops its last.
+        let n = self.c.popsize.max(2);
+        let n = if self.c.antithetic { n & !1 } else { n };
+        let (d, sigma) = (x.len(), self.c.sigma);
         let rng = oracle.rng();
         for i in 0..n {
             if self.c.antithetic && i % 2 == 1 {
@@ -151,14 +154,14 @@ impl Es {
         // The fitness F̃ᵢ: centred ranks, or the values themselves (antithetic pairs make the
         // weights differences f₊ − f₋), or the values less their mean (a baseline).
         if self.c.shaping {
-            rank(&mut self.order, &self.f);
+            rank(&mut self.order[..n], &self.f[..n]);
             let denom = (n - 1) as f64;
-            for (r, &i) in self.order.iter().enumerate() {
+            for (r, &i) in self.order[..n].iter().enumerate() {
                 self.f[i] = r as f64 / denom - 0.5;
             }
         } else if !self.c.antithetic {
-            let mean = self.f.iter().sum::<f64>() / n as f64;
-            self.f.iter_mut().for_each(|v| *v -= mean);
+            let mean = self.f[..n].iter().sum::<f64>() / n as f64;
+            self.f[..n].iter_mut().for_each(|v| *v -= mean);
         }
         g.fill(0.0);
         let scale = 1.0 / (n as f64 * sigma);

@@ -56,6 +56,13 @@ impl OracleState {
         }
     }
 
+    /// The same state as if `step` steps had been taken (so that decaying noise levels are
+    /// those of that step).
+    pub fn at_step(mut self, step: u64) -> Self {
+        self.step = step;
+        self
+    }
+
     /// The mean of the function values the method saw (noise included) since the last call,
     /// NaN if it saw none; starts the next step's tally.
     #[inline]

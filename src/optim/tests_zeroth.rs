@@ -677,3 +677,52 @@ fn nelder_mead_takes_scipys_steps() {
     }
     assert!(checked > 400, "only {checked} rows checked");
 }
+
+#[test]
+fn live_edits_keep_populations_paired_and_wake_a_stopped_cma_es() {
+    // An odd population with antithetic pairs (a live edit that validation never saw) drops
+    // its last member rather than leave it unpaired.
+    let p = problem("sphere");
+    let mut solo = Solo::new(&p, &method("es:popsize=20"), &[1.0, 1.0]);
+    solo.step().unwrap();
+    crate::edit::EditValue::Number(21.0)
+        .set(solo.optimizer.config_mut(), "popsize")
+        .unwrap();
+    solo.optimizer.retuned();
+    let before = solo.state.counts.f;
+    solo.step().unwrap();
+    assert_eq!(solo.state.counts.f - before, 20);
+    // A CMA-ES that stopped (no restarts) looks again when IPOP is switched on.
+    let mut solo = Solo::new(&p, &method("cma_es"), &[1.0, 1.0]);
+    let mut last = u64::MAX;
+    while solo.state.counts.f != last {
+        last = solo.state.counts.f;
+        solo.step().unwrap();
+    }
+    crate::edit::EditValue::Bool(true)
+        .set(solo.optimizer.config_mut(), "ipop")
+        .unwrap();
+    solo.optimizer.retuned();
+    solo.step().unwrap();
+    assert!(solo.state.counts.f > last, "the edit woke it");
+}
+
+#[test]
+fn a_state_at_a_later_step_sees_the_decayed_levels() {
+    // The estimator cloud's fresh oracle state is put at the racer's step, so that decaying
+    // noise is as weak as the racer feels it.
+    let p = problem("sphere");
+    let objective = p.build();
+    let mut noise = Noise::default();
+    noise.eval.std = 1.0;
+    noise.eval.decay = crate::noise::Decay::Power;
+    noise.eval.decay_power = 1.0;
+    let mut state =
+        OracleState::new(2, Pcg64::seed_from_u64(3), Pcg64::seed_from_u64(4)).at_step(99);
+    assert_eq!(
+        Oracle::new(objective.as_ref(), &noise, &mut state)
+            .levels()
+            .eval,
+        0.01
+    );
+}

@@ -47,7 +47,6 @@ pub fn show(ui: &mut Ui, view: &View, kind: ViewKind) {
                     racer: *racer,
                     points,
                 },
-                data,
                 dark,
             );
         }
@@ -214,14 +213,7 @@ struct Smoothed<'a> {
 
 /// f_σ as a heatmap over the landscape's window (in the scene's colormap and scale), with every
 /// racer's current point. The texture is uploaded once per received grid.
-fn smoothed(
-    ui: &mut Ui,
-    view: &View,
-    info: &crate::engine::RunInfo,
-    s: Smoothed<'_>,
-    data: &std::sync::Arc<ViewData>,
-    dark: bool,
-) {
+fn smoothed(ui: &mut Ui, view: &View, info: &crate::engine::RunInfo, s: Smoothed<'_>, dark: bool) {
     use crate::engine::{Grid, GridSpec};
     let label = info
         .labels
@@ -229,7 +221,7 @@ fn smoothed(
         .cloned()
         .unwrap_or_default();
     ui.label(format!(
-        "σ = {} (the smoothing radius of {label} now)",
+        "σ = {} (the smoothing radius of {label}, recomputed when it moves by 15%)",
         num(s.sigma)
     ));
     let (min, max) = s
@@ -243,7 +235,8 @@ fn smoothed(
         ui.spinner();
         return;
     }
-    let grid = Grid {
+    // Where the image goes (its values are only needed to upload it).
+    let mut grid = Grid {
         spec: GridSpec {
             bounds: s.bounds,
             nx: s.nx,
@@ -251,19 +244,25 @@ fn smoothed(
             levels: 0,
             smoothing: s.sigma,
         },
-        values: s.values.to_vec(),
+        values: Vec::new(),
         min,
         max,
         contours: Vec::new(),
     };
     let (map, log) = (info.scene.view.colormap, info.scene.view.log_scale);
+    // The texture is uploaded again only when the values (or the colouring) change: the engine
+    // resends the same grid at its views' rate.
+    let content = s.values.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, v| {
+        (h ^ v.to_bits()).wrapping_mul(0x0100_0000_01b3)
+    });
     let id = egui::Id::unique("smoothed-view-texture");
-    let key = (std::sync::Arc::as_ptr(data) as usize, map, log);
-    let cached: Option<((usize, crate::scene::Colormap, bool), egui::TextureHandle)> =
+    let key = (content, map, log);
+    let cached: Option<((u64, crate::scene::Colormap, bool), egui::TextureHandle)> =
         ui.ctx().data(|d| d.get_temp(id));
     let texture = match cached {
         Some((k, t)) if k == key => t,
         _ => {
+            grid.values = s.values.to_vec();
             let t = ui.ctx().load_texture(
                 "smoothed",
                 super::heatmap::image(&grid, map, log),
