@@ -330,6 +330,13 @@ mod tests {
         assert_eq!(round_to_bits(0.8, 1), 1.0);
         assert_eq!(round_to_bits(-5.3, 3), -5.0);
         assert_eq!(round_to_bits(5.3, 0), 5.3);
+        // Zero, infinities and NaN pass through at any precision.
+        for bits in [1, 11, 24] {
+            assert_eq!(round_to_bits(0.0, bits), 0.0);
+            assert_eq!(round_to_bits(f64::INFINITY, bits), f64::INFINITY);
+            assert_eq!(round_to_bits(f64::NEG_INFINITY, bits), f64::NEG_INFINITY);
+            assert!(round_to_bits(f64::NAN, bits).is_nan());
+        }
         assert_eq!(round_to_bits(5.3, 53), 5.3);
         // Far from 1 the same rule holds: 4 bits of 1e300 are a multiple of 2^(e − 3).
         let r = round_to_bits(1e300, 4);
