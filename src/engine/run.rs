@@ -275,7 +275,7 @@ impl Run {
             let levels = if self.quiet {
                 Levels::default()
             } else {
-                self.noise.levels(Oracle::step_count(&r.oracle))
+                self.noise.levels(r.oracle.step())
             };
             let mut oracle = Oracle::with_levels(objective, levels, &mut r.oracle);
             let result = r.optimizer.step(&mut r.x, &mut oracle);

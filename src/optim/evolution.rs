@@ -16,6 +16,7 @@ use ndarray::ArrayView1;
 use rand_distr::{Distribution as _, StandardNormal};
 
 use super::estimator::{Directions, EstimatorKind};
+use super::zeroth_order::{axpy, descend, remember};
 use super::{
     Diagnostic, Halt, MethodConfig, Needs, Optimizer, Oracle, Order, Overlay, Role, Shape,
 };
@@ -128,11 +129,18 @@ struct Es {
 }
 
 impl Es {
-    fn estimate_into(&mut self, x: &Vector, oracle: &mut Oracle<'_>, g: &mut Vector) {
-        // Antithetic pairs need an even population: an odd one (a live edit) drops its last.
+    /// The members of a generation: antithetic pairs need an even population, so an odd one
+    /// (a live edit) drops its last.
+    fn members(&self) -> usize {
         let n = self.c.popsize.max(2);
-        let n = if self.c.antithetic { n & !1 } else { n };
-        let (d, sigma) = (x.len(), self.c.sigma);
+        if self.c.antithetic { n & !1 } else { n }
+    }
+
+    fn estimate_into(&mut self, x: &Vector, oracle: &mut Oracle<'_>, g: &mut Vector) {
+        let (n, d, sigma) = (self.members(), x.len(), self.c.sigma);
+        let (Some(xs), Some(gs)) = (x.as_slice(), g.as_slice_mut()) else {
+            return;
+        };
         let rng = oracle.rng();
         for i in 0..n {
             if self.c.antithetic && i % 2 == 1 {
@@ -146,9 +154,11 @@ impl Es {
             }
         }
         for i in 0..n {
-            self.probe.assign(x);
-            self.probe
-                .scaled_add(sigma, &ArrayView1::from(&self.eps[i * d..(i + 1) * d]));
+            let Some(probe) = self.probe.as_slice_mut() else {
+                return;
+            };
+            probe.copy_from_slice(xs);
+            axpy(probe, sigma, &self.eps[i * d..(i + 1) * d]);
             self.f[i] = oracle.value(self.probe.view());
         }
         // The fitness F̃ᵢ: centred ranks, or the values themselves (antithetic pairs make the
@@ -163,23 +173,20 @@ impl Es {
             let mean = self.f[..n].iter().sum::<f64>() / n as f64;
             self.f[..n].iter_mut().for_each(|v| *v -= mean);
         }
-        g.fill(0.0);
+        gs.fill(0.0);
         let scale = 1.0 / (n as f64 * sigma);
         for i in 0..n {
-            g.scaled_add(
-                scale * self.f[i],
-                &ArrayView1::from(&self.eps[i * d..(i + 1) * d]),
-            );
+            axpy(gs, scale * self.f[i], &self.eps[i * d..(i + 1) * d]);
         }
     }
 }
 
 impl Optimizer for Es {
     fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
-        self.from.assign(x);
+        remember(&mut self.from, x);
         let mut g = std::mem::take(&mut self.g);
         self.estimate_into(x, oracle, &mut g);
-        x.scaled_add(-self.c.lr, &g);
+        descend(x, self.c.lr, &g);
         self.g = g;
         self.k += 1;
         Ok(())
@@ -219,7 +226,7 @@ impl Optimizer for Es {
             return;
         }
         let d = self.from.len();
-        let n = self.c.popsize.max(2);
+        let n = self.members();
         let centre = out.vector(self.from.view());
         for i in 0..n.min(MAX_DRAWN) {
             let p = out.vector_along(

@@ -56,6 +56,11 @@ impl OracleState {
         }
     }
 
+    /// The steps taken so far (the time of the noise levels' decay).
+    pub fn step(&self) -> u64 {
+        self.step
+    }
+
     /// The same state as if `step` steps had been taken (so that decaying noise levels are
     /// those of that step).
     pub fn at_step(mut self, step: u64) -> Self {
@@ -103,11 +108,6 @@ impl<'a> Oracle<'a> {
             levels,
             state,
         }
-    }
-
-    /// The steps taken so far (the time of the noise levels' decay).
-    pub fn step_count(state: &OracleState) -> u64 {
-        state.step
     }
 
     /// The point an evaluation at x is taken at: x itself, or x + σ_p ξ under parameter noise

@@ -188,14 +188,14 @@ pub(super) fn axpy(y: &mut [f64], a: f64, x: &[f64]) {
 }
 
 /// Takes the step x ← x − η·g.
-fn descend(x: &mut Vector, eta: f64, g: &Vector) {
+pub(super) fn descend(x: &mut Vector, eta: f64, g: &Vector) {
     if let (Some(xs), Some(gs)) = (x.as_slice_mut(), g.as_slice()) {
         axpy(xs, -eta, gs);
     }
 }
 
 /// Keeps the iterate an estimate was taken at.
-fn remember(from: &mut Vector, x: &Vector) {
+pub(super) fn remember(from: &mut Vector, x: &Vector) {
     if let (Some(f), Some(xs)) = (from.as_slice_mut(), x.as_slice()) {
         f.copy_from_slice(xs);
     }
