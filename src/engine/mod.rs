@@ -11,6 +11,7 @@ mod overlay;
 mod projection;
 mod record;
 mod run;
+mod smoothing;
 mod tape;
 mod views;
 mod worker;

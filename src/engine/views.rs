@@ -14,7 +14,7 @@ const SECTION_SAMPLES: usize = 97;
 const SECTION_RANGE: (f64, f64) = (-0.5, 2.5);
 
 /// Samples per side of the smoothed view's grid (exact convolution in 2-D), and beyond 2-D,
-/// where every sample costs [`super::landscape::SMOOTHING_SAMPLES`] evaluations on the engine
+/// where every sample costs [`super::smoothing::SMOOTHING_SAMPLES`] evaluations on the engine
 /// thread.
 const SMOOTHED_SIDE: usize = 96;
 const SMOOTHED_SIDE_SAMPLED: usize = 40;
