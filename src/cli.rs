@@ -100,8 +100,11 @@ pub fn scene_for(args: &RunArgs) -> Result<Scene, UsageError> {
             "command line".to_owned(),
         ),
     };
+    let mut batch = None;
     if let Some(p) = &args.problem {
-        file.problem = spec::parse(p, "problem", Problem::keys()).map_err(UsageError)?;
+        let (p, b) = split_batch(p).map_err(UsageError)?;
+        batch = b;
+        file.problem = spec::parse(&p, "problem", Problem::keys()).map_err(UsageError)?;
         file.start = None;
         file.view = Default::default();
     }
@@ -139,6 +142,9 @@ pub fn scene_for(args: &RunArgs) -> Result<Scene, UsageError> {
             spec::parse(n, "noise", NoiseChannel::keys()).map_err(UsageError)?;
         file.noise.set(channel);
     }
+    if let Some(size) = batch {
+        file.noise.batch.size = size;
+    }
     if file.optimizers.is_empty() {
         return Err(UsageError(format!(
             "{origin}: no optimizers; give --optimizer SPEC (valid: {})",
@@ -154,6 +160,30 @@ pub fn scene_for(args: &RunArgs) -> Result<Scene, UsageError> {
         )));
     }
     Ok(scene)
+}
+
+/// Takes `batch=B` out of a network's spec (`mlp:…,batch=32`): the mini-batch size belongs to
+/// the noise model's `batch` channel, and the spec is a shorthand for `--noise batch:size=B`.
+fn split_batch(spec: &str) -> Result<(String, Option<usize>), String> {
+    let Some(rest) = spec.strip_prefix("mlp:") else {
+        return Ok((spec.to_owned(), None));
+    };
+    let mut batch = None;
+    let mut kept = Vec::new();
+    for pair in rest.split(',') {
+        match pair.split_once('=') {
+            Some((k, v)) if k.trim() == "batch" => {
+                batch = Some(v.trim().parse::<usize>().map_err(|_| {
+                    format!(
+                        "problem `mlp`: `batch`: `{}` is not a count of points",
+                        v.trim()
+                    )
+                })?);
+            }
+            _ => kept.push(pair),
+        }
+    }
+    Ok((format!("mlp:{}", kept.join(",")), batch))
 }
 
 /// `optiscope run`: runs every seed and writes the CSV.
@@ -196,7 +226,8 @@ pub fn write_csv(
     out: &mut dyn Write,
     progress: bool,
 ) -> std::io::Result<()> {
-    crate::csv::header(out, scene.problem.dim())?;
+    let data = crate::csv::is_data(&scene.problem);
+    crate::csv::header(out, scene.problem.dim(), data)?;
     let racers = scene.racers();
     let mut last_report = Instant::now();
     for seed in (0..count).map(|k| first.wrapping_add(k)) {
@@ -222,9 +253,20 @@ pub fn write_csv(
                             seed,
                             step: r.step_idx(),
                             counts: r.counts(),
-                            loss: r.loss(),
-                            grad_norm: r.grad_norm(),
+                            loss: if r.measured() { r.loss() } else { f64::NAN },
+                            grad_norm: if r.measured() {
+                                r.grad_norm()
+                            } else {
+                                f64::NAN
+                            },
                             seen: r.seen(),
+                            metrics: data.then(|| {
+                                if r.measured() {
+                                    r.metrics().to_array()
+                                } else {
+                                    [f64::NAN; 3]
+                                }
+                            }),
                             x: r.x().as_slice().unwrap_or_default(),
                         },
                     )?;

@@ -3,9 +3,12 @@
 //! tapes through the same functions, so the two agree byte for byte.
 //!
 //! Columns: `optimizer, seed, step, f_evals, g_evals, h_evals, hv_evals, loss, grad_norm, seen`,
-//! then `x0 … x{d−1}` when d ≤ 16. `loss` and `grad_norm` are clean values, outside the counts;
+//! then, for a data problem (a network), `accuracy, test_loss, test_accuracy`, then
+//! `x0 … x{d−1}` when d ≤ 16. `loss` and `grad_norm` are clean values, outside the counts;
 //! `seen` is the mean of the function values the method saw in that step, noise included (NaN
-//! if it asked for none).
+//! if it asked for none). A network measures its clean values every k steps (its
+//! `measure_every`); the rows of the other steps carry NaN in `loss`, `grad_norm` and the three
+//! metrics, so every number in the file was measured at its own step.
 
 use std::io::{self, Write};
 
@@ -20,12 +23,15 @@ pub fn coords(dim: usize) -> usize {
     if dim <= MAX_COORDS { dim } else { 0 }
 }
 
-/// Writes the header row.
-pub fn header(out: &mut dyn Write, dim: usize) -> io::Result<()> {
+/// Writes the header row; `data` adds the metric columns of a data problem.
+pub fn header(out: &mut dyn Write, dim: usize, data: bool) -> io::Result<()> {
     write!(
         out,
         "optimizer,seed,step,f_evals,g_evals,h_evals,hv_evals,loss,grad_norm,seen"
     )?;
+    if data {
+        write!(out, ",accuracy,test_loss,test_accuracy")?;
+    }
     for i in 0..coords(dim) {
         write!(out, ",x{i}")?;
     }
@@ -48,6 +54,8 @@ pub struct Row<'a> {
     pub grad_norm: f64,
     /// The mean function value the method saw in the step.
     pub seen: f64,
+    /// A data problem's accuracy, test loss and test accuracy (`None`: not a data problem).
+    pub metrics: Option<[f64; 3]>,
     /// The iterate (all coordinates; only the first few are written, see [`coords`]).
     pub x: &'a [f64],
 }
@@ -69,6 +77,9 @@ pub fn row(out: &mut dyn Write, r: &Row<'_>) -> io::Result<()> {
         r.grad_norm,
         r.seen
     )?;
+    if let Some([a, tl, ta]) = r.metrics {
+        write!(out, ",{a},{tl},{ta}")?;
+    }
     for v in r.x.iter().take(coords(r.x.len())) {
         write!(out, ",{v}")?;
     }
@@ -79,7 +90,8 @@ pub fn row(out: &mut dyn Write, r: &Row<'_>) -> io::Result<()> {
 /// within a step (as `optiscope run` writes them). Returns the number of rows.
 pub fn write_tapes(out: &mut dyn Write, snapshot: &Snapshot) -> io::Result<usize> {
     let dim = snapshot.replay.problem.dim();
-    header(out, dim)?;
+    let data = is_data(&snapshot.replay.problem);
+    header(out, dim, data)?;
     let seed = snapshot.replay.seed;
     let mut rows: Vec<(u64, usize, &TapeRow, &[f64])> = snapshot
         .tapes
@@ -99,11 +111,17 @@ pub fn write_tapes(out: &mut dyn Write, snapshot: &Snapshot) -> io::Result<usize
                 loss: r.loss,
                 grad_norm: r.grad_norm,
                 seen: r.seen,
+                metrics: data.then_some(r.metrics),
                 x,
             },
         )?;
     }
     Ok(rows.len())
+}
+
+/// Whether a problem has data (and so the metric columns).
+pub fn is_data(problem: &crate::problem::Problem) -> bool {
+    matches!(problem, crate::problem::Problem::Mlp(_))
 }
 
 /// Quotes a field when it needs it.

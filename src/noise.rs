@@ -17,6 +17,7 @@
 //! | `param` | every evaluation is taken at θ + σ_p ξ (device noise) |
 //! | `quant` | function values rounded to `bits` significant bits (24: float32) |
 //! | `langevin` | after each step θ ← θ + √(2ηT)·ξ, η the method's step size |
+//! | `batch` | on a network, each step sees a mini-batch of `size` training points |
 //!
 //! A level can decay over the steps: constant, 1/(1 + t)^γ or e^(−t/τ), with t the racer's
 //! step count.
@@ -129,6 +130,17 @@ decaying_channel! {
     }
 }
 
+crate::params! {
+    /// Mini-batches: on a data problem (a network), each step sees `size` training points
+    /// instead of all of them, drawn from the run's noise stream: every epoch is a fresh
+    /// shuffle, walked through in batches (a last partial batch is dropped). Every evaluation
+    /// of one step sees the same batch. This is the natural noise of SGD.
+    pub struct BatchNoise {
+        /// Points per mini-batch (0: the full batch).
+        size: usize = 0, "mini-batch size (0 = full batch)", (0, 512), Linear, Within(0.0, 1e6), live;
+    }
+}
+
 /// Configuration shared by all noise channels.
 pub trait ChannelConfig: Params {}
 impl ChannelConfig for GradNoise {}
@@ -136,6 +148,7 @@ impl ChannelConfig for EvalNoise {}
 impl ChannelConfig for ParamNoise {}
 impl ChannelConfig for QuantNoise {}
 impl ChannelConfig for LangevinNoise {}
+impl ChannelConfig for BatchNoise {}
 
 /// Declares the noise model once: the `Noise` struct (one field per channel), the
 /// `NoiseChannel` registry, and the plumbing between them.
@@ -194,6 +207,7 @@ noise_model! {
     param: Param(ParamNoise) = "param", "Parameter noise: every evaluation at a perturbed θ + σξ (device noise).";
     quant: Quant(QuantNoise) = "quant", "Quantisation: function values rounded to a number of significant bits.";
     langevin: Langevin(LangevinNoise) = "langevin", "Langevin: after each step θ moves by √(2ηT)·ξ (a temperature).";
+    batch: Batch(BatchNoise) = "batch", "Mini-batches: each step of a network sees `size` training points, reshuffled every epoch.";
 }
 
 impl Noise {
@@ -231,6 +245,7 @@ impl Noise {
             param: self.param.level(t),
             bits: self.quant.bits as u32,
             temperature: self.langevin.level(t),
+            batch: self.batch.size,
         }
     }
 
@@ -253,6 +268,8 @@ pub struct Levels {
     pub bits: u32,
     /// Langevin temperature.
     pub temperature: f64,
+    /// Mini-batch size (0: the full batch).
+    pub batch: usize,
 }
 
 impl Levels {

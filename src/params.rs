@@ -396,12 +396,26 @@ macro_rules! params {
                 $field:ident : $ty:ty = $default:expr, $label:literal, ($lo:expr, $hi:expr),
                     $scale:ident, $valid:expr, $live:ident;
             )*
+            // Fields that scenes and specs carry but that are no dials (text, lists), with
+            // their own editors.
+            $(
+                @extra {
+                    $(
+                        $(#[doc = $xdoc:literal])*
+                        $xfield:ident : $xty:ty = $xdefault:expr;
+                    )*
+                }
+            )?
         }
     ) => {
         $(#[$meta])*
         #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
         #[serde(default, deny_unknown_fields)]
         pub struct $name {
+            $($(
+                $(#[doc = $xdoc])*
+                pub $xfield: $xty,
+            )*)?
             $(
                 $(#[doc = $doc])*
                 pub $field: $ty,
@@ -410,7 +424,7 @@ macro_rules! params {
 
         impl Default for $name {
             fn default() -> Self {
-                Self { $($field: $default,)* }
+                Self { $($($xfield: $xdefault,)*)? $($field: $default,)* }
             }
         }
 

@@ -101,6 +101,9 @@ pub struct StepRecord {
     pub loss: f64,
     /// The clean gradient norm.
     pub grad_norm: f64,
+    /// A data problem's training accuracy, test loss and test accuracy (NaN otherwise). Loss,
+    /// gradient norm and these are NaN at the steps a network did not measure.
+    pub metrics: [f64; 3],
     /// The mean function value the method saw in the step, noise included (NaN if it saw none).
     pub seen: f64,
     /// Distance from the iterate to the nearest known minimum (NaN when none is known).

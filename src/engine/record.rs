@@ -74,7 +74,13 @@ impl Recorder {
             })
             .fold(f64::NAN, f64::min);
         let counts = racer.counts();
-        let (loss, grad_norm) = (racer.loss(), racer.grad_norm());
+        // A step whose clean values were not measured (a network measures every k steps) is
+        // recorded with NaN for them, so that no record passes an old value off as new.
+        let (loss, grad_norm, metrics) = if racer.measured() {
+            (racer.loss(), racer.grad_norm(), racer.metrics().to_array())
+        } else {
+            (f64::NAN, f64::NAN, [f64::NAN; 3])
+        };
         if let Some(coords) = x.as_slice() {
             self.tape.push(
                 TapeRow {
@@ -82,6 +88,7 @@ impl Recorder {
                     loss,
                     grad_norm,
                     seen: racer.seen(),
+                    metrics,
                     counts,
                 },
                 coords,
@@ -91,9 +98,14 @@ impl Recorder {
             racer: index as u32,
             step,
             xy: projection.project(x.view()),
-            grad_xy: projection.project_direction(racer.grad().view()),
+            grad_xy: if racer.measured() {
+                projection.project_direction(racer.grad().view())
+            } else {
+                [f64::NAN; 2]
+            },
             loss,
             grad_norm,
+            metrics,
             seen: racer.seen(),
             dist_min,
             step_length,

@@ -19,7 +19,7 @@ use crate::noise::{Levels, Noise};
 use crate::optim::{
     Counts, Halt, MAX_DIAGNOSTICS, Method, Optimizer, Oracle, OracleState, Overlay,
 };
-use crate::problem::{Objective, Problem};
+use crate::problem::{Metrics, Objective, Problem};
 use crate::scene::Scene;
 use ndarray::ArrayView1;
 
@@ -65,6 +65,10 @@ pub struct Racer {
     /// The estimator inspector's running statistics, for gradient-estimating methods.
     inspector: Option<Inspector>,
     stopped: Option<StopReason>,
+    /// Whether the clean loss and gradient were measured at this step.
+    measured: bool,
+    /// What a data problem measures besides the loss, at the last measurement.
+    metrics: Metrics,
 }
 
 impl Racer {
@@ -84,9 +88,24 @@ impl Racer {
     pub fn grad(&self) -> &Vector {
         &self.grad
     }
-    /// The clean objective value at the current iterate.
+    /// The clean objective value at the last measured step (every step, except on a network,
+    /// whose measurement is a full pass over the data; see [`Racer::measured`]).
     pub fn loss(&self) -> f64 {
         self.loss
+    }
+    /// Whether the clean loss, gradient and metrics were measured at the current step (else
+    /// they are those of the last measured step).
+    pub fn measured(&self) -> bool {
+        self.measured
+    }
+    /// The training accuracy, test loss and test accuracy of a data problem at the last
+    /// measurement (NaN otherwise).
+    pub fn metrics(&self) -> Metrics {
+        self.metrics
+    }
+    /// Mini-batch epochs so far: training points drawn over their number (0 when full-batch).
+    pub fn epochs(&self, samples: usize) -> f64 {
+        self.oracle.epochs(samples)
     }
     /// ‖∇f‖ at the current iterate, noise-free.
     pub fn grad_norm(&self) -> f64 {
@@ -143,7 +162,8 @@ impl Racer {
 
     /// Recomputes the clean metrics at `x`, outside the oracle's counts.
     fn measure(&mut self, objective: &dyn Objective) {
-        self.loss = objective.value_and_gradient_into(self.x.view(), self.grad.view_mut());
+        (self.loss, self.metrics) = objective.measure_into(self.x.view(), self.grad.view_mut());
+        self.measured = true;
     }
 }
 
@@ -182,6 +202,8 @@ pub struct Run {
     seed: u64,
     /// Whether every noise channel is off (then no racer works out levels).
     quiet: bool,
+    /// Every how many steps the clean loss and gradient are measured.
+    measure_every: u64,
 }
 
 impl Run {
@@ -215,6 +237,8 @@ impl Run {
                     seen: f64::NAN,
                     inspector: method.config().estimator().map(|_| Inspector::default()),
                     stopped: None,
+                    measured: false,
+                    metrics: Metrics::NONE,
                 };
                 r.measure(objective.as_ref());
                 if !r.loss.is_finite() {
@@ -224,6 +248,7 @@ impl Run {
             })
             .collect();
         let quiet = !noise.any();
+        let measure_every = objective.measure_every();
         Self {
             objective,
             noise,
@@ -237,6 +262,7 @@ impl Run {
             steps: 0,
             seed,
             quiet,
+            measure_every,
         }
     }
 
@@ -277,6 +303,7 @@ impl Run {
             } else {
                 self.noise.levels(r.oracle.step())
             };
+            let measure = (r.step + 1).is_multiple_of(self.measure_every);
             let mut oracle = Oracle::with_levels(objective, levels, &mut r.oracle);
             let result = r.optimizer.step(&mut r.x, &mut oracle);
             let optimizer = &r.optimizer;
@@ -288,14 +315,19 @@ impl Run {
                 continue;
             }
             // The clean gradient still holds ∇f at the iterate the step started from, where
-            // an estimating method took its estimate.
-            if let Some(ins) = &mut r.inspector
+            // an estimating method took its estimate (when that step was measured).
+            if r.measured
+                && let Some(ins) = &mut r.inspector
                 && let Some((_, g_hat)) = r.optimizer.estimate()
             {
                 ins.observe(g_hat, r.grad.view());
             }
-            r.measure(objective);
-            if !r.loss.is_finite() || !r.x.iter().all(|v| v.is_finite()) {
+            if measure {
+                r.measure(objective);
+            } else {
+                r.measured = false;
+            }
+            if (measure && !r.loss.is_finite()) || !r.x.iter().all(|v| v.is_finite()) {
                 r.stopped = Some(StopReason::Diverged { step: r.step });
                 continue;
             }
@@ -402,6 +434,11 @@ impl Run {
     /// Whether an edit went unlogged because the log reached [`edit::MAX_EDITS`].
     pub fn log_full(&self) -> bool {
         self.log_full
+    }
+
+    /// Every how many steps the clean loss and gradient are measured (1 except on networks).
+    pub fn measure_every(&self) -> u64 {
+        self.measure_every
     }
 
     /// How many racers have not stopped.

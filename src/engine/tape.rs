@@ -8,7 +8,7 @@ use crate::optim::Counts;
 
 /// Memory for all the tapes of one run, in bytes: every step of the first 41 000 or so of each
 /// of eight racers on a 2-D problem (327 000 of a lone racer) before the first thinning.
-pub const TAPE_BUDGET: usize = 25 << 20;
+pub const TAPE_BUDGET: usize = 33 << 20;
 
 /// One recorded step.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -21,6 +21,9 @@ pub struct TapeRow {
     pub grad_norm: f64,
     /// The mean function value the method saw in the step (NaN if none).
     pub seen: f64,
+    /// A data problem's training accuracy, test loss and test accuracy (NaN otherwise, and at
+    /// steps that were not measured, as loss and gradient norm are then).
+    pub metrics: [f64; 3],
     /// Cumulative oracle counts.
     pub counts: Counts,
 }
@@ -122,6 +125,7 @@ mod tests {
             step,
             loss: step as f64,
             grad_norm: 0.0,
+            metrics: [f64::NAN; 3],
             seen: f64::NAN,
             counts: Counts::default(),
         }

@@ -5,9 +5,11 @@
 //! trusted (a zeroth-order method's gradient count stays 0 because it can only ask for values).
 //! Parameter noise perturbs the point of every evaluation; evaluation noise and rounding touch
 //! function values only; gradient noise touches gradients only; the Fisher metric, a property of
-//! the model, stays clean.
+//! the model, stays clean. On a data problem the batch channel draws each step's mini-batch, and
+//! every evaluation of that step sees it.
 
 use ndarray::ArrayView1;
+use rand::RngExt as _;
 use rand_pcg::Pcg64;
 
 use crate::linalg::{Matrix, Vector};
@@ -40,6 +42,45 @@ pub struct OracleState {
     step: u64,
     /// Sum and number of the function values returned during the current step.
     seen: (f64, u32),
+    /// The mini-batches of a data problem.
+    batches: Batches,
+}
+
+/// Mini-batches drawn from the noise stream: a shuffled order of the training points, walked
+/// through a batch at a time and reshuffled when fewer than a batch are left.
+#[derive(Clone, Debug, Default)]
+struct Batches {
+    order: Vec<u32>,
+    cursor: usize,
+    /// The current step's batch, as a range of `order` (empty: the full batch).
+    now: (usize, usize),
+    /// Training points drawn so far.
+    drawn: u64,
+}
+
+impl Batches {
+    /// Draws the next batch of `size` from `n` points.
+    fn draw(&mut self, n: usize, size: usize, rng: &mut Pcg64) {
+        if self.order.len() != n {
+            self.order = (0..n as u32).collect();
+            self.cursor = n;
+        }
+        if self.cursor + size > n {
+            // Fisher–Yates, from the noise stream.
+            for i in (1..n).rev() {
+                let j = rng.random_range(0..=i);
+                self.order.swap(i, j);
+            }
+            self.cursor = 0;
+        }
+        self.now = (self.cursor, self.cursor + size);
+        self.cursor += size;
+        self.drawn += size as u64;
+    }
+
+    fn pick(&self) -> Option<&[u32]> {
+        (self.now.1 > self.now.0).then(|| &self.order[self.now.0..self.now.1])
+    }
 }
 
 impl OracleState {
@@ -53,6 +94,17 @@ impl OracleState {
             scratch: Vector::zeros(dim),
             step: 0,
             seen: (0.0, 0),
+            batches: Batches::default(),
+        }
+    }
+
+    /// The training points seen in mini-batches so far, divided by the number of points: the
+    /// epochs (0 for full-batch runs and problems without data).
+    pub fn epochs(&self, samples: usize) -> f64 {
+        if samples == 0 {
+            0.0
+        } else {
+            self.batches.drawn as f64 / samples as f64
         }
     }
 
@@ -103,6 +155,12 @@ impl<'a> Oracle<'a> {
         levels: Levels,
         state: &'a mut OracleState,
     ) -> Self {
+        let n = objective.samples();
+        if levels.batch > 0 && levels.batch < n {
+            state.batches.draw(n, levels.batch, &mut state.noise_rng);
+        } else {
+            state.batches.now = (0, 0);
+        }
         Self {
             objective,
             levels,
@@ -142,9 +200,11 @@ impl<'a> Oracle<'a> {
         let st = &mut *self.state;
         st.counts.f += 1;
         let at = Self::at(&self.levels, &mut st.scratch, &mut st.noise_rng, x);
-        let f = self
-            .levels
-            .seen_value(self.objective.value(at), &mut st.noise_rng);
+        let clean = match st.batches.pick() {
+            Some(pick) => self.objective.value_on(at, pick),
+            None => self.objective.value(at),
+        };
+        let f = self.levels.seen_value(clean, &mut st.noise_rng);
         st.seen.0 += f;
         st.seen.1 += 1;
         f
@@ -156,7 +216,12 @@ impl<'a> Oracle<'a> {
         let st = &mut *self.state;
         st.counts.g += 1;
         let at = Self::at(&self.levels, &mut st.scratch, &mut st.noise_rng, x);
-        self.objective.gradient_into(at, g.view_mut());
+        match st.batches.pick() {
+            Some(pick) => {
+                self.objective.value_and_gradient_on(at, pick, g.view_mut());
+            }
+            None => self.objective.gradient_into(at, g.view_mut()),
+        }
         if let Some(s) = g.as_slice_mut() {
             Levels::add_gaussian(s, self.levels.grad, &mut st.noise_rng);
         }
@@ -175,7 +240,30 @@ impl<'a> Oracle<'a> {
         let st = &mut *self.state;
         st.counts.hv += 1;
         let at = Self::at(&self.levels, &mut st.scratch, &mut st.noise_rng, x);
-        self.objective.hvp_into(at, v, out.view_mut());
+        match st.batches.pick() {
+            Some(pick) => self.objective.hvp_on(at, v, pick, out.view_mut()),
+            None => self.objective.hvp_into(at, v, out.view_mut()),
+        }
+    }
+
+    /// The Gauss–Newton product Jᵀ H_L J v on the step's batch, written into `out`; counted
+    /// with the Hessian-vector products (it costs about as much).
+    pub fn gauss_newton_into(
+        &mut self,
+        x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        out: &mut Vector,
+    ) {
+        let st = &mut *self.state;
+        st.counts.hv += 1;
+        let at = Self::at(&self.levels, &mut st.scratch, &mut st.noise_rng, x);
+        self.objective
+            .gauss_newton_into(at, v, st.batches.pick(), out.view_mut());
+    }
+
+    /// The weight matrices and biases of a network's parameters (empty for other problems).
+    pub fn blocks(&self) -> &[crate::problem::ParamBlock] {
+        self.objective.blocks()
     }
 
     /// The number of residuals of a least-squares problem.

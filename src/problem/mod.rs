@@ -5,11 +5,12 @@
 
 pub mod expr;
 pub mod functions;
+pub mod mlp;
 mod objective;
 mod typed;
 pub mod view;
 
-pub use objective::{Minimum, Objective, Provides, ViewBounds};
+pub use objective::{Metrics, Minimum, Objective, ParamBlock, Provides, ViewBounds};
 pub use typed::{DEFAULT_FORMULA, ExprConfig, ExprObjective};
 pub use view::{ViewData, ViewKind};
 
@@ -22,6 +23,11 @@ pub trait ProblemConfig: Params {
     fn build(&self) -> Box<dyn Objective>;
     /// A classic start point for this problem.
     fn default_start(&self) -> Vec<f64>;
+    /// The start point of a run with this seed: the classic start, or for a network the
+    /// initial weights the seed draws.
+    fn seeded_start(&self, _seed: u64) -> Vec<f64> {
+        self.default_start()
+    }
     /// Checks what one parameter's rule cannot (a formula's syntax, a window's order).
     fn check(&self) -> Result<(), String> {
         Ok(())
@@ -164,6 +170,7 @@ crate::registry! {
         RosenbrockResiduals(RosenbrockResidualsConfig) = "rosenbrock_residuals", "Rosenbrock written as residuals (1 − x, 10(y − x²)): the same valley, with a Jacobian.";
         GaussianFit(GaussianFitConfig) = "gaussian_fit", "Fitting N(μ, s²) to samples by maximum likelihood, in (μ, s) or (μ, log s), with its Fisher metric.";
         Expr(ExprConfig) = "expr", "A formula you type, f = \"…\" in x and y (or x1 … xn), with exact derivatives by automatic differentiation.";
+        Mlp(mlp::MlpConfig) = "mlp", "A small neural network (multilayer perceptron) on a data set: two_spirals, circles, xor, moons, blobs, linear, sine, iris or a CSV file.";
     }
 }
 
@@ -176,6 +183,11 @@ impl Problem {
     /// A classic start point.
     pub fn default_start(&self) -> Vec<f64> {
         self.config().default_start()
+    }
+
+    /// The start point of a run with `seed` (a network's initial weights depend on it).
+    pub fn seeded_start(&self, seed: u64) -> Vec<f64> {
+        self.config().seeded_start(seed)
     }
 
     /// The number of parameters, without building the objective.

@@ -37,6 +37,8 @@ pub struct Provides {
     pub residuals: bool,
     /// A Fisher metric (problems that fit a probability model).
     pub fisher: bool,
+    /// Gauss–Newton products Jᵀ H_L J v (networks: the loss's curvature through the outputs).
+    pub gauss_newton: bool,
 }
 
 impl Provides {
@@ -48,7 +50,50 @@ impl Provides {
         hessian: true,
         residuals: false,
         fisher: false,
+        gauss_newton: false,
     };
+}
+
+/// A weight matrix or bias vector inside a network's flat parameter vector, for the methods
+/// that treat them apart (Muon, Shampoo, node perturbation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParamBlock {
+    /// Where it starts.
+    pub offset: usize,
+    /// Rows (fan-in; 1 for a bias).
+    pub rows: usize,
+    /// Columns (fan-out).
+    pub cols: usize,
+    /// The layer, from 0.
+    pub layer: usize,
+    /// Whether it is a bias.
+    pub bias: bool,
+}
+
+/// What a data problem measures besides its training loss (NaN where it does not apply: no
+/// accuracy for regression, no test loss without test points).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Metrics {
+    /// The fraction of training points classified correctly.
+    pub accuracy: f64,
+    /// The loss on the test points.
+    pub test_loss: f64,
+    /// The fraction of test points classified correctly.
+    pub test_accuracy: f64,
+}
+
+impl Metrics {
+    /// Nothing measured.
+    pub const NONE: Metrics = Metrics {
+        accuracy: f64::NAN,
+        test_loss: f64::NAN,
+        test_accuracy: f64::NAN,
+    };
+
+    /// As an array, in the CSV's column order.
+    pub fn to_array(self) -> [f64; 3] {
+        [self.accuracy, self.test_loss, self.test_accuracy]
+    }
 }
 
 /// A smooth function to minimise, with analytic derivatives.
@@ -102,6 +147,58 @@ pub trait Objective: Send + Sync {
     /// Whether the minima were found numerically (a typed formula) rather than known exactly.
     fn minima_found_numerically(&self) -> bool {
         false
+    }
+
+    /// The training points the objective averages over, for mini-batches (0: not a data
+    /// problem; the batch channel then does nothing).
+    fn samples(&self) -> usize {
+        0
+    }
+    /// f on the training points `batch` (indices below [`Objective::samples`]).
+    fn value_on(&self, x: ArrayView1<'_, f64>, _batch: &[u32]) -> f64 {
+        self.value(x)
+    }
+    /// f and ∇f on the training points `batch`.
+    fn value_and_gradient_on(
+        &self,
+        x: ArrayView1<'_, f64>,
+        _batch: &[u32],
+        g: ArrayViewMut1<'_, f64>,
+    ) -> f64 {
+        self.value_and_gradient_into(x, g)
+    }
+    /// H·v on the training points `batch`.
+    fn hvp_on(
+        &self,
+        x: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+        _batch: &[u32],
+        out: ArrayViewMut1<'_, f64>,
+    ) {
+        self.hvp_into(x, v, out);
+    }
+    /// The Gauss–Newton product Jᵀ H_L J v, on `batch` or all points; only called when
+    /// provided.
+    fn gauss_newton_into(
+        &self,
+        _x: ArrayView1<'_, f64>,
+        _v: ArrayView1<'_, f64>,
+        _batch: Option<&[u32]>,
+        _out: ArrayViewMut1<'_, f64>,
+    ) {
+    }
+    /// Every how many steps a run measures the clean loss and gradient (1 for closed-form
+    /// functions, where it is cheap; a network's is a full-batch pass and its own dial).
+    fn measure_every(&self) -> u64 {
+        1
+    }
+    /// The clean loss, its gradient into `g`, and what a data problem measures besides.
+    fn measure_into(&self, x: ArrayView1<'_, f64>, g: ArrayViewMut1<'_, f64>) -> (f64, Metrics) {
+        (self.value_and_gradient_into(x, g), Metrics::NONE)
+    }
+    /// The weight matrices and biases of a network's parameter vector (empty otherwise).
+    fn blocks(&self) -> &[ParamBlock] {
+        &[]
     }
 
     /// f(x), with ∇f(x) written into `g`; objectives that share work between the two override it.

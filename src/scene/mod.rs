@@ -373,7 +373,7 @@ impl Scene {
     /// Switches to another problem, with its classic start, default view and slice.
     pub fn set_problem(&mut self, problem: Problem) {
         let b = problem.build().bounds();
-        self.start = problem.default_start();
+        self.start = problem.seeded_start(self.seed);
         self.view.x = [b.x.0, b.x.1];
         self.view.y = [b.y.0, b.y.1];
         self.view.slice = Slice {
@@ -434,7 +434,9 @@ impl Scene {
                     method: e.method.clone(),
                 })
                 .collect(),
-            start: Some(self.start.clone()),
+            // A network's start is the seed's initial weights: written only when it differs.
+            start: (self.problem.dim() <= 16 || self.start != self.problem.seeded_start(self.seed))
+                .then(|| self.start.clone()),
             seed: self.seed,
             steps: self.steps,
             noise: self.noise.clone(),

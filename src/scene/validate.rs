@@ -40,7 +40,9 @@ impl SceneFile {
         }
         self.problem.validate().map_err(bad)?;
         let dim = self.problem.dim();
-        let start = self.start.unwrap_or_else(|| self.problem.default_start());
+        let start = self
+            .start
+            .unwrap_or_else(|| self.problem.seeded_start(self.seed));
         if start.len() != dim {
             return Err(bad(format!(
                 "`start` has {} coordinates but problem `{}` has {dim}",

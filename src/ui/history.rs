@@ -163,6 +163,7 @@ mod tests {
 
     fn rec(step: u64, xy: [f64; 2], loss: f64) -> StepRecord {
         StepRecord {
+            metrics: [f64::NAN; 3],
             racer: 0,
             step,
             xy,
