@@ -474,3 +474,74 @@ fn every_noise_channel_is_a_flag_and_the_csv_shows_what_a_method_saw() {
             .all(|r| r[seen] == "NaN")
     );
 }
+
+#[test]
+fn a_network_trains_from_the_command_line_and_its_csv_says_what_was_measured() {
+    let o = optiscope(&[
+        "run",
+        "--problem",
+        "mlp:data=xor,n=64,hidden=4,act=tanh,loss=bce,batch=16",
+        "--optimizer",
+        "sgd:lr=0.5",
+        "--steps",
+        "12",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (header, rows) = csv(&stdout(&o));
+    for name in ["accuracy", "test_loss", "test_accuracy", "seen"] {
+        col(&header, name);
+    }
+    // 2·4 + 4 + 4 + 1 = 17 parameters: too many for coordinate columns.
+    assert!(!header.iter().any(|h| h == "x0"), "{header:?}");
+    let (loss, acc, seen) = (
+        col(&header, "loss"),
+        col(&header, "accuracy"),
+        col(&header, "seen"),
+    );
+    assert_eq!(rows.len(), 13);
+    for (step, row) in rows.iter().enumerate() {
+        let measured = step % 10 == 0;
+        let l: f64 = row[loss].parse().unwrap();
+        let a: f64 = row[acc].parse().unwrap();
+        assert_eq!(l.is_finite(), measured, "step {step}: loss {l}");
+        assert_eq!(a.is_finite(), measured, "step {step}: accuracy {a}");
+        if measured {
+            assert!((0.0..=1.0).contains(&a));
+        }
+        // SGD asks for gradients only, so it sees no function value: `seen` is NaN.
+        assert!(row[seen].parse::<f64>().unwrap().is_nan());
+    }
+    // The same run with `--noise batch:size=16` is the same run.
+    let o2 = optiscope(&[
+        "run",
+        "--problem",
+        "mlp:data=xor,n=64,hidden=4,act=tanh,loss=bce",
+        "--noise",
+        "batch:size=16",
+        "--optimizer",
+        "sgd:lr=0.5",
+        "--steps",
+        "12",
+    ]);
+    assert_eq!(stdout(&o), stdout(&o2));
+    // And a full-batch run is another.
+    let o3 = optiscope(&[
+        "run",
+        "--problem",
+        "mlp:data=xor,n=64,hidden=4",
+        "--optimizer",
+        "sgd:lr=0.5",
+        "--steps",
+        "12",
+    ]);
+    assert_ne!(stdout(&o), stdout(&o3));
+    let bad = optiscope(&[
+        "run",
+        "--problem",
+        "mlp:data=nowhere.csv",
+        "--optimizer",
+        "sgd",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("nowhere.csv"), "{}", stderr(&bad));
+}

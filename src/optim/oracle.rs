@@ -339,3 +339,87 @@ impl<'a> Oracle<'a> {
         st.step += 1;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use ndarray::{ArrayView1, ArrayViewMut1};
+    use rand::SeedableRng as _;
+
+    use super::*;
+    use crate::problem::Minimum;
+
+    /// A data problem of 100 points whose value on a batch is the sum of the batch's indices,
+    /// so that a value tells which points it saw.
+    struct Indices;
+
+    impl Objective for Indices {
+        fn dim(&self) -> usize {
+            1
+        }
+        fn value(&self, _x: ArrayView1<'_, f64>) -> f64 {
+            -1.0
+        }
+        fn gradient_into(&self, _x: ArrayView1<'_, f64>, _g: ArrayViewMut1<'_, f64>) {}
+        fn hvp_into(
+            &self,
+            _: ArrayView1<'_, f64>,
+            _: ArrayView1<'_, f64>,
+            _: ArrayViewMut1<'_, f64>,
+        ) {
+        }
+        fn bounds(&self) -> ViewBounds {
+            ViewBounds {
+                x: (0.0, 1.0),
+                y: (0.0, 1.0),
+            }
+        }
+        fn minima(&self) -> Vec<Minimum> {
+            Vec::new()
+        }
+        fn samples(&self) -> usize {
+            100
+        }
+        fn value_on(&self, _x: ArrayView1<'_, f64>, batch: &[u32]) -> f64 {
+            batch.iter().map(|&i| f64::from(i)).sum()
+        }
+    }
+
+    #[test]
+    fn every_epoch_visits_each_point_once_and_a_step_keeps_its_batch() {
+        let mut noise = Noise::default();
+        noise.batch.size = 20;
+        let mut state = OracleState::new(1, Pcg64::seed_from_u64(1), Pcg64::seed_from_u64(2));
+        let x = Vector::zeros(1);
+        let mut sums = Vec::new();
+        for _ in 0..15 {
+            let mut o = Oracle::new(&Indices, &noise, &mut state);
+            let (a, b) = (o.value(x.view()), o.value(x.view()));
+            assert_eq!(a, b, "two values of one step saw different batches");
+            sums.push(a);
+            o.end_step(&mut x.clone(), || 1.0);
+        }
+        // Five batches make an epoch: together they hold every index 0 … 99 once.
+        for epoch in sums.chunks(5) {
+            assert_eq!(epoch.iter().sum::<f64>(), 4950.0);
+        }
+        assert_ne!(
+            sums[..5],
+            sums[5..10],
+            "the second epoch was not reshuffled"
+        );
+        assert_eq!(state.epochs(100), 3.0);
+        // A batch as large as the data is the full batch.
+        noise.batch.size = 100;
+        let mut o = Oracle::new(&Indices, &noise, &mut state);
+        assert_eq!(o.value(x.view()), -1.0);
+        // A batch of 30 leaves 10 points: the epoch's last partial batch is dropped.
+        noise.batch.size = 30;
+        let mut state = OracleState::new(1, Pcg64::seed_from_u64(1), Pcg64::seed_from_u64(2));
+        for _ in 0..6 {
+            let mut o = Oracle::new(&Indices, &noise, &mut state);
+            let v = o.value(x.view());
+            assert!(v >= 435.0, "{v}: fewer than 30 points");
+        }
+    }
+}

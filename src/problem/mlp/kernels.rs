@@ -69,32 +69,39 @@ fn detect() -> SimdPath {
     SimdPath::Portable
 }
 
-/// Runs `f` compiled for the best instruction set available. `f` and everything it calls must
-/// be `#[inline(always)]` for the wider instructions to reach them.
-#[inline(always)]
-pub fn dispatch<R>(path: SimdPath, f: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f,fma")]
-        fn avx512<R>(f: impl FnOnce() -> R) -> R {
-            f()
+/// Declares `fn $name(path, args…) -> R` that runs `$body(args…)` compiled for the chosen
+/// instruction set. `$body` and everything it calls must be `#[inline(always)]` for the wider
+/// instructions to reach them.
+#[macro_export]
+macro_rules! simd_dispatch {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty = $body:path;) => {
+        $(#[$meta])*
+        $vis fn $name(path: $crate::problem::mlp::kernels::SimdPath, $($arg: $ty),*) -> $ret {
+            #[cfg(target_arch = "x86_64")]
+            {
+                use $crate::problem::mlp::kernels::{SimdPath, has};
+                #[target_feature(enable = "avx512f,fma")]
+                fn avx512($($arg: $ty),*) -> $ret {
+                    $body($($arg),*)
+                }
+                #[target_feature(enable = "avx2,fma")]
+                fn avx2($($arg: $ty),*) -> $ret {
+                    $body($($arg),*)
+                }
+                match path {
+                    // SAFETY: each arm runs only when the CPU reports the features its
+                    // function is compiled for.
+                    #[allow(unsafe_code)]
+                    SimdPath::Avx512 if has(SimdPath::Avx512) => return unsafe { avx512($($arg),*) },
+                    #[allow(unsafe_code)]
+                    SimdPath::Avx2 if has(SimdPath::Avx2) => return unsafe { avx2($($arg),*) },
+                    _ => {}
+                }
+            }
+            let _ = path;
+            $body($($arg),*)
         }
-        #[target_feature(enable = "avx2,fma")]
-        fn avx2<R>(f: impl FnOnce() -> R) -> R {
-            f()
-        }
-        match path {
-            // SAFETY: `simd_path` returns these paths only when the CPU reports the features
-            // the functions are compiled for (tests may pass any path their CPU supports).
-            #[allow(unsafe_code)]
-            SimdPath::Avx512 if has(SimdPath::Avx512) => return unsafe { avx512(f) },
-            #[allow(unsafe_code)]
-            SimdPath::Avx2 if has(SimdPath::Avx2) => return unsafe { avx2(f) },
-            _ => {}
-        }
-    }
-    let _ = path;
-    f()
+    };
 }
 
 /// Whether this CPU can run `path`.
@@ -163,54 +170,72 @@ fn gemm_nn_tiled<const L: usize>(
     k: usize,
     n: usize,
 ) {
-    debug_assert!(a.len() >= m * k && b.len() >= k * n && out.len() >= m * n);
-    let zero = [0.0; L];
+    assert!(a.len() >= m * k && b.len() >= k * n && out.len() >= m * n);
     let mut i = 0;
+    while i + ROWS <= m {
+        nn_rows::<ROWS, L>(a, b, init, out, i, k, n);
+        i += ROWS;
+    }
     while i < m {
-        let rows = ROWS.min(m - i);
-        let mut j = 0;
-        while j + L <= n {
-            let mut acc = [zero; ROWS];
-            for (r, accr) in acc.iter_mut().enumerate().take(rows) {
-                *accr = match init {
-                    Init::Zero => zero,
-                    Init::Row(bias) => bias[j..j + L].try_into().unwrap_or(zero),
-                    Init::Out => out[(i + r) * n + j..(i + r) * n + j + L]
-                        .try_into()
-                        .unwrap_or(zero),
-                };
+        nn_rows::<1, L>(a, b, init, out, i, k, n);
+        i += 1;
+    }
+}
+
+/// Rows i … i + R of out = init + a·b: tiles of L columns held in registers, then the columns
+/// past the last whole tile one at a time, each output in the same order.
+#[inline(always)]
+fn nn_rows<const R: usize, const L: usize>(
+    a: &[f64],
+    b: &[f64],
+    init: Init<'_>,
+    out: &mut [f64],
+    i: usize,
+    k: usize,
+    n: usize,
+) {
+    let a = &a[i * k..(i + R) * k];
+    let out = &mut out[i * n..(i + R) * n];
+    let mut j = 0;
+    while j + L <= n {
+        let mut acc = [[0.0; L]; R];
+        for r in 0..R {
+            let start = match init {
+                Init::Zero => None,
+                Init::Row(bias) => Some(&bias[j..j + L]),
+                Init::Out => Some(&out[r * n + j..r * n + j + L]),
+            };
+            if let Some(s) = start {
+                acc[r].copy_from_slice(s);
             }
+        }
+        for kk in 0..k {
+            let brow = &b[kk * n + j..kk * n + j + L];
+            for r in 0..R {
+                let av = a[r * k + kk];
+                for t in 0..L {
+                    acc[r][t] = av.mul_add(brow[t], acc[r][t]);
+                }
+            }
+        }
+        for r in 0..R {
+            out[r * n + j..r * n + j + L].copy_from_slice(&acc[r]);
+        }
+        j += L;
+    }
+    for jj in j..n {
+        for r in 0..R {
+            let o = r * n + jj;
+            let mut s = match init {
+                Init::Zero => 0.0,
+                Init::Row(bias) => bias[jj],
+                Init::Out => out[o],
+            };
             for kk in 0..k {
-                let brow: &[f64; L] = b[kk * n + j..kk * n + j + L].try_into().unwrap_or(&zero);
-                for (r, accr) in acc.iter_mut().enumerate().take(rows) {
-                    let av = a[(i + r) * k + kk];
-                    for t in 0..L {
-                        accr[t] = av.mul_add(brow[t], accr[t]);
-                    }
-                }
+                s = a[r * k + kk].mul_add(b[kk * n + jj], s);
             }
-            for (r, accr) in acc.iter().enumerate().take(rows) {
-                out[(i + r) * n + j..(i + r) * n + j + L].copy_from_slice(accr);
-            }
-            j += L;
+            out[o] = s;
         }
-        // The columns past the last whole tile, one at a time, in the same order.
-        for jj in j..n {
-            for r in 0..rows {
-                let o = (i + r) * n + jj;
-                let mut s = match init {
-                    Init::Zero => 0.0,
-                    Init::Row(bias) => bias[jj],
-                    Init::Out => out[o],
-                };
-                let arow = &a[(i + r) * k..(i + r) * k + k];
-                for (kk, av) in arow.iter().enumerate() {
-                    s = av.mul_add(b[kk * n + jj], s);
-                }
-                out[o] = s;
-            }
-        }
-        i += rows;
     }
 }
 
@@ -245,46 +270,105 @@ fn gemm_tn_tiled<const L: usize>(
     n: usize,
     add: bool,
 ) {
-    debug_assert!(a.len() >= m * k && b.len() >= m * n && out.len() >= k * n);
-    let zero = [0.0; L];
+    assert!(a.len() >= m * k && b.len() >= m * n && out.len() >= k * n);
+    // Whole tiles of b's columns here; the rest in `tn_narrow`.
+    let whole = n - n % L;
     let mut p = 0;
+    while p + ROWS <= k {
+        tn_rows::<ROWS, L>(a, b, out, p, m, k, n, whole, add);
+        p += ROWS;
+    }
     while p < k {
-        let rows = ROWS.min(k - p);
-        let mut j = 0;
-        while j + L <= n {
-            let mut acc = [zero; ROWS];
+        tn_rows::<1, L>(a, b, out, p, m, k, n, whole, add);
+        p += 1;
+    }
+    tn_narrow::<L>(a, b, out, whole, m, k, n, add);
+}
+
+/// Rows p … p + R of out = aᵀ·b (plus out, with `add`), over b's first `whole` columns, as
+/// [`nn_rows`] tiles them.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn tn_rows<const R: usize, const L: usize>(
+    a: &[f64],
+    b: &[f64],
+    out: &mut [f64],
+    p: usize,
+    m: usize,
+    k: usize,
+    n: usize,
+    whole: usize,
+    add: bool,
+) {
+    let out = &mut out[p * n..(p + R) * n];
+    let mut j = 0;
+    while j + L <= whole {
+        let mut acc = [[0.0; L]; R];
+        if add {
+            for r in 0..R {
+                acc[r].copy_from_slice(&out[r * n + j..r * n + j + L]);
+            }
+        }
+        for i in 0..m {
+            let brow = &b[i * n + j..i * n + j + L];
+            let arow = &a[i * k + p..i * k + p + R];
+            for r in 0..R {
+                let av = arow[r];
+                for t in 0..L {
+                    acc[r][t] = av.mul_add(brow[t], acc[r][t]);
+                }
+            }
+        }
+        for r in 0..R {
+            out[r * n + j..r * n + j + L].copy_from_slice(&acc[r]);
+        }
+        j += L;
+    }
+}
+
+/// The columns of aᵀ·b past the last whole tile of b's columns (a narrow output: one logit),
+/// with lanes across a's columns instead: out[p][jj] = Σᵢ a[i][p]·b[i][jj], in ascending i.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn tn_narrow<const L: usize>(
+    a: &[f64],
+    b: &[f64],
+    out: &mut [f64],
+    from: usize,
+    m: usize,
+    k: usize,
+    n: usize,
+    add: bool,
+) {
+    for jj in from..n {
+        let mut p = 0;
+        while p + L <= k {
+            let mut acc = [0.0; L];
             if add {
-                for (r, accr) in acc.iter_mut().enumerate().take(rows) {
-                    *accr = out[(p + r) * n + j..(p + r) * n + j + L]
-                        .try_into()
-                        .unwrap_or(zero);
+                for t in 0..L {
+                    acc[t] = out[(p + t) * n + jj];
                 }
             }
             for i in 0..m {
-                let brow: &[f64; L] = b[i * n + j..i * n + j + L].try_into().unwrap_or(&zero);
-                for (r, accr) in acc.iter_mut().enumerate().take(rows) {
-                    let av = a[i * k + p + r];
-                    for t in 0..L {
-                        accr[t] = av.mul_add(brow[t], accr[t]);
-                    }
+                let bv = b[i * n + jj];
+                let arow = &a[i * k + p..i * k + p + L];
+                for t in 0..L {
+                    acc[t] = arow[t].mul_add(bv, acc[t]);
                 }
             }
-            for (r, accr) in acc.iter().enumerate().take(rows) {
-                out[(p + r) * n + j..(p + r) * n + j + L].copy_from_slice(accr);
+            for t in 0..L {
+                out[(p + t) * n + jj] = acc[t];
             }
-            j += L;
+            p += L;
         }
-        for jj in j..n {
-            for r in 0..rows {
-                let o = (p + r) * n + jj;
-                let mut s = if add { out[o] } else { 0.0 };
-                for i in 0..m {
-                    s = a[i * k + p + r].mul_add(b[i * n + jj], s);
-                }
-                out[o] = s;
+        for pp in p..k {
+            let o = pp * n + jj;
+            let mut s = if add { out[o] } else { 0.0 };
+            for i in 0..m {
+                s = a[i * k + pp].mul_add(b[i * n + jj], s);
             }
+            out[o] = s;
         }
-        p += rows;
     }
 }
 
@@ -365,18 +449,32 @@ pub fn expm1(x: f64) -> f64 {
     s.mul_add(em1, s - 1.0)
 }
 
+/// 1/x for x in [1, 10³⁰], to within an ulp or so: the float32 quotient (correctly rounded,
+/// so 24 good bits on every instruction set), then two Newton steps y ← y + y(1 − xy), each
+/// doubling the good bits. A float64 vector division costs sixteen cycles; this costs a
+/// float32 one, two conversions and four fused multiply-adds that pipeline.
+#[inline(always)]
+pub fn recip(x: f64) -> f64 {
+    let mut y = f64::from(1.0 / (x as f32));
+    for _ in 0..2 {
+        let e = (-x).mul_add(y, 1.0);
+        y = y.mul_add(e, y);
+    }
+    y
+}
+
 /// tanh x, as e/(e + 2) with e = e^(2|x|) − 1, its sign restored.
 #[inline(always)]
 pub fn tanh(x: f64) -> f64 {
     let a = x.abs().min(20.0);
     let e = expm1(2.0 * a);
-    (e / (e + 2.0)).copysign(x)
+    (e * recip(e + 2.0)).copysign(x)
 }
 
 /// The logistic function 1/(1 + e^(−x)).
 #[inline(always)]
 pub fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + exp(-x))
+    recip(1.0 + exp(-x.clamp(-60.0, 700.0)))
 }
 
 /// ln w for w in [1, 2], by w = 2^e·m with m in [√½, √2] and the series of atanh.
@@ -436,6 +534,8 @@ mod tests {
             worst[2] = worst[2].max(ulps(sigmoid(x), 1.0 / (1.0 + (-x).exp())));
             worst[3] = worst[3].max(ulps(softplus(x), x.max(0.0) + (-x.abs()).exp().ln_1p()));
             worst[4] = worst[4].max(ulps(expm1(small), small.exp_m1()));
+            let big = (x.abs() * 1.7).exp();
+            worst[4] = worst[4].max(ulps(recip(big), 1.0 / big));
         }
         assert!(
             worst.iter().all(|w| *w < 8.0),
@@ -449,9 +549,15 @@ mod tests {
         assert_eq!(ln1p_unit(1e-300), 1e-300);
     }
 
-    /// The products against a plain triple loop, for shapes with and without whole tiles.
+    /// The products against a plain triple loop, for shapes with and without whole tiles, in
+    /// both tile widths.
     #[test]
     fn products_match_the_definition_in_every_shape() {
+        products_match::<8>();
+        products_match::<16>();
+    }
+
+    fn products_match<const L: usize>() {
         for (m, k, n) in [
             (1, 1, 1),
             (5, 3, 7),
@@ -468,7 +574,7 @@ mod tests {
                 .collect();
             let bias: Vec<f64> = (0..n).map(|j| j as f64 * 0.25).collect();
             let mut out = vec![0.0; m * n];
-            gemm_nn(&a, &b, Init::Row(&bias), &mut out, m, k, n);
+            gemm_nn_tiled::<L>(&a, &b, Init::Row(&bias), &mut out, m, k, n);
             for i in 0..m {
                 for j in 0..n {
                     let mut s = bias[j];
@@ -483,7 +589,7 @@ mod tests {
                 .map(|i| ((i * 7 % 5) as f64 - 2.0) / 9.0)
                 .collect();
             let mut t = vec![0.0; k * n];
-            gemm_tn(&a, &c, &mut t, m, k, n);
+            gemm_tn_tiled::<L>(&a, &c, &mut t, m, k, n, false);
             for p in 0..k {
                 for j in 0..n {
                     let mut s = 0.0;
@@ -496,17 +602,22 @@ mod tests {
         }
     }
 
+    #[inline(always)]
+    fn eval_all(xs: &[f64]) -> Vec<(f64, f64, f64)> {
+        xs.iter()
+            .map(|x| (tanh(*x), sigmoid(*x), softplus(*x)))
+            .collect()
+    }
+
+    crate::simd_dispatch! {
+        fn eval_on(xs: &[f64]) -> Vec<(f64, f64, f64)> = eval_all;
+    }
+
     /// Every path this CPU supports gives the same bits.
     #[test]
     fn every_path_computes_the_same_bits() {
         let xs: Vec<f64> = (0..1000).map(|i| (i as f64 - 500.0) / 37.0).collect();
-        let eval = |path| {
-            dispatch(path, || {
-                xs.iter()
-                    .map(|x| (tanh(*x), sigmoid(*x), softplus(*x)))
-                    .collect::<Vec<_>>()
-            })
-        };
+        let eval = |path| eval_on(path, &xs);
         let portable = eval(SimdPath::Portable);
         for path in [SimdPath::Avx2, SimdPath::Avx512] {
             if has(path) {

@@ -265,10 +265,18 @@ pub fn pass_on(
     rows: Rows<'_>,
     want: Want<'_>,
 ) -> f64 {
-    WORKSPACE.with(|cell| {
-        let mut ws = cell.borrow_mut();
-        k::dispatch(path, || run(&mut ws, layout, theta, rows, want))
-    })
+    WORKSPACE.with(|cell| run_on(path, &mut cell.borrow_mut(), layout, theta, rows, want))
+}
+
+crate::simd_dispatch! {
+    /// [`run`] compiled for the chosen instruction set.
+    fn run_on(
+        ws: &mut Workspace,
+        layout: &Layout,
+        theta: &[f64],
+        rows: Rows<'_>,
+        want: Want<'_>,
+    ) -> f64 = run;
 }
 
 #[inline(always)]

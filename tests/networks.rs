@@ -1,0 +1,149 @@
+//! Networks trained end to end through `Run::step`: the fidelity targets of the networks
+//! issue, mini-batches as reproducible noise, and measurements every k steps.
+#![allow(clippy::unwrap_used)] // A panic in a test is a failure with a message.
+
+use optiscope::engine::Run;
+use optiscope::noise::Noise;
+use optiscope::optim::Method;
+use optiscope::problem::Problem;
+use optiscope::spec;
+
+fn problem(s: &str) -> Problem {
+    spec::parse(s, "problem", Problem::keys()).unwrap()
+}
+
+fn method(s: &str) -> Method {
+    spec::parse(s, "optimizer", Method::keys()).unwrap()
+}
+
+/// A run of one method from the seed's initial weights.
+fn run(p: &Problem, m: &str, seed: u64, noise: Noise) -> Run {
+    Run::new(
+        p,
+        &[(m.into(), method(m))],
+        &p.seeded_start(seed),
+        seed,
+        noise,
+    )
+}
+
+/// Steps until the racer's training accuracy (measured every k steps) reaches `target`, or
+/// `None` within `budget`.
+fn steps_to_accuracy(run: &mut Run, target: f64, budget: u64) -> Option<u64> {
+    for _ in 0..budget {
+        run.step();
+        let r = &run.racers()[0];
+        if r.measured() && r.metrics().accuracy >= target {
+            return Some(r.step_idx());
+        }
+    }
+    None
+}
+
+#[test]
+fn adam_learns_the_two_spirals() {
+    let p = problem("mlp:data=two_spirals,n=256,noise=0,hidden=32x32,act=tanh,test=0");
+    let mut r = run(&p, "adam:lr=0.01", 0, Noise::default());
+    let reached = steps_to_accuracy(&mut r, 0.97, 5_000);
+    assert!(
+        reached.is_some(),
+        "accuracy {}",
+        r.racers()[0].metrics().accuracy
+    );
+}
+
+#[test]
+fn a_small_net_learns_iris() {
+    let p = problem("mlp:data=iris,hidden=16,act=tanh,loss=ce");
+    assert_eq!(p.dim(), 4 * 16 + 16 + 16 * 3 + 3);
+    let mut r = run(&p, "adam:lr=0.01", 0, Noise::default());
+    let reached = steps_to_accuracy(&mut r, 0.97, 3_000);
+    assert!(
+        reached.is_some(),
+        "accuracy {}",
+        r.racers()[0].metrics().accuracy
+    );
+}
+
+#[test]
+fn spsa_halves_the_loss_on_xor_from_function_values_alone() {
+    let p = problem("mlp:data=xor,n=200,hidden=8");
+    let mut r = run(&p, "spsa:a=1,c=0.01,big_a=100", 1, Noise::default());
+    let first = r.racers()[0].loss();
+    for _ in 0..3_000 {
+        r.step();
+    }
+    let racer = &r.racers()[0];
+    assert!(racer.measured());
+    assert!(racer.loss() < 0.5 * first, "{first} → {}", racer.loss());
+    assert_eq!(racer.counts().g, 0, "SPSA asked for a gradient");
+}
+
+#[test]
+fn mini_batches_are_reproducible_noise_and_epochs_are_counted() {
+    let p = problem("mlp:data=moons,n=100,hidden=8,test=0");
+    let mut noise = Noise::default();
+    noise.batch.size = 10;
+    let mut a = run(&p, "sgd:lr=0.5", 3, noise.clone());
+    let mut b = run(&p, "sgd:lr=0.5", 3, noise.clone());
+    let mut full = run(&p, "sgd:lr=0.5", 3, Noise::default());
+    for _ in 0..25 {
+        a.step();
+        b.step();
+        full.step();
+    }
+    let (ra, rb) = (&a.racers()[0], &b.racers()[0]);
+    assert_eq!(ra.x(), rb.x(), "a scene and a seed must replay bit for bit");
+    assert_ne!(ra.x(), full.racers()[0].x(), "the batch changed nothing");
+    assert_eq!(ra.epochs(100), 2.5);
+    assert_eq!(full.racers()[0].epochs(100), 0.0);
+    // Another seed draws other batches (and other weights).
+    let c = run(&p, "sgd:lr=0.5", 4, noise);
+    assert_ne!(c.racers()[0].x(), ra.x());
+}
+
+/// With batches on, SPSA's two evaluations of a step see one batch, and the batches differ
+/// from step to step.
+#[test]
+fn a_step_sees_one_batch_and_the_next_step_another() {
+    let p = problem("mlp:data=moons,n=100,hidden=4,test=0");
+    let mut noise = Noise::default();
+    noise.batch.size = 25;
+    let mut r = run(&p, "spsa", 0, noise);
+    let mut seen = Vec::new();
+    for _ in 0..8 {
+        r.step();
+        seen.push(r.racers()[0].seen());
+    }
+    assert!(seen.iter().all(|s| s.is_finite()));
+    assert!(seen.windows(2).any(|w| w[0] != w[1]));
+    assert_eq!(r.racers()[0].epochs(100), 2.0);
+}
+
+#[test]
+fn a_network_measures_every_k_steps_and_says_which() {
+    let p = problem("mlp:data=circles,n=80,hidden=6,measure_every=5");
+    let mut r = run(&p, "adam:lr=0.01", 0, Noise::default());
+    assert_eq!(r.measure_every(), 5);
+    assert!(r.racers()[0].measured(), "the start is measured");
+    let mut measured = Vec::new();
+    for _ in 0..12 {
+        r.step();
+        measured.push(r.racers()[0].measured());
+    }
+    let at: Vec<usize> = (1..=12).filter(|s| measured[s - 1]).collect();
+    assert_eq!(at, vec![5, 10]);
+    let m = r.racers()[0].metrics();
+    assert!((0.0..=1.0).contains(&m.accuracy) && (0.0..=1.0).contains(&m.test_accuracy));
+    assert!(m.test_loss > 0.0);
+    // Closed-form problems still measure every step.
+    let f = problem("rosenbrock");
+    let r = Run::new(
+        &f,
+        &[("sgd".into(), method("sgd:lr=0.001"))],
+        &[-1.5, 2.0],
+        0,
+        Noise::default(),
+    );
+    assert_eq!(r.measure_every(), 1);
+}
