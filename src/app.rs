@@ -22,6 +22,7 @@ const PREFS_KEY: &str = "optiscope.prefs";
 /// What a file dialog was opened for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum DialogFor {
+    Data,
     Open,
     Save,
     Export,
@@ -200,6 +201,25 @@ impl App {
     fn act(&mut self, ctx: &egui::Context, action: Action) {
         match action {
             Action::OpenDialog => self.dialog(DialogFor::Open),
+            Action::DataDialog => self.dialog(DialogFor::Data),
+            Action::Data(path) => {
+                // The network keeps its layout and dials (a new one if the problem is not a
+                // network); a file that cannot be read is refused with its line, and the data
+                // loaded before stays.
+                let before = self.scene.clone();
+                let mut config = match &self.scene.problem {
+                    crate::problem::Problem::Mlp(c) => c.clone(),
+                    _ => crate::problem::mlp::MlpConfig::default(),
+                };
+                config.data =
+                    crate::problem::mlp::DataSource::File(crate::problem::mlp::DataFile::new(path));
+                if let Err(e) = config.model() {
+                    self.controls.error(format!("Data not loaded: {e}"));
+                    return;
+                }
+                self.scene.set_problem(crate::problem::Problem::Mlp(config));
+                self.apply_edit(before);
+            }
             Action::SaveDialog => self.dialog(DialogFor::Save),
             Action::ExportDialog => self.dialog(DialogFor::Export),
             Action::Open(path) => match Scene::load(&path) {
@@ -287,6 +307,7 @@ impl App {
                 }
                 let path = match purpose {
                     DialogFor::Open => d.add_filter("scene", &["toml"]).pick_file(),
+                    DialogFor::Data => d.add_filter("CSV data", &["csv"]).pick_file(),
                     DialogFor::Save => d
                         .add_filter("scene", &["toml"])
                         .set_file_name("scene.toml")
@@ -325,6 +346,7 @@ impl App {
         self.dialog = None;
         match (outcome, purpose) {
             (Outcome::Chosen(p), DialogFor::Open) => self.act(ctx, Action::Open(p)),
+            (Outcome::Chosen(p), DialogFor::Data) => self.act(ctx, Action::Data(p)),
             (Outcome::Chosen(p), DialogFor::Save) => self.act(ctx, Action::Save(p)),
             (Outcome::Chosen(p), DialogFor::Export) => self.act(ctx, Action::Export(p)),
             (Outcome::Unavailable, _) => self.controls.no_dialog(),
@@ -343,7 +365,18 @@ impl App {
                 .collect()
         });
         if let Some(path) = dropped.into_iter().next() {
-            self.act(ctx, Action::Open(path));
+            // A CSV file is data for the network; anything else is opened as a scene.
+            let csv = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+            self.act(
+                ctx,
+                if csv {
+                    Action::Data(path)
+                } else {
+                    Action::Open(path)
+                },
+            );
         }
     }
 }

@@ -813,3 +813,90 @@ playing = false
         optiscope::scene::CurveAxis::Step
     );
 }
+
+#[test]
+fn a_network_draws_its_decision_boundary_and_its_data_can_change() {
+    let mut h = harness(scene(
+        r#"
+version = 1
+seed = 1
+[problem]
+kind = "mlp"
+data = "xor"
+n = 80
+hidden = "6x3"
+[[optimizers]]
+kind = "adam"
+lr = 0.05
+[playback]
+speed = 20
+"#,
+    ));
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    h.get_by_label("Decision boundary").click();
+    step_until(&mut h, "a decision surface", |a| {
+        a.view
+            .views
+            .get(&optiscope::problem::ViewKind::Decision)
+            .is_some_and(|d| {
+                matches!(d.as_ref(), optiscope::problem::ViewData::Decision(s)
+                if s.surfaces.len() == 1 && s.points.len() == 80)
+            })
+    });
+    let Some(optiscope::problem::ViewData::Decision(space)) = h
+        .state()
+        .view
+        .views
+        .get(&optiscope::problem::ViewKind::Decision)
+        .map(|d| d.as_ref().clone())
+    else {
+        unreachable!()
+    };
+    // Two classes: one probability per grid point, in [0, 1].
+    assert_eq!(space.surfaces[0].1.len(), space.nx * space.ny);
+    assert!(space.surfaces[0].1.iter().all(|p| (0.0..=1.0).contains(p)));
+    assert_eq!(space.test.iter().filter(|t| **t).count(), 16);
+    // The hidden layers are typed; a bad width is refused and the run goes on.
+    let run = h.state().view.run();
+    let hidden = || {
+        egui_kittest::kittest::By::new()
+            .role(Role::TextInput)
+            .value("6x3")
+    };
+    h.get(hidden()).click();
+    h.step();
+    h.get(hidden()).type_text("x0");
+    h.step();
+    h.get_all_by_label("Apply").next().unwrap().click();
+    h.step();
+    let optiscope::problem::Problem::Mlp(c) = &h.state().scene.problem else {
+        unreachable!()
+    };
+    assert_eq!(c.hidden.to_string(), "6x3");
+    assert_eq!(h.state().view.run(), run);
+    // A data file that cannot be read leaves the data as it was.
+    let dir = temp_dir("network-data");
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "a,b,label\n1,2,x\n3,oops,y\n").unwrap();
+    h.state_mut().request(optiscope::ui::Action::Data(bad));
+    h.step();
+    let optiscope::problem::Problem::Mlp(c) = &h.state().scene.problem else {
+        unreachable!()
+    };
+    assert_eq!(c.data.key(), "xor");
+    assert!(
+        h.state()
+            .controls
+            .message()
+            .is_some_and(|m| m.contains("line 3"))
+    );
+    let good = dir.join("good.csv");
+    std::fs::write(&good, "a,b,label\n1,2,x\n3,4,y\n5,1,x\n2,2,y\n").unwrap();
+    h.state_mut()
+        .request(optiscope::ui::Action::Data(good.clone()));
+    h.step();
+    let optiscope::problem::Problem::Mlp(c) = &h.state().scene.problem else {
+        unreachable!()
+    };
+    assert_eq!(c.data.key(), good.display().to_string());
+}

@@ -13,6 +13,9 @@ const SECTION_SAMPLES: usize = 97;
 /// The section's range, in units of the step.
 const SECTION_RANGE: (f64, f64) = (-0.5, 2.5);
 
+/// Points per side of the decision view's grid (one forward pass of 6 400 rows per racer).
+const DECISION_SIDE: usize = 80;
+
 /// Samples per side of the smoothed view's grid (exact convolution in 2-D), and beyond 2-D,
 /// where every sample costs [`super::smoothing::SMOOTHING_SAMPLES`] evaluations on the engine
 /// thread.
@@ -48,6 +51,30 @@ pub(super) fn compute(
 ) -> ViewData {
     match kind {
         ViewKind::Smoothed => smoothed(run, frame, cache),
+        ViewKind::Decision => {
+            let racers: Vec<(u32, ndarray::ArrayView1<'_, f64>)> = run
+                .racers()
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i as u32, r.x().view()))
+                .collect();
+            // A problem without data offers no such view; asked anyway, it answers empty.
+            ViewData::Decision(
+                run.objective()
+                    .input_space(&racers, DECISION_SIDE)
+                    .unwrap_or_else(|| crate::problem::view::InputSpace {
+                        classes: Vec::new(),
+                        features: Vec::new(),
+                        bounds: frame.window,
+                        nx: 0,
+                        ny: 0,
+                        surfaces: Vec::new(),
+                        points: Vec::new(),
+                        labels: Vec::new(),
+                        test: Vec::new(),
+                    }),
+            )
+        }
         ViewKind::Section => ViewData::Section(
             recorders
                 .iter()

@@ -217,8 +217,12 @@ impl<'a> Oracle<'a> {
         st.counts.g += 1;
         let at = Self::at(&self.levels, &mut st.scratch, &mut st.noise_rng, x);
         match st.batches.pick() {
+            // The batch's loss comes with its gradient: it counts as seen, so that a gradient
+            // method's mini-batch losses can be drawn beside the full-batch loss.
             Some(pick) => {
-                self.objective.value_and_gradient_on(at, pick, g.view_mut());
+                let f = self.objective.value_and_gradient_on(at, pick, g.view_mut());
+                st.seen.0 += f;
+                st.seen.1 += 1;
             }
             None => self.objective.gradient_into(at, g.view_mut()),
         }

@@ -196,6 +196,15 @@ pub trait Objective: Send + Sync {
     fn measure_into(&self, x: ArrayView1<'_, f64>, g: ArrayViewMut1<'_, f64>) -> (f64, Metrics) {
         (self.value_and_gradient_into(x, g), Metrics::NONE)
     }
+    /// For a data problem: what the model computes over its input space at each racer's
+    /// parameters, on a grid of about `side` × `side` points.
+    fn input_space(
+        &self,
+        _racers: &[(u32, ArrayView1<'_, f64>)],
+        _side: usize,
+    ) -> Option<super::view::InputSpace> {
+        None
+    }
     /// The weight matrices and biases of a network's parameter vector (empty otherwise).
     fn blocks(&self) -> &[ParamBlock] {
         &[]

@@ -14,6 +14,8 @@ pub enum ViewKind {
     Coordinates,
     /// The smoothed landscape f_σ at the first zeroth-order racer's smoothing radius.
     Smoothed,
+    /// A network's decision boundary (or regression fit) over its input space, with the data.
+    Decision,
 }
 
 impl ViewKind {
@@ -23,6 +25,7 @@ impl ViewKind {
             ViewKind::Section => "Step section",
             ViewKind::Coordinates => "Coordinates",
             ViewKind::Smoothed => "Smoothed f_σ",
+            ViewKind::Decision => "Decision boundary",
         }
     }
 
@@ -41,6 +44,12 @@ impl ViewKind {
                 "The smoothed landscape f_σ(x) = E f(x + σu), u ~ N(0, I), over the landscape's \
                  window, at the smoothing radius the first zeroth-order optimizer uses now (its \
                  μ, σ or c_k): what that method really descends."
+            }
+            ViewKind::Decision => {
+                "What the network computes over its input space, live: the class it predicts \
+                 (shaded by its confidence) or the function it fits, with the training points \
+                 (filled) and the test points (hollow). With more than two features, the plane \
+                 of the first two, the others at their training mean."
             }
         }
     }
@@ -78,6 +87,8 @@ pub enum ViewData {
         /// The problem's dimension (more than are shown when it exceeds [`MAX_SHOWN`]).
         dim: usize,
     },
+    /// A network's outputs over its input space.
+    Decision(InputSpace),
     /// The smoothed landscape.
     Smoothed {
         /// f_σ over the window, `ny` rows of `nx` values from the bottom row up (empty when no
@@ -105,6 +116,42 @@ impl ViewData {
             ViewData::Section(_) => ViewKind::Section,
             ViewData::Coordinates { .. } => ViewKind::Coordinates,
             ViewData::Smoothed { .. } => ViewKind::Smoothed,
+            ViewData::Decision(_) => ViewKind::Decision,
+        }
+    }
+}
+
+/// What a data problem's model computes over its input space.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputSpace {
+    /// The classes' names (empty for a regression).
+    pub classes: Vec<String>,
+    /// The two features drawn (one for a regression on one feature).
+    pub features: Vec<String>,
+    /// The window, in the features' own units.
+    pub bounds: super::ViewBounds,
+    /// Grid size: `nx` × `ny` points, rows from the bottom up (`ny` = 1 for a curve).
+    pub nx: usize,
+    /// Grid size.
+    pub ny: usize,
+    /// Per racer: its index and, at every grid point, the class probabilities (k per point;
+    /// one, P(class 1), for two classes) or the fitted value.
+    pub surfaces: Vec<(u32, Vec<f64>)>,
+    /// The data: points in the drawn plane (feature, target for a curve).
+    pub points: Vec<[f64; 2]>,
+    /// Each point's class (or target).
+    pub labels: Vec<f64>,
+    /// Whether each point is a test point.
+    pub test: Vec<bool>,
+}
+
+impl InputSpace {
+    /// Values per grid point: k for k > 2 classes, else 1.
+    pub fn channels(&self) -> usize {
+        if self.classes.len() > 2 {
+            self.classes.len()
+        } else {
+            1
         }
     }
 }

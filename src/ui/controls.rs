@@ -36,6 +36,8 @@ pub struct ControlsUi {
     pub path: String,
     /// A typed objective's formula as being edited, and why it was refused, if it was.
     pub formula: FormulaEdit,
+    /// A network's hidden layers as being edited.
+    pub hidden: super::network::HiddenEdit,
 }
 
 /// The formula field of a typed objective: the text being edited (applied with Enter or the
@@ -114,7 +116,7 @@ pub fn show(
             ui.spacing_mut().slider_width = (0.35 * ui.available_width()).clamp(60.0, 120.0);
             egui::ScrollArea::vertical().show(ui, |ui| {
                 scene_section(ui, scene, st, out);
-                problem_section(ui, scene, &mut st.formula);
+                problem_section(ui, scene, st, out);
                 optimizers_section(ui, scene);
                 noise_section(ui, scene);
                 playback_section(ui, view, scene, out);
@@ -220,7 +222,8 @@ fn message_lines(ui: &mut Ui, st: &ControlsUi) {
     });
 }
 
-fn problem_section(ui: &mut Ui, scene: &mut Scene, formula: &mut FormulaEdit) {
+fn problem_section(ui: &mut Ui, scene: &mut Scene, st: &mut ControlsUi, out: &mut Outbox) {
+    let formula = &mut st.formula;
     CollapsingHeader::new("Problem")
         .default_open(true)
         .show(ui, |ui| {
@@ -254,6 +257,11 @@ fn problem_section(ui: &mut Ui, scene: &mut Scene, formula: &mut FormulaEdit) {
                 let mut p = c.clone();
                 p.f = f;
                 scene.set_problem(Problem::Expr(p));
+            }
+            if let Problem::Mlp(c) = &scene.problem
+                && let Some(p) = super::network::data_fields(ui, c, &mut st.hidden, out)
+            {
+                scene.set_problem(Problem::Mlp(p));
             }
             let mut problem = scene.problem.clone();
             if super::params::params_ui(ui, problem.config_mut()) {

@@ -13,6 +13,7 @@ pub mod heatmap;
 pub mod history;
 pub mod landscape;
 pub mod layers;
+pub mod network;
 pub mod overlay;
 pub mod params;
 pub mod side;
@@ -219,6 +220,10 @@ pub enum Action {
     ExportDialog,
     /// Open this scene file.
     Open(PathBuf),
+    /// Ask for a CSV file of data for the network, with the system's dialog.
+    DataDialog,
+    /// Train the network on this CSV file (the current data stays if it cannot be read).
+    Data(PathBuf),
     /// Save the run (its scene and edit log) to this file.
     Save(PathBuf),
     /// Write the exact trajectories to this CSV file.

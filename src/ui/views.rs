@@ -18,6 +18,7 @@ pub fn show(ui: &mut Ui, view: &View, kind: ViewKind) {
         return;
     };
     match data.as_ref() {
+        ViewData::Decision(space) => super::network::decision(ui, view, info, space, dark),
         ViewData::Smoothed {
             values,
             nx,

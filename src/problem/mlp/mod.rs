@@ -22,7 +22,10 @@ use rand_pcg::Pcg64;
 
 use self::data::{Builtin, Dataset, Recipe, Table};
 use self::net::{Activation, Head, Layout, Rows, Want};
-use super::{Metrics, Minimum, Objective, ParamBlock, ProblemConfig, Provides, ViewBounds};
+use super::view::InputSpace;
+use super::{
+    Metrics, Minimum, Objective, ParamBlock, ProblemConfig, Provides, ViewBounds, ViewKind,
+};
 
 /// The most hidden layers.
 pub const MAX_LAYERS: usize = 8;
@@ -600,6 +603,126 @@ impl Objective for Mlp {
 
     fn blocks(&self) -> &[ParamBlock] {
         &self.blocks
+    }
+
+    /// The decision boundary, the step section and the first coordinates; not the smoothed
+    /// landscape, whose sampled estimate over hundreds of weights would stall the engine.
+    fn views(&self) -> &'static [ViewKind] {
+        &[ViewKind::Decision, ViewKind::Section, ViewKind::Coordinates]
+    }
+
+    fn input_space(
+        &self,
+        racers: &[(u32, ArrayView1<'_, f64>)],
+        side: usize,
+    ) -> Option<InputSpace> {
+        Some(self.input_grid(racers, side))
+    }
+}
+
+impl Mlp {
+    /// The grid of [`Objective::input_space`]: over the first two features (or along the one
+    /// feature of a curve fit), in their own units, padded by a tenth of their range.
+    fn input_grid(&self, racers: &[(u32, ArrayView1<'_, f64>)], side: usize) -> InputSpace {
+        let d = &*self.data;
+        let p = d.p;
+        let raw = |x: &[f64], j: usize| x[j] * d.scale[j] + d.mean[j];
+        let all = || d.x.chunks(p).chain(d.test_x.chunks(p));
+        let range = |j: usize| {
+            let (lo, hi) = all().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), row| {
+                let v = raw(row, j);
+                (a.min(v), b.max(v))
+            });
+            let pad = 0.1 * (hi - lo).max(1e-9);
+            (lo - pad, hi + pad)
+        };
+        let curve = p == 1 && !d.is_classification();
+        let (nx, ny) = if curve { (4 * side, 1) } else { (side, side) };
+        let bx = range(0);
+        let by = if curve {
+            let (lo, hi) =
+                d.y.iter()
+                    .chain(&d.test_y)
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                        (a.min(*v), b.max(*v))
+                    });
+            let pad = 0.1 * (hi - lo).max(1e-9);
+            (lo - pad, hi + pad)
+        } else if p >= 2 {
+            range(1)
+        } else {
+            (-1.0, 1.0)
+        };
+        // The grid's inputs in the network's (standardised) units; features past the first two
+        // at their training mean, which standardised is 0 (or the mean itself when not).
+        let mut inputs = vec![0.0; nx * ny * p];
+        for iy in 0..ny {
+            for ix in 0..nx {
+                let row = &mut inputs[(iy * nx + ix) * p..(iy * nx + ix + 1) * p];
+                let gx = bx.0 + (bx.1 - bx.0) * ix as f64 / (nx - 1).max(1) as f64;
+                let gy = by.0 + (by.1 - by.0) * iy as f64 / (ny - 1).max(1) as f64;
+                for (j, v) in row.iter_mut().enumerate() {
+                    let value = match j {
+                        0 => gx,
+                        1 => gy,
+                        _ => d.mean[j],
+                    };
+                    *v = (value - d.mean[j]) / d.scale[j];
+                }
+            }
+        }
+        let c = *self.layout.widths.last().unwrap_or(&1);
+        let mut out = vec![0.0; nx * ny * c];
+        let surfaces = racers
+            .iter()
+            .map(|(racer, theta)| {
+                let theta = Self::theta(theta);
+                self.outputs(&theta, &inputs, &mut out);
+                let values = match self.layout.head {
+                    Head::Mse => out.clone(),
+                    Head::Bce => out.iter().map(|z| 1.0 / (1.0 + (-z).exp())).collect(),
+                    Head::Ce => out
+                        .chunks(c)
+                        .flat_map(|z| {
+                            let top = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                            let e: Vec<f64> = z.iter().map(|v| (v - top).exp()).collect();
+                            let s: f64 = e.iter().sum();
+                            e.into_iter().map(move |v| v / s)
+                        })
+                        .collect(),
+                };
+                (*racer, values)
+            })
+            .collect();
+        let n_train = d.len();
+        let points = all()
+            .zip(d.y.iter().chain(&d.test_y))
+            .map(|(row, y)| {
+                if curve {
+                    [raw(row, 0), *y]
+                } else {
+                    [raw(row, 0), if p >= 2 { raw(row, 1) } else { 0.0 }]
+                }
+            })
+            .collect();
+        let features = if curve || p == 1 {
+            vec![d.features[0].clone()]
+        } else {
+            d.features[..2].to_vec()
+        };
+        InputSpace {
+            classes: d.classes.clone(),
+            features,
+            bounds: ViewBounds { x: bx, y: by },
+            nx,
+            ny,
+            surfaces,
+            points,
+            labels: d.y.iter().chain(&d.test_y).copied().collect(),
+            test: (0..d.len() + d.test_y.len())
+                .map(|i| i >= n_train)
+                .collect(),
+        }
     }
 }
 
