@@ -478,6 +478,8 @@ fn every_method_descends_on_a_quadratic_and_on_rosenbrock() {
             Method::Spsa(_) if quadratic => method("spsa:a=0.1"),
             Method::Fd(_) if quadratic => method("fd:lr=0.05"),
             Method::Rge(_) if quadratic => method("rge:lr=0.02"),
+            Method::WeightPerturbation(_) if quadratic => method("weight_perturbation:lr=0.02"),
+            Method::Mezo(_) if quadratic => method("mezo:lr=0.02"),
             Method::Es(_) if quadratic => method("es:lr=0.05,shaping=false"),
             other => other,
         }

@@ -91,7 +91,16 @@ pub enum Metric {
     Estimator(u8),
     /// A diagnostic some method reports, by key.
     Diagnostic(&'static str),
+    /// A data problem's k-th metric: training accuracy, test loss, test accuracy.
+    Data(u8),
 }
+
+/// The data problem's metrics: title and whether drawn on a log axis.
+const DATA: [(&str, bool); 3] = [
+    ("training accuracy (measured every k steps)", false),
+    ("test loss", true),
+    ("test accuracy", false),
+];
 
 /// The estimator inspector's statistics: title and whether drawn on a log axis.
 const ESTIMATOR: [(&str, bool); 4] = [
@@ -109,6 +118,7 @@ impl Metric {
             Metric::GradNorm => "gradient norm ‖∇f(x)‖".into(),
             Metric::Seen => "f as the method saw it (noise included)".into(),
             Metric::Estimator(k) => ESTIMATOR[k as usize].0.into(),
+            Metric::Data(k) => DATA[k as usize].0.into(),
             Metric::DistMin => "distance to nearest minimum ‖x − x*‖".into(),
             Metric::StepLength => "step length ‖Δx‖".into(),
             Metric::Diagnostic(key) => info
@@ -130,6 +140,7 @@ impl Metric {
                 .find(|d| d.key == key)
                 .is_none_or(|d| d.log),
             Metric::Estimator(k) => ESTIMATOR[k as usize].1,
+            Metric::Data(k) => DATA[k as usize].1,
             _ => true,
         }
     }
@@ -148,6 +159,7 @@ impl Metric {
             }
             Metric::DistMin => r.dist_min,
             Metric::StepLength => r.step_length,
+            Metric::Data(k) => r.metrics[k as usize],
             Metric::Diagnostic(key) => {
                 let slot = info.diagnostics.get(i)?.iter().position(|d| d.key == key)?;
                 r.diagnostics[slot]
@@ -166,6 +178,9 @@ pub fn available(info: &RunInfo) -> Vec<Metric> {
     if info.estimating.iter().any(|e| *e) {
         out.extend((0..4).map(Metric::Estimator));
     }
+    if crate::csv::is_data(&info.scene.problem) {
+        out.extend((0..3).map(Metric::Data));
+    }
     for d in info.diagnostics.iter().flat_map(|d| d.iter()) {
         let m = Metric::Diagnostic(d.key);
         if !out.contains(&m) {
@@ -182,6 +197,8 @@ pub struct CurvesUi {
     pub x_axis: XAxis,
     /// The metrics shown, in order.
     pub shown: Vec<Metric>,
+    /// Whether a data problem's accuracy and test loss were added when first offered.
+    data_added: bool,
 }
 
 impl Default for CurvesUi {
@@ -189,6 +206,7 @@ impl Default for CurvesUi {
         Self {
             x_axis: XAxis::Step,
             shown: vec![Metric::Loss, Metric::GradNorm, Metric::DistMin],
+            data_added: false,
         }
     }
 }
@@ -299,6 +317,15 @@ pub fn show(ui: &mut Ui, view: &View, st: &mut CurvesUi) {
         return;
     };
     let offered = available(&info);
+    // A network's accuracy and test loss are shown the first time they are offered.
+    if offered.contains(&Metric::Data(0)) && !st.data_added {
+        st.data_added = true;
+        for m in [Metric::Data(0), Metric::Data(1)] {
+            if !st.shown.contains(&m) {
+                st.shown.push(m);
+            }
+        }
+    }
     ui.horizontal(|ui| {
         ui.menu_button("curves ▾", |ui| {
             for m in &offered {
