@@ -147,3 +147,25 @@ fn a_network_measures_every_k_steps_and_says_which() {
     );
     assert_eq!(r.measure_every(), 1);
 }
+
+#[test]
+fn node_perturbation_halves_the_loss_on_xor_and_needs_a_network() {
+    let p = problem("mlp:data=xor,n=200,hidden=8");
+    let mut r = run(
+        &p,
+        "node_perturbation:lr=0.5,sigma=0.001",
+        1,
+        Noise::default(),
+    );
+    let first = r.racers()[0].loss();
+    for _ in 0..3_000 {
+        r.step();
+    }
+    let racer = &r.racers()[0];
+    assert!(racer.loss() < 0.5 * first, "{first} → {}", racer.loss());
+    assert_eq!((racer.counts().f, racer.counts().g), (6_000, 0));
+    let e = method("node_perturbation")
+        .check_fits("rosenbrock", problem("rosenbrock").build().provides(), 2)
+        .unwrap_err();
+    assert!(e.contains("units to perturb"), "{e}");
+}

@@ -33,6 +33,9 @@ pub enum Directions {
     /// Gaussian directions weighted by centred ranks (an ES with fitness shaping): a descent
     /// direction, but not scaled as a gradient, so without closed-form moments.
     Shaped,
+    /// Noise on a network's units rather than its weights (node perturbation): the probe
+    /// lives in activity space, so the moments of parameter-space directions do not apply.
+    Nodes,
 }
 
 /// An estimator's kind, as its method declares it.
@@ -52,7 +55,7 @@ impl EstimatorKind {
             Directions::Coordinates => 1.0,
             Directions::Gaussian => 1.0 + (d + 1.0) / q,
             Directions::Sphere | Directions::Rademacher => 1.0 + (d - 1.0) / q,
-            Directions::Shaped => f64::NAN,
+            Directions::Shaped | Directions::Nodes => f64::NAN,
         }
     }
 

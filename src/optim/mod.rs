@@ -36,7 +36,7 @@ pub use metric_newton::{GaussNewtonConfig, NaturalGradientConfig};
 pub use newton_family::{CubicConfig, LmConfig, SaddleFreeConfig, cubic_step};
 pub use oracle::{Counts, Oracle, OracleState};
 pub use overlay::{Item, MatId, Overlay, Role, Shape, VecId};
-pub use perturbation::{MezoConfig, WeightPerturbationConfig};
+pub use perturbation::{MezoConfig, NodePerturbationConfig, WeightPerturbationConfig};
 pub use quasi_newton::{BfgsConfig, LbfgsConfig, Search};
 pub use schedule::{Schedule, ScheduleKind};
 pub use second_order::NewtonConfig;
@@ -168,6 +168,8 @@ pub struct Needs {
     pub residuals: bool,
     /// A Fisher metric (natural gradient).
     pub fisher: bool,
+    /// Passes with noise on a network's units (node perturbation).
+    pub nodes: bool,
 }
 
 impl Needs {
@@ -179,6 +181,7 @@ impl Needs {
         dense_state: false,
         residuals: false,
         fisher: false,
+        nodes: false,
     };
     /// Values and gradients.
     pub const GRADIENTS: Needs = Needs {
@@ -254,6 +257,7 @@ crate::registry! {
         Fd(FdConfig) = "fd", "Finite differences: the gradient from d + 1 (forward) or 2d (central) values along the axes.";
         Rge(RgeConfig) = "rge", "Random gradient estimator (ZO-SGD): difference quotients along q random directions.";
         Spsa(SpsaConfig) = "spsa", "SPSA: a two-evaluation gradient estimate along a random ±1 direction, with decaying gains.";
+        NodePerturbation(NodePerturbationConfig) = "node_perturbation", "Node perturbation: noise on every unit's pre-activation; the change in each sample's loss times the noise times the presynaptic activity (a three-factor rule).";
         WeightPerturbation(WeightPerturbationConfig) = "weight_perturbation", "Weight perturbation: jitter every weight, scale the jitter by the change in loss (a global scalar), step (Jabri & Flower 1992).";
         Mezo(MezoConfig) = "mezo", "MeZO: two-point ZO-SGD with the probe perturbed in place and regenerated from a seed: the memory of one parameter vector (Malladi et al. 2023).";
         Es(EsConfig) = "es", "Evolution strategy (OpenAI): a Gaussian population, antithetic pairs and rank shaping estimate a gradient.";
@@ -309,6 +313,10 @@ impl Method {
             (
                 needs.fisher && !provides.fisher,
                 "a Fisher metric (a problem that fits a probability model)",
+            ),
+            (
+                needs.nodes && !provides.nodes,
+                "units to perturb (a network: `--problem mlp`)",
             ),
         ];
         if let Some((_, what)) = missing.iter().find(|(m, _)| *m) {

@@ -265,6 +265,42 @@ impl<'a> Oracle<'a> {
             .gauss_newton_into(at, v, st.batches.pick(), out.view_mut());
     }
 
+    /// The units node perturbation probes per sample, and the rows of this step's batch (a
+    /// network's; zeros for other problems).
+    pub fn units_and_rows(&self) -> (usize, usize) {
+        let rows = match self.state.batches.pick() {
+            Some(p) => p.len(),
+            None => self.objective.samples(),
+        };
+        (self.objective.units(), rows)
+    }
+
+    /// Node perturbation on the step's batch (see [`Objective::node_perturbation`]): counted as
+    /// two function evaluations, or one against a baseline; the noisy loss counts as seen.
+    pub fn node_perturbation(
+        &mut self,
+        x: ArrayView1<'_, f64>,
+        psi: &[f64],
+        sigma: f64,
+        baseline: Option<f64>,
+        g: &mut Vector,
+    ) -> (f64, f64) {
+        let st = &mut *self.state;
+        st.counts.f += if baseline.is_some() { 1 } else { 2 };
+        let at = Self::at(&self.levels, &mut st.scratch, &mut st.noise_rng, x);
+        let (clean, noisy) = self.objective.node_perturbation(
+            at,
+            st.batches.pick(),
+            psi,
+            sigma,
+            baseline,
+            g.view_mut(),
+        );
+        st.seen.0 += noisy;
+        st.seen.1 += 1;
+        (clean, noisy)
+    }
+
     /// The weight matrices and biases of a network's parameters (empty for other problems).
     pub fn blocks(&self) -> &[crate::problem::ParamBlock] {
         self.objective.blocks()

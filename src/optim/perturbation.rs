@@ -3,12 +3,18 @@
 //! and MeZO, the same two-point estimate done in place with the probe regenerated from a seed,
 //! so that it needs the memory of one parameter vector.
 //!
+//! Node perturbation probes the units instead: noise on every pre-activation, and each
+//! synapse changes by its postsynaptic noise times its presynaptic activity times the change in
+//! loss, a three-factor rule (it needs a network, whose passes can carry that noise).
+//!
 //! ## References
 //! - Jabri & Flower (1992), "Weight perturbation: an optimal architecture and learning
 //!   technique for analog VLSI feedforward and recurrent multilayer networks", IEEE Trans.
 //!   Neural Networks 3(1): ΔW = −(η/σ²)(L(W + ξ) − L(W))·ξ.
 //! - Williams (1992), "Simple statistical gradient-following algorithms for connectionist
 //!   reinforcement learning", Machine Learning 8: the one-pass form against a running baseline.
+//! - Fiete & Seung (2006), "Gradient learning in spiking neural networks by dynamic
+//!   perturbation of conductances", Phys. Rev. Lett. 97: node perturbation.
 //! - Malladi et al. (2023), "Fine-tuning language models with just forward passes" (MeZO),
 //!   NeurIPS, Algorithm 1.
 
@@ -187,6 +193,157 @@ impl Optimizer for WeightPerturbation {
         let p = out.vector_along(self.from.view(), self.c.sigma, self.xi.view());
         out.draw(Role::ProbeLink, Shape::Segment(a, p));
         out.draw(Role::Probe, Shape::Point(p));
+        let b = out.vector_along(self.from.view(), -self.c.lr, self.g.view());
+        out.draw(Role::Step, Shape::Arrow(a, b));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node perturbation.
+
+crate::params! {
+    /// Node perturbation: noise ψ ~ N(0, σ²) on every unit's pre-activation, in every layer at
+    /// once; each weight changes by −(η/σ²)·(ℓ̃ − ℓ)·ψ_post·x_pre, averaged over the batch: the
+    /// postsynaptic noise, the presynaptic activity and one scalar per sample, the change in
+    /// its loss (against a clean pass, or against a running baseline in one pass).
+    pub struct NodePerturbationConfig {
+        /// Plasticity rate η.
+        lr: f64 = 0.05, "learning rate η", (1e-5, 1.0), Log, Positive, live;
+        /// The standard deviation σ of the node noise.
+        sigma: f64 = 1e-3, "node noise σ", (1e-6, 1.0), Log, Positive, live;
+        /// One noisy pass against a running baseline L̄ instead of a clean pass.
+        baseline: bool = false, "one pass, running baseline", (0, 1), Linear, Finite, live;
+        /// The baseline's averaging rate γ.
+        gamma: f64 = 0.1, "baseline rate γ", (1e-3, 1.0), Log, Within(1e-9, 1.0), live;
+    }
+}
+
+impl MethodConfig for NodePerturbationConfig {
+    fn build(&self, dim: usize) -> Box<dyn Optimizer> {
+        Box::new(NodePerturbation {
+            c: self.clone(),
+            psi: Vec::new(),
+            g: Vector::zeros(dim),
+            from: Vector::zeros(dim),
+            baseline: f64::NAN,
+            reference: f64::NAN,
+            k: 0,
+        })
+    }
+    fn order(&self) -> Order {
+        Order::Zeroth
+    }
+    fn needs(&self) -> Needs {
+        Needs {
+            nodes: true,
+            ..Needs::VALUES
+        }
+    }
+    fn estimator(&self) -> Option<EstimatorKind> {
+        Some(EstimatorKind {
+            directions: Directions::Nodes,
+            q: 1,
+        })
+    }
+    fn diagnostics(&self) -> &'static [Diagnostic] {
+        &[Diagnostic {
+            key: "reference_loss",
+            name: "reference loss: the clean L, or the baseline L̄ in one pass",
+            log: true,
+        }]
+    }
+    fn reference(&self) -> &'static str {
+        "Williams (1992), Machine Learning 8; Fiete & Seung (2006), Phys. Rev. Lett. 97; Werfel, Xie & Seung (2005), Neural Computation 17"
+    }
+}
+
+#[derive(Clone)]
+struct NodePerturbation {
+    c: NodePerturbationConfig,
+    /// σ·ξ for every unit of every sample of the batch (sized at the first step).
+    psi: Vec<f64>,
+    g: Vector,
+    from: Vector,
+    baseline: f64,
+    reference: f64,
+    k: u64,
+}
+
+impl NodePerturbation {
+    fn estimate(&mut self, x: &Vector, oracle: &mut Oracle<'_>, g: &mut Vector, learn: bool) {
+        let (units, rows) = oracle.units_and_rows();
+        self.psi.resize(units * rows, 0.0);
+        gaussian(oracle.rng(), &mut self.psi);
+        let sigma = self.c.sigma;
+        self.psi.iter_mut().for_each(|v| *v *= sigma);
+        let baseline = self.c.baseline.then_some(self.baseline);
+        // The first one-pass step has no baseline yet: it takes its own loss (and learns nothing).
+        let first = baseline.is_some_and(f64::is_nan);
+        let (clean, noisy) = if first {
+            let (_, noisy) = oracle.node_perturbation(x.view(), &self.psi, sigma, Some(0.0), g);
+            g.fill(0.0);
+            (f64::NAN, noisy)
+        } else {
+            oracle.node_perturbation(x.view(), &self.psi, sigma, baseline, g)
+        };
+        if learn {
+            self.reference = if self.c.baseline {
+                self.baseline
+            } else {
+                clean
+            };
+            if self.c.baseline {
+                self.baseline = if first {
+                    noisy
+                } else {
+                    self.baseline + self.c.gamma * (noisy - self.baseline)
+                };
+                if first {
+                    self.reference = noisy;
+                }
+            }
+        }
+    }
+}
+
+impl Optimizer for NodePerturbation {
+    fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
+        remember(&mut self.from, x);
+        let mut g = std::mem::take(&mut self.g);
+        self.estimate(x, oracle, &mut g, true);
+        descend(x, self.c.lr, &g);
+        self.g = g;
+        self.k += 1;
+        Ok(())
+    }
+
+    fn config_mut(&mut self) -> &mut dyn Params {
+        &mut self.c
+    }
+
+    fn step_size(&self) -> Option<f64> {
+        Some(self.c.lr)
+    }
+
+    fn estimate(&self) -> Option<(ArrayView1<'_, f64>, ArrayView1<'_, f64>)> {
+        (self.k > 0).then(|| (self.from.view(), self.g.view()))
+    }
+
+    fn estimate_at(&mut self, x: &Vector, oracle: &mut Oracle<'_>, g: &mut Vector) -> bool {
+        self.estimate(x, oracle, g, false);
+        true
+    }
+
+    fn diagnostics(&self, out: &mut [f64]) {
+        out[0] = self.reference;
+    }
+
+    /// The step.
+    fn overlay(&self, out: &mut Overlay) {
+        if self.k == 0 {
+            return;
+        }
+        let a = out.vector(self.from.view());
         let b = out.vector_along(self.from.view(), -self.c.lr, self.g.view());
         out.draw(Role::Step, Shape::Arrow(a, b));
     }

@@ -90,7 +90,9 @@ pub(super) fn trajectory(
 /// Rosenbrock, or for a method that needs residuals Rosenbrock written as residuals (the same
 /// landscape), or for one that needs a Fisher metric the Gaussian fit in (μ, log s).
 pub(super) fn home(m: &Method) -> Problem {
-    let key = if m.needs().fisher {
+    let key = if m.needs().nodes {
+        "mlp:data=xor,n=64,hidden=4"
+    } else if m.needs().fisher {
         "gaussian_fit:parametrization=log_scale"
     } else if m.needs().residuals {
         "rosenbrock_residuals"
@@ -98,6 +100,17 @@ pub(super) fn home(m: &Method) -> Problem {
         "rosenbrock"
     };
     spec::parse(key, "problem", Problem::keys()).unwrap()
+}
+
+/// The start on a method's home problem: Rosenbrock's classic start, or a network's initial
+/// weights.
+pub(super) fn home_start(m: &Method) -> Vec<f64> {
+    let p = home(m);
+    if p.dim() == 2 {
+        START.to_vec()
+    } else {
+        p.seeded_start(0)
+    }
 }
 
 fn rosenbrock() -> Problem {
@@ -498,11 +511,21 @@ fn every_method_descends_on_a_quadratic_and_on_rosenbrock() {
                 fits("gaussian_fit"),
                 fits("gaussian_fit:parametrization=log_scale"),
             ]
+        } else if m.needs().nodes {
+            // Methods that perturb a network's units race on a small network, to half its loss.
+            let p = home(&m);
+            let start = p.seeded_start(0);
+            vec![(p, start, 0.5)]
         } else {
             problems.to_vec()
         };
         for (problem, start, factor) in &own {
             let m = tuned(m.clone(), problem.key() == "quadratic");
+            let m = if m.needs().nodes {
+                method("node_perturbation:lr=0.5")
+            } else {
+                m
+            };
             let mut solo = Solo::new(problem, &m, start);
             let f0 = solo.loss();
             for k in 0..2000 {
@@ -612,7 +635,7 @@ fn a_live_learning_rate_change_keeps_adams_moments() {
 #[test]
 fn a_cloned_optimizer_forks_the_run_exactly() {
     for m in Method::defaults() {
-        let mut a = Solo::new(&home(&m), &m, &START);
+        let mut a = Solo::new(&home(&m), &m, &home_start(&m));
         for _ in 0..20 {
             a.step().unwrap();
         }
@@ -636,7 +659,7 @@ fn methods_report_their_declared_diagnostics() {
     for m in Method::defaults() {
         let declared = m.config().diagnostics();
         assert!(declared.len() <= MAX_DIAGNOSTICS, "{}", m.key());
-        let mut solo = Solo::new(&home(&m), &m, &START);
+        let mut solo = Solo::new(&home(&m), &m, &home_start(&m));
         solo.step().unwrap();
         let mut out = [f64::NAN; MAX_DIAGNOSTICS];
         solo.optimizer.diagnostics(&mut out);

@@ -39,6 +39,8 @@ pub struct Provides {
     pub fisher: bool,
     /// Gauss–Newton products Jᵀ H_L J v (networks: the loss's curvature through the outputs).
     pub gauss_newton: bool,
+    /// Passes with noise on every unit's pre-activation (networks: node perturbation).
+    pub nodes: bool,
 }
 
 impl Provides {
@@ -51,6 +53,7 @@ impl Provides {
         residuals: false,
         fisher: false,
         gauss_newton: false,
+        nodes: false,
     };
 }
 
@@ -204,6 +207,26 @@ pub trait Objective: Send + Sync {
         _side: usize,
     ) -> Option<super::view::InputSpace> {
         None
+    }
+    /// For a network: the units whose pre-activations node perturbation probes (every layer's
+    /// outputs), per sample.
+    fn units(&self) -> usize {
+        0
+    }
+    /// For a network: a pass with `psi` (m × units, layer after layer) added to the
+    /// pre-activations on `batch` (or all points), against a clean pass (or `baseline`); writes
+    /// the node-perturbation estimate of ∇f into `g` and returns (clean loss, noisy loss).
+    /// Only called when provided.
+    fn node_perturbation(
+        &self,
+        _x: ArrayView1<'_, f64>,
+        _batch: Option<&[u32]>,
+        _psi: &[f64],
+        _sigma: f64,
+        _baseline: Option<f64>,
+        _g: ArrayViewMut1<'_, f64>,
+    ) -> (f64, f64) {
+        (f64::NAN, f64::NAN)
     }
     /// The weight matrices and biases of a network's parameter vector (empty otherwise).
     fn blocks(&self) -> &[ParamBlock] {

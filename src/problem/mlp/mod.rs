@@ -480,6 +480,7 @@ impl Objective for Mlp {
             residuals: false,
             fisher: false,
             gauss_newton: true,
+            nodes: true,
         }
     }
 
@@ -603,6 +604,39 @@ impl Objective for Mlp {
 
     fn blocks(&self) -> &[ParamBlock] {
         &self.blocks
+    }
+
+    fn units(&self) -> usize {
+        self.layout.units()
+    }
+
+    fn node_perturbation(
+        &self,
+        x: ArrayView1<'_, f64>,
+        batch: Option<&[u32]>,
+        psi: &[f64],
+        sigma: f64,
+        baseline: Option<f64>,
+        g: ArrayViewMut1<'_, f64>,
+    ) -> (f64, f64) {
+        let theta = Self::theta(&x);
+        let mut noisy = f64::NAN;
+        let mut clean = f64::NAN;
+        with_slice(g, |g| {
+            clean = net::pass(
+                &self.layout,
+                &theta,
+                self.train(batch),
+                Want::Nodes {
+                    psi,
+                    sigma,
+                    baseline,
+                    g,
+                    noisy: &mut noisy,
+                },
+            );
+        });
+        (clean, noisy)
     }
 
     /// The decision boundary, the step section and the first coordinates; not the smoothed

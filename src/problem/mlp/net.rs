@@ -249,6 +249,21 @@ pub enum Want<'a> {
     Correct(&'a mut usize),
     /// The outputs (m × w_L), for views.
     Outputs(&'a mut [f64]),
+    /// Node perturbation: a pass with the noise ψ added to every pre-activation, against a
+    /// clean pass (or against a baseline loss, in one pass); the estimate into `g`, the noisy
+    /// loss into `noisy`.
+    Nodes {
+        /// σ·ξ for every unit of every sample, layer after layer (m × w_{l+1} each).
+        psi: &'a [f64],
+        /// The noise's standard deviation σ.
+        sigma: f64,
+        /// The baseline of the one-pass rule (`None`: the two-pass rule).
+        baseline: Option<f64>,
+        /// The estimate of ∇L.
+        g: &'a mut [f64],
+        /// The noisy pass's mean loss.
+        noisy: &'a mut f64,
+    },
 }
 
 /// Runs a pass of `layout` at `theta` over `rows`: returns the mean loss, and fills what `want`
@@ -320,6 +335,16 @@ fn compute(
     m: usize,
     want: Want<'_>,
 ) -> f64 {
+    if let Want::Nodes {
+        psi,
+        sigma,
+        baseline,
+        g,
+        noisy,
+    } = want
+    {
+        return nodes(ws, layout, theta, x, y, m, psi, sigma, baseline, g, noisy);
+    }
     let need_dphi = !matches!(want, Want::Value | Want::Correct(_) | Want::Outputs(_));
     forward(
         layout,
@@ -356,6 +381,7 @@ fn compute(
             backward(layout, theta, x, m, ws, gv, false);
             f
         }
+        Want::Nodes { .. } => unreachable!("handled above"),
         Want::Hvp(v, hv) => {
             let f = head_loss(layout.head, out, y, m, c, Some(&mut ws.d), &mut ws.terms);
             r_forward(layout, theta, v, x, m, ws);
@@ -364,6 +390,121 @@ fn compute(
             f
         }
     }
+}
+
+/// Node perturbation (Williams 1992; Fiete & Seung 2006): with ℓₙ the loss of sample n in the
+/// clean pass and ℓ̃ₙ with ψ added to every pre-activation, ∂L/∂W_l is estimated by
+/// (1/m) Σₙ (ℓ̃ₙ − ℓₙ)/σ² · ψ_{l,n} x_{l,n}ᵀ, x_{l,n} the clean input of layer l (postsynaptic
+/// noise × presynaptic activity × a scalar: a three-factor rule). In one pass, ℓₙ is the
+/// baseline. Returns the clean mean loss (NaN in one pass).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn nodes(
+    ws: &mut Workspace,
+    layout: &Layout,
+    theta: &[f64],
+    x: &[f64],
+    y: &[f64],
+    m: usize,
+    psi: &[f64],
+    sigma: f64,
+    baseline: Option<f64>,
+    g: &mut [f64],
+    noisy: &mut f64,
+) -> f64 {
+    let layers = layout.layers();
+    let last = layers - 1;
+    let c = layout.widths[last + 1];
+    // The clean pass, its per-sample losses kept in `rd`.
+    let clean = match baseline {
+        Some(_) => f64::NAN,
+        None => {
+            forward(
+                layout,
+                theta,
+                x,
+                m,
+                &mut ws.z,
+                &mut ws.h,
+                &mut ws.dphi,
+                false,
+            );
+            let f = head_loss(
+                layout.head,
+                &ws.z[last][..m * c],
+                y,
+                m,
+                c,
+                None,
+                &mut ws.terms,
+            );
+            ws.rd[..m].copy_from_slice(&ws.terms[..m]);
+            f
+        }
+    };
+    // The noisy pass, in the R-operator's buffers: z̃ = h̃W + b + ψ, h̃ = φ(z̃).
+    let mut at = 0;
+    for l in 0..layers {
+        let (wr, br) = layout.layer(l);
+        let (wi, wo) = (layout.widths[l], layout.widths[l + 1]);
+        let input: &[f64] = if l == 0 { x } else { &ws.rh[l][..m * wi] };
+        let (head, tail) = ws.rz.split_at_mut(l + 1);
+        let _ = tail;
+        let rz = &mut head[l][..m * wo];
+        rz.copy_from_slice(&psi[at..at + m * wo]);
+        k::gemm_nn(input, &theta[wr], k::Init::Out, rz, m, wi, wo);
+        for (r, b) in rz
+            .chunks_mut(wo)
+            .flat_map(|row| row.iter_mut().zip(&theta[br.clone()]))
+        {
+            *r += b;
+        }
+        at += m * wo;
+        if l + 1 < layers {
+            let (rzl, rh) = (&ws.rz[l][..m * wo], &mut ws.rh[l + 1][..m * wo]);
+            activate(layout.act, rzl, rh, None);
+        }
+    }
+    *noisy = head_loss(
+        layout.head,
+        &ws.rz[last][..m * c],
+        y,
+        m,
+        c,
+        None,
+        &mut ws.terms,
+    );
+    // The per-sample reinforcement (ℓ̃ₙ − ℓₙ)/(mσ²), then each layer's estimate from its noise
+    // and its clean input.
+    let scale = 1.0 / (m as f64 * sigma * sigma);
+    for n in 0..m {
+        let reference = baseline.unwrap_or(ws.rd[n]);
+        ws.terms[n] = (ws.terms[n] - reference) * scale;
+    }
+    if baseline.is_some() {
+        // One pass: the clean inputs were never computed; the rule uses the activity it saw.
+        for l in 1..layers {
+            let w = layout.widths[l];
+            ws.h[l][..m * w].copy_from_slice(&ws.rh[l][..m * w]);
+        }
+    }
+    let mut at = 0;
+    for l in 0..layers {
+        let (wr, br) = layout.layer(l);
+        let (wi, wo) = (layout.widths[l], layout.widths[l + 1]);
+        let e = &mut ws.d[..m * wo];
+        for n in 0..m {
+            let r = ws.terms[n];
+            for j in 0..wo {
+                e[n * wo + j] = r * psi[at + n * wo + j];
+            }
+        }
+        at += m * wo;
+        let input: &[f64] = if l == 0 { x } else { &ws.h[l][..m * wi] };
+        k::gemm_tn(input, &ws.d[..m * wo], &mut g[wr], m, wi, wo);
+        k::column_sums(&ws.d, &mut g[br], m, wo);
+    }
+    clean
 }
 
 /// φ(z), and φ′(z) when asked, elementwise.
