@@ -167,5 +167,28 @@ fn node_perturbation_halves_the_loss_on_xor_and_needs_a_network() {
     let e = method("node_perturbation")
         .check_fits("rosenbrock", problem("rosenbrock").build().provides(), 2)
         .unwrap_err();
-    assert!(e.contains("units to perturb"), "{e}");
+    assert!(e.contains("a network"), "{e}");
+}
+
+#[test]
+fn muon_steps_its_matrices_orthogonally_and_its_biases_by_adamw() {
+    let p = problem("mlp:data=xor,n=64,hidden=8x8,test=0");
+    let mut r = run(&p, "muon", 0, Noise::default());
+    let start = r.racers()[0].x().clone();
+    let first = r.racers()[0].loss();
+    for _ in 0..300 {
+        r.step();
+    }
+    let racer = &r.racers()[0];
+    assert!(racer.loss() < 0.5 * first, "{first} → {}", racer.loss());
+    // The first weight matrix's last update was within the quintic iteration's band of UVᵀ.
+    let error = racer.diagnostics()[0];
+    assert!(
+        error.is_finite() && error < 0.5,
+        "orthogonality error {error}"
+    );
+    // Biases start at zero and moved (AdamW's part): the first layer's 8 biases follow its
+    // 2 × 8 weights.
+    let moved = (16..24).filter(|&i| racer.x()[i] != start[i]).count();
+    assert_eq!(moved, 8);
 }

@@ -14,6 +14,7 @@ mod evolution;
 mod first_order;
 mod first_order_recent;
 pub mod line_search;
+mod matrix_methods;
 mod metric_newton;
 mod newton_family;
 mod oracle;
@@ -32,6 +33,7 @@ pub use estimator::{Directions, EstimatorKind};
 pub use evolution::{EsConfig, OnePlusOneConfig};
 pub use first_order::{AdagradConfig, AdamConfig, AdamWConfig, GdConfig, RmspropConfig, SgdConfig};
 pub use first_order_recent::{LionConfig, NadamConfig, ScheduleFreeAdamWConfig};
+pub use matrix_methods::MuonConfig;
 pub use metric_newton::{GaussNewtonConfig, NaturalGradientConfig};
 pub use newton_family::{CubicConfig, LmConfig, SaddleFreeConfig, cubic_step};
 pub use oracle::{Counts, Oracle, OracleState};
@@ -168,8 +170,9 @@ pub struct Needs {
     pub residuals: bool,
     /// A Fisher metric (natural gradient).
     pub fisher: bool,
-    /// Passes with noise on a network's units (node perturbation).
-    pub nodes: bool,
+    /// A network: passes with noise on its units (node perturbation), its weight matrices
+    /// (Muon), its backward pass (feedback alignment).
+    pub network: bool,
 }
 
 impl Needs {
@@ -181,7 +184,7 @@ impl Needs {
         dense_state: false,
         residuals: false,
         fisher: false,
-        nodes: false,
+        network: false,
     };
     /// Values and gradients.
     pub const GRADIENTS: Needs = Needs {
@@ -243,6 +246,7 @@ crate::registry! {
         AdamW(AdamWConfig) = "adamw", "AdamW: Adam with decoupled weight decay (torch.optim.AdamW).";
         Nadam(NadamConfig) = "nadam", "NAdam: Adam with Nesterov momentum and a momentum schedule (torch.optim.NAdam).";
         Lion(LionConfig) = "lion", "Lion: steps of ±η per coordinate, the sign of an interpolated momentum (Chen et al. 2023).";
+        Muon(MuonConfig) = "muon", "Muon: momentum per weight matrix, orthogonalised by Newton–Schulz iterations; AdamW on biases (networks; Jordan et al. 2024).";
         ScheduleFreeAdamW(ScheduleFreeAdamWConfig) = "schedule_free_adamw", "Schedule-free AdamW: averaging replaces the learning-rate schedule (Defazio et al. 2024).";
         ConjugateGradient(CgConfig) = "conjugate_gradient", "Nonlinear conjugate gradient (Fletcher–Reeves or Polak–Ribière+) with a strong Wolfe line search and restarts.";
         Bfgs(BfgsConfig) = "bfgs", "BFGS: a dense inverse-Hessian estimate learned from gradient changes, with a strong Wolfe line search.";
@@ -315,8 +319,8 @@ impl Method {
                 "a Fisher metric (a problem that fits a probability model)",
             ),
             (
-                needs.nodes && !provides.nodes,
-                "units to perturb (a network: `--problem mlp`)",
+                needs.network && !provides.network,
+                "a network (`--problem mlp`)",
             ),
         ];
         if let Some((_, what)) = missing.iter().find(|(m, _)| *m) {

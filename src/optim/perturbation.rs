@@ -235,7 +235,7 @@ impl MethodConfig for NodePerturbationConfig {
     }
     fn needs(&self) -> Needs {
         Needs {
-            nodes: true,
+            network: true,
             ..Needs::VALUES
         }
     }

@@ -90,7 +90,7 @@ pub(super) fn trajectory(
 /// Rosenbrock, or for a method that needs residuals Rosenbrock written as residuals (the same
 /// landscape), or for one that needs a Fisher metric the Gaussian fit in (μ, log s).
 pub(super) fn home(m: &Method) -> Problem {
-    let key = if m.needs().nodes {
+    let key = if m.needs().network {
         "mlp:data=xor,n=64,hidden=4"
     } else if m.needs().fisher {
         "gaussian_fit:parametrization=log_scale"
@@ -511,7 +511,7 @@ fn every_method_descends_on_a_quadratic_and_on_rosenbrock() {
                 fits("gaussian_fit"),
                 fits("gaussian_fit:parametrization=log_scale"),
             ]
-        } else if m.needs().nodes {
+        } else if m.needs().network {
             // Methods that perturb a network's units race on a small network, to half its loss.
             let p = home(&m);
             let start = p.seeded_start(0);
@@ -521,10 +521,9 @@ fn every_method_descends_on_a_quadratic_and_on_rosenbrock() {
         };
         for (problem, start, factor) in &own {
             let m = tuned(m.clone(), problem.key() == "quadratic");
-            let m = if m.needs().nodes {
-                method("node_perturbation:lr=0.5")
-            } else {
-                m
+            let m = match m {
+                Method::NodePerturbation(_) => method("node_perturbation:lr=0.5"),
+                m => m,
             };
             let mut solo = Solo::new(problem, &m, start);
             let f0 = solo.loss();

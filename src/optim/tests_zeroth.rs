@@ -177,7 +177,7 @@ fn a_methods_randomness_does_not_depend_on_the_noise_levels() {
     // Node perturbation probes a network's units, not its parameters: it draws no points.
     for m in Method::defaults()
         .into_iter()
-        .filter(|m| m.order() == Order::Zeroth && !m.needs().nodes)
+        .filter(|m| m.order() == Order::Zeroth && !m.needs().network)
     {
         let probes = |noise: &Noise| -> Vec<f64> {
             let mut solo = Solo::new(&p, &m, &[-1.5, 2.0]);

@@ -39,8 +39,9 @@ pub struct Provides {
     pub fisher: bool,
     /// Gauss–Newton products Jᵀ H_L J v (networks: the loss's curvature through the outputs).
     pub gauss_newton: bool,
-    /// Passes with noise on every unit's pre-activation (networks: node perturbation).
-    pub nodes: bool,
+    /// A network's passes: noise on every unit's pre-activation (node perturbation), weight
+    /// matrices, a backward pass with other feedback weights.
+    pub network: bool,
 }
 
 impl Provides {
@@ -53,7 +54,7 @@ impl Provides {
         residuals: false,
         fisher: false,
         gauss_newton: false,
-        nodes: false,
+        network: false,
     };
 }
 

@@ -480,7 +480,7 @@ impl Objective for Mlp {
             residuals: false,
             fisher: false,
             gauss_newton: true,
-            nodes: true,
+            network: true,
         }
     }
 
