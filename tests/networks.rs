@@ -192,3 +192,27 @@ fn muon_steps_its_matrices_orthogonally_and_its_biases_by_adamw() {
     let moved = (16..24).filter(|&i| racer.x()[i] != start[i]).count();
     assert_eq!(moved, 8);
 }
+
+/// Feedback alignment learns through fixed random feedback, and its last layer's weights turn
+/// towards that feedback (Lillicrap et al.'s alignment), while backprop's need not.
+#[test]
+fn feedback_alignment_learns_and_its_weights_align_with_the_feedback() {
+    let p = problem("mlp:data=circles,n=128,hidden=16,test=0");
+    let mut r = run(&p, "feedback_alignment:lr=0.5", 2, Noise::default());
+    let first = r.racers()[0].loss();
+    let mut alignment = Vec::new();
+    for k in 0..3_000 {
+        r.step();
+        if k % 500 == 0 {
+            alignment.push(r.racers()[0].diagnostics()[0]);
+        }
+    }
+    let racer = &r.racers()[0];
+    assert!(racer.loss() < 0.5 * first, "{first} → {}", racer.loss());
+    let last = racer.diagnostics()[0];
+    assert!(
+        last > 0.3 && last > alignment[0],
+        "alignment {alignment:?} → {last}"
+    );
+    assert_eq!((racer.counts().f, racer.counts().g), (0, 3_000));
+}

@@ -36,6 +36,9 @@ pub enum Directions {
     /// Noise on a network's units rather than its weights (node perturbation): the probe
     /// lives in activity space, so the moments of parameter-space directions do not apply.
     Nodes,
+    /// Backpropagation through fixed random feedback weights (feedback alignment): no random
+    /// draw per step at all, and a bias, not a variance.
+    Feedback,
 }
 
 /// An estimator's kind, as its method declares it.
@@ -55,7 +58,7 @@ impl EstimatorKind {
             Directions::Coordinates => 1.0,
             Directions::Gaussian => 1.0 + (d + 1.0) / q,
             Directions::Sphere | Directions::Rademacher => 1.0 + (d - 1.0) / q,
-            Directions::Shaped | Directions::Nodes => f64::NAN,
+            Directions::Shaped | Directions::Nodes | Directions::Feedback => f64::NAN,
         }
     }
 

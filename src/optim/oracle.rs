@@ -301,6 +301,20 @@ impl<'a> Oracle<'a> {
         (clean, noisy)
     }
 
+    /// Feedback alignment's update on the step's batch (see
+    /// [`Objective::feedback_alignment`]): one backward pass, counted as a gradient evaluation;
+    /// the loss counts as seen.
+    pub fn feedback_alignment(&mut self, x: ArrayView1<'_, f64>, feedback: &[f64], g: &mut Vector) {
+        let st = &mut *self.state;
+        st.counts.g += 1;
+        let at = Self::at(&self.levels, &mut st.scratch, &mut st.noise_rng, x);
+        let f = self
+            .objective
+            .feedback_alignment(at, st.batches.pick(), feedback, g.view_mut());
+        st.seen.0 += f;
+        st.seen.1 += 1;
+    }
+
     /// The weight matrices and biases of a network's parameters (empty for other problems).
     pub fn blocks(&self) -> &[crate::problem::ParamBlock] {
         self.objective.blocks()

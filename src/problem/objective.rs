@@ -229,6 +229,18 @@ pub trait Objective: Send + Sync {
     ) -> (f64, f64) {
         (f64::NAN, f64::NAN)
     }
+    /// For a network: backpropagation with `feedback` (laid out as x) in place of the forward
+    /// weights on the way back (feedback alignment); writes the update into `g` and returns the
+    /// loss. Only called when provided.
+    fn feedback_alignment(
+        &self,
+        _x: ArrayView1<'_, f64>,
+        _batch: Option<&[u32]>,
+        _feedback: &[f64],
+        _g: ArrayViewMut1<'_, f64>,
+    ) -> f64 {
+        f64::NAN
+    }
     /// The weight matrices and biases of a network's parameter vector (empty otherwise).
     fn blocks(&self) -> &[ParamBlock] {
         &[]

@@ -610,6 +610,26 @@ impl Objective for Mlp {
         self.layout.units()
     }
 
+    fn feedback_alignment(
+        &self,
+        x: ArrayView1<'_, f64>,
+        batch: Option<&[u32]>,
+        feedback: &[f64],
+        g: ArrayViewMut1<'_, f64>,
+    ) -> f64 {
+        let theta = Self::theta(&x);
+        let mut f = f64::NAN;
+        with_slice(g, |g| {
+            f = net::pass(
+                &self.layout,
+                &theta,
+                self.train(batch),
+                Want::Feedback(feedback, g),
+            );
+        });
+        f
+    }
+
     fn node_perturbation(
         &self,
         x: ArrayView1<'_, f64>,

@@ -249,6 +249,9 @@ pub enum Want<'a> {
     Correct(&'a mut usize),
     /// The outputs (m × w_L), for views.
     Outputs(&'a mut [f64]),
+    /// Feedback alignment: backpropagation with the fixed weights `feedback` (laid out as θ,
+    /// biases ignored) in place of the forward weights on the way back; the update into `g`.
+    Feedback(&'a [f64], &'a mut [f64]),
     /// Node perturbation: a pass with the noise ψ added to every pre-activation, against a
     /// clean pass (or against a baseline loss, in one pass); the estimate into `g`, the noisy
     /// loss into `noisy`.
@@ -382,6 +385,11 @@ fn compute(
             f
         }
         Want::Nodes { .. } => unreachable!("handled above"),
+        Want::Feedback(feedback, g) => {
+            let f = head_loss(layout.head, out, y, m, c, Some(&mut ws.d), &mut ws.terms);
+            backward(layout, feedback, x, m, ws, g, false);
+            f
+        }
         Want::Hvp(v, hv) => {
             let f = head_loss(layout.head, out, y, m, c, Some(&mut ws.d), &mut ws.terms);
             r_forward(layout, theta, v, x, m, ws);
@@ -735,11 +743,12 @@ fn correct(head: Head, out: &[f64], y: &[f64], m: usize, c: usize) -> usize {
     }
 }
 
-/// Backpropagates the output error in `ws.d` (m × w_L) into the gradient `g`.
+/// Backpropagates the output error in `ws.d` (m × w_L) into the gradient `g`, sending errors
+/// back through `back` (θ itself for backprop, fixed random weights for feedback alignment).
 #[inline(always)]
 fn backward(
     layout: &Layout,
-    theta: &[f64],
+    back: &[f64],
     x: &[f64],
     m: usize,
     ws: &mut Workspace,
@@ -753,7 +762,7 @@ fn backward(
         k::gemm_tn(input, &ws.d[..m * wo], &mut g[wr.clone()], m, wi, wo);
         k::column_sums(&ws.d, &mut g[br], m, wo);
         if l > 0 {
-            k::transpose(&theta[wr], &mut ws.wt, wi, wo);
+            k::transpose(&back[wr], &mut ws.wt, wi, wo);
             k::gemm_nn(
                 &ws.d[..m * wo],
                 &ws.wt[..wo * wi],
