@@ -631,12 +631,13 @@ fn hover(
         s += &format!("  f = {:>10}  |∇f| = {:>10}", num(q.f), num(q.grad_norm));
     }
     if let Some((_, i, rec)) = best {
-        s += &format!(
-            "   ·  {} step {} f = {}",
-            info.labels[i],
-            rec.step,
+        // A network measures its loss every k steps; between them the record has none.
+        let f = if rec.loss.is_nan() {
+            "not measured".to_owned()
+        } else {
             num(rec.loss)
-        );
+        };
+        s += &format!("   ·  {} step {} f = {f}", info.labels[i], rec.step);
         if info.dim > 2
             && let Some((_, step, d)) = view
                 .query
