@@ -19,12 +19,12 @@ use optiscope::engine::Run;
 use optiscope::noise::Noise;
 use optiscope::optim::Method;
 use optiscope::problem::Problem;
-use optiscope::problem::mlp::{MlpConfig, kernels};
+use optiscope::problem::mlp::{self, MlpConfig, kernels};
 use optiscope::spec;
 
-/// SplitMix64 in counter form: draw i of stream `seed`, as a uniform in [0, 1).
-fn splitmix_uniform(seed: u64, i: u64) -> f64 {
-    let mut z = seed.wrapping_add((i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+/// Draw i of SplitMix64 stream 6 (W2's Δ) as a uniform in [0, 1), as the workloads define it.
+fn rademacher_uniform(i: u64) -> f64 {
+    let mut z = 6u64.wrapping_add((i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^= z >> 31;
@@ -39,16 +39,7 @@ fn workload() -> (Problem, Vec<f64>) {
         ..MlpConfig::default()
     };
     let (_, layout) = config.model().unwrap();
-    let mut theta = vec![0.0; layout.params()];
-    let mut pos = 0;
-    for l in 0..layout.layers() {
-        let (fi, fo) = (layout.widths[l] as f64, layout.widths[l + 1] as f64);
-        let a = (6.0 / (fi + fo)).sqrt();
-        for w in &mut theta[layout.layer(l).0] {
-            *w = (2.0 * splitmix_uniform(1, pos) - 1.0) * a;
-            pos += 1;
-        }
-    }
+    let theta = mlp::workload_init(&layout, 1);
     (Problem::Mlp(config), theta)
 }
 
@@ -127,7 +118,7 @@ fn network(c: &mut Criterion) {
     group.bench_function("w2_spsa_step", |b| {
         b.iter(|| {
             for (i, v) in delta.iter_mut().enumerate() {
-                let u = splitmix_uniform(6, k * d as u64 + i as u64);
+                let u = rademacher_uniform(k * d as u64 + i as u64);
                 *v = if u < 0.5 { 1.0 } else { -1.0 };
             }
             k += 1;

@@ -10,9 +10,7 @@
 use rand::RngExt as _;
 
 use super::estimator::{Directions, EstimatorKind};
-use super::{
-    Diagnostic, Halt, MethodConfig, Needs, Optimizer, Oracle, Order, Overlay, Role, Shape,
-};
+use super::{Diagnostic, Halt, MethodConfig, Needs, Optimizer, Oracle, Order, Overlay};
 use crate::linalg::Vector;
 use crate::params::Params;
 
@@ -153,8 +151,6 @@ impl Optimizer for FeedbackAlignment {
         if self.t == 0 {
             return;
         }
-        let a = out.vector(self.from.view());
-        let b = out.vector_along(self.from.view(), -self.c.lr, self.g.view());
-        out.draw(Role::Step, Shape::Arrow(a, b));
+        super::zeroth_order::draw_step(&self.from, self.c.lr, &self.g, out);
     }
 }

@@ -13,9 +13,7 @@
 //! - Loshchilov & Hutter (2019), "Decoupled weight decay regularization", ICLR: AdamW, as
 //!   torch.optim.AdamW computes it.
 
-use super::{
-    Diagnostic, Halt, MethodConfig, Needs, Optimizer, Oracle, Order, Overlay, Role, Shape,
-};
+use super::{Diagnostic, Halt, MethodConfig, Needs, Optimizer, Oracle, Order, Overlay};
 use crate::linalg::Vector;
 use crate::params::Params;
 use crate::problem::ParamBlock;
@@ -304,9 +302,7 @@ impl Optimizer for Muon {
         if self.t == 0 {
             return;
         }
-        let a = out.vector(self.from.view());
-        let b = out.vector_along(self.from.view(), -self.c.lr, self.g.view());
-        out.draw(Role::Step, Shape::Arrow(a, b));
+        super::zeroth_order::draw_step(&self.from, self.c.lr, &self.g, out);
     }
 }
 

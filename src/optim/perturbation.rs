@@ -24,7 +24,7 @@ use rand_distr::{Distribution as _, StandardNormal};
 use rand_pcg::Pcg64;
 
 use super::estimator::{Directions, EstimatorKind};
-use super::zeroth_order::{descend, remember};
+use super::zeroth_order::{descend, draw_step, remember};
 use super::{
     Diagnostic, Halt, MethodConfig, Needs, Optimizer, Oracle, Order, Overlay, Role, Shape,
 };
@@ -193,8 +193,7 @@ impl Optimizer for WeightPerturbation {
         let p = out.vector_along(self.from.view(), self.c.sigma, self.xi.view());
         out.draw(Role::ProbeLink, Shape::Segment(a, p));
         out.draw(Role::Probe, Shape::Point(p));
-        let b = out.vector_along(self.from.view(), -self.c.lr, self.g.view());
-        out.draw(Role::Step, Shape::Arrow(a, b));
+        draw_step(&self.from, self.c.lr, &self.g, out);
     }
 }
 
@@ -343,9 +342,7 @@ impl Optimizer for NodePerturbation {
         if self.k == 0 {
             return;
         }
-        let a = out.vector(self.from.view());
-        let b = out.vector_along(self.from.view(), -self.c.lr, self.g.view());
-        out.draw(Role::Step, Shape::Arrow(a, b));
+        draw_step(&self.from, self.c.lr, &self.g, out);
     }
 }
 
@@ -509,8 +506,7 @@ impl Optimizer for Mezo {
             out.draw(Role::ProbeLink, Shape::Segment(a, p));
             out.draw(Role::Probe, Shape::Point(p));
         }
-        let b = out.vector_along(self.from.view(), -self.c.lr, self.g.view());
-        out.draw(Role::Step, Shape::Arrow(a, b));
+        draw_step(&self.from, self.c.lr, &self.g, out);
     }
 }
 

@@ -202,7 +202,7 @@ pub(super) fn remember(from: &mut Vector, x: &Vector) {
 }
 
 /// Draws the step x ← from − η·g.
-fn draw_step(from: &Vector, lr: f64, g: &Vector, out: &mut Overlay) {
+pub(super) fn draw_step(from: &Vector, lr: f64, g: &Vector, out: &mut Overlay) {
     let a = out.vector(from.view());
     let b = out.vector_along(from.view(), -lr, g.view());
     out.draw(Role::Step, Shape::Arrow(a, b));

@@ -220,15 +220,6 @@ fn gauss_newton_products_are_jt_h_j_v() {
     }
 }
 
-/// SplitMix64 in counter form and the reference's Glorot draw (the workloads' definition).
-fn splitmix_uniform(seed: u64, i: u64) -> f64 {
-    let mut z = seed.wrapping_add((i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    (z >> 11) as f64 * 2f64.powi(-53)
-}
-
 /// The 2-16-16-1 tanh net of the performance workloads, at its reference initialisation.
 pub(crate) fn workload_net() -> (Mlp, Vec<f64>) {
     let config = MlpConfig {
@@ -237,16 +228,7 @@ pub(crate) fn workload_net() -> (Mlp, Vec<f64>) {
         ..MlpConfig::default()
     };
     let (data, layout) = config.model().unwrap();
-    let mut theta = vec![0.0; layout.params()];
-    let mut pos = 0;
-    for l in 0..layout.layers() {
-        let (fi, fo) = (layout.widths[l] as f64, layout.widths[l + 1] as f64);
-        let a = (6.0 / (fi + fo)).sqrt();
-        for w in &mut theta[layout.layer(l).0] {
-            *w = (2.0 * splitmix_uniform(1, pos) - 1.0) * a;
-            pos += 1;
-        }
-    }
+    let theta = workload_init(&layout, 1);
     (Mlp::new(data, layout, 1), theta)
 }
 
