@@ -216,3 +216,39 @@ fn feedback_alignment_learns_and_its_weights_align_with_the_feedback() {
     );
     assert_eq!((racer.counts().f, racer.counts().g), (0, 3_000));
 }
+
+/// The sharpness a network run reports is the Hessian's eigenvalue of largest magnitude (here
+/// against a dense Hessian's eigen-decomposition), measured every ten measurements, and
+/// η·λ_max/2 puts it against the edge of stability.
+#[test]
+fn the_sharpness_is_the_top_hessian_eigenvalue() {
+    use optiscope::linalg::{Matrix, symmetric_eigen_in_place};
+    let p = problem("mlp:data=xor,n=64,hidden=4,test=0,measure_every=5");
+    let mut r = run(&p, "gd:lr=0.3", 0, Noise::default());
+    assert!(r.racers()[0].sharpness().is_some(), "measured at the start");
+    let mut measured = Vec::new();
+    for _ in 0..1_000 {
+        r.step();
+        if let Some(s) = r.racers()[0].sharpness() {
+            measured.push((r.racers()[0].step_idx(), s));
+        }
+    }
+    // Every 10 × 5 steps.
+    assert_eq!(measured.len(), 20);
+    assert!(measured.iter().all(|(step, _)| step % 50 == 0));
+    let [lambda, edge] = measured.last().unwrap().1;
+    assert!((edge - 0.3 * lambda / 2.0).abs() < 1e-12);
+    let objective = p.build();
+    let x = r.racers()[0].x().clone();
+    let mut h = objective.hessian(x.view());
+    let mut v = Matrix::zeros(h.dim());
+    symmetric_eigen_in_place(&mut h, &mut v);
+    let top = (0..h.nrows())
+        .map(|i| h[[i, i]])
+        .max_by(|a, b| a.abs().total_cmp(&b.abs()))
+        .unwrap();
+    assert!(
+        (lambda - top).abs() < 0.02 * top.abs(),
+        "power iteration {lambda}, eigen {top}"
+    );
+}

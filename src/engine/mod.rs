@@ -104,6 +104,8 @@ pub struct StepRecord {
     /// A data problem's training accuracy, test loss and test accuracy (NaN otherwise). Loss,
     /// gradient norm and these are NaN at the steps a network did not measure.
     pub metrics: [f64; 3],
+    /// A network's top Hessian eigenvalue λ_max and η·λ_max/2 (NaN at the steps not measured).
+    pub sharpness: [f64; 2],
     /// The mean function value the method saw in the step, noise included (NaN if it saw none).
     pub seen: f64,
     /// Distance from the iterate to the nearest known minimum (NaN when none is known).

@@ -106,6 +106,7 @@ impl Recorder {
             loss,
             grad_norm,
             metrics,
+            sharpness: racer.sharpness().unwrap_or([f64::NAN; 2]),
             seen: racer.seen(),
             dist_min,
             step_length,

@@ -69,6 +69,11 @@ pub struct Racer {
     measured: bool,
     /// What a data problem measures besides the loss, at the last measurement.
     metrics: Metrics,
+    /// The top Hessian eigenvalue λ_max and η·λ_max/2, when measured at this step.
+    sharpness: Option<[f64; 2]>,
+    /// The power iteration's vector, kept between measurements (its warm start), and H·v.
+    eigvec: Vector,
+    hv: Vector,
 }
 
 impl Racer {
@@ -102,6 +107,12 @@ impl Racer {
     /// measurement (NaN otherwise).
     pub fn metrics(&self) -> Metrics {
         self.metrics
+    }
+    /// The top Hessian eigenvalue λ_max (by power iteration on H·v) and η·λ_max/2, if they were
+    /// measured at this step (a network's, every ten measurements): gradient descent is
+    /// unstable along directions with η·λ > 2, the edge of stability.
+    pub fn sharpness(&self) -> Option<[f64; 2]> {
+        self.sharpness
     }
     /// Mini-batch epochs so far: training points drawn over their number (0 when full-batch).
     pub fn epochs(&self, samples: usize) -> f64 {
@@ -160,12 +171,36 @@ impl Racer {
         self.optimizer.overlay(out);
     }
 
+    /// λ_max by [`POWER_STEPS`] power iterations on the clean full-batch H·v, from the last
+    /// measurement's vector; outside the counts.
+    fn measure_sharpness(&mut self, objective: &dyn Objective) {
+        let mut lambda = f64::NAN;
+        for _ in 0..POWER_STEPS {
+            objective.hvp_into(self.x.view(), self.eigvec.view(), self.hv.view_mut());
+            lambda = self.eigvec.dot(&self.hv);
+            let n = self.hv.dot(&self.hv).sqrt();
+            if !(n.is_finite() && n > 0.0) {
+                break;
+            }
+            self.eigvec.assign(&self.hv);
+            self.eigvec /= n;
+        }
+        let eta = self.optimizer.step_size().unwrap_or(f64::NAN);
+        self.sharpness = Some([lambda, eta * lambda / 2.0]);
+    }
+
     /// Recomputes the clean metrics at `x`, outside the oracle's counts.
     fn measure(&mut self, objective: &dyn Objective) {
         (self.loss, self.metrics) = objective.measure_into(self.x.view(), self.grad.view_mut());
         self.measured = true;
     }
 }
+
+/// Power iterations per sharpness measurement (warm-started from the previous one).
+const POWER_STEPS: usize = 8;
+
+/// A network's sharpness is measured every this many of its measurements.
+const SHARPNESS_EVERY: u64 = 10;
 
 /// SplitMix64, to derive independent stream seeds from a scene seed.
 pub(crate) fn splitmix(mut z: u64) -> u64 {
@@ -217,6 +252,8 @@ impl Run {
     ) -> Self {
         let objective: Arc<dyn Objective> = Arc::from(problem.build());
         let dim = objective.dim();
+        // A network's sharpness is tracked (its H·v products are exact and cheap).
+        let data = objective.samples() > 0 && objective.provides().hvp;
         let mut x0 = Vector::zeros(dim);
         for (xi, s) in x0.iter_mut().zip(start) {
             *xi = *s;
@@ -239,8 +276,18 @@ impl Run {
                     stopped: None,
                     measured: false,
                     metrics: Metrics::NONE,
+                    sharpness: None,
+                    eigvec: if data {
+                        Vector::from_elem(dim, 1.0 / (dim as f64).sqrt())
+                    } else {
+                        Vector::zeros(0)
+                    },
+                    hv: Vector::zeros(if data { dim } else { 0 }),
                 };
                 r.measure(objective.as_ref());
+                if data {
+                    r.measure_sharpness(objective.as_ref());
+                }
                 if !r.loss.is_finite() {
                     r.stopped = Some(StopReason::Diverged { step: 0 });
                 }
@@ -322,8 +369,14 @@ impl Run {
             {
                 ins.observe(g_hat, r.grad.view());
             }
+            r.sharpness = None;
             if measure {
                 r.measure(objective);
+                if !r.eigvec.is_empty()
+                    && (r.step / self.measure_every).is_multiple_of(SHARPNESS_EVERY)
+                {
+                    r.measure_sharpness(objective);
+                }
             } else {
                 r.measured = false;
             }

@@ -93,7 +93,15 @@ pub enum Metric {
     Diagnostic(&'static str),
     /// A data problem's k-th metric: training accuracy, test loss, test accuracy.
     Data(u8),
+    /// A network's sharpness: λ_max, then η·λ_max/2.
+    Sharpness(u8),
 }
+
+/// The sharpness curves: title and whether drawn on a log axis.
+const SHARPNESS: [(&str, bool); 2] = [
+    ("sharpness λ_max (top Hessian eigenvalue)", true),
+    ("η·λ_max / 2: the edge of stability at 1 (dashed)", false),
+];
 
 /// The data problem's metrics: title and whether drawn on a log axis.
 const DATA: [(&str, bool); 3] = [
@@ -119,6 +127,7 @@ impl Metric {
             Metric::Seen => "f as the method saw it (noise included)".into(),
             Metric::Estimator(k) => ESTIMATOR[k as usize].0.into(),
             Metric::Data(k) => DATA[k as usize].0.into(),
+            Metric::Sharpness(k) => SHARPNESS[k as usize].0.into(),
             Metric::DistMin => "distance to nearest minimum ‖x − x*‖".into(),
             Metric::StepLength => "step length ‖Δx‖".into(),
             Metric::Diagnostic(key) => info
@@ -141,6 +150,7 @@ impl Metric {
                 .is_none_or(|d| d.log),
             Metric::Estimator(k) => ESTIMATOR[k as usize].1,
             Metric::Data(k) => DATA[k as usize].1,
+            Metric::Sharpness(k) => SHARPNESS[k as usize].1,
             _ => true,
         }
     }
@@ -160,6 +170,7 @@ impl Metric {
             Metric::DistMin => r.dist_min,
             Metric::StepLength => r.step_length,
             Metric::Data(k) => r.metrics[k as usize],
+            Metric::Sharpness(k) => r.sharpness[k as usize],
             Metric::Diagnostic(key) => {
                 let slot = info.diagnostics.get(i)?.iter().position(|d| d.key == key)?;
                 r.diagnostics[slot]
@@ -180,6 +191,7 @@ pub fn available(info: &RunInfo) -> Vec<Metric> {
     }
     if crate::csv::is_data(&info.scene.problem) {
         out.extend((0..3).map(Metric::Data));
+        out.extend((0..2).map(Metric::Sharpness));
     }
     for d in info.diagnostics.iter().flat_map(|d| d.iter()) {
         let m = Metric::Diagnostic(d.key);
@@ -197,7 +209,7 @@ pub struct CurvesUi {
     pub x_axis: XAxis,
     /// The metrics shown, in order.
     pub shown: Vec<Metric>,
-    /// Whether a data problem's accuracy and test loss were added when first offered.
+    /// Whether a data problem's accuracy, test loss and sharpness were added when first offered.
     data_added: bool,
 }
 
@@ -208,6 +220,15 @@ impl Default for CurvesUi {
             shown: vec![Metric::Loss, Metric::GradNorm, Metric::DistMin],
             data_added: false,
         }
+    }
+}
+
+/// The theme's ink for reference lines.
+fn ui_ink(dark: bool) -> egui::Color32 {
+    if dark {
+        egui::Color32::from_gray(200)
+    } else {
+        egui::Color32::from_gray(60)
     }
 }
 
@@ -317,10 +338,10 @@ pub fn show(ui: &mut Ui, view: &View, st: &mut CurvesUi) {
         return;
     };
     let offered = available(&info);
-    // A network's accuracy and test loss are shown the first time they are offered.
+    // A network's accuracy, test loss and sharpness are shown the first time they are offered.
     if offered.contains(&Metric::Data(0)) && !st.data_added {
         st.data_added = true;
-        for m in [Metric::Data(0), Metric::Data(1)] {
+        for m in [Metric::Data(0), Metric::Data(1), Metric::Sharpness(1)] {
             if !st.shown.contains(&m) {
                 st.shown.push(m);
             }
@@ -416,6 +437,13 @@ pub fn show(ui: &mut Ui, view: &View, st: &mut CurvesUi) {
         // One min/max pair per two pixel columns: lines as sharp as the screen, half the vertices.
         let buckets = (ui.available_width() / 2.0) as usize;
         plot.show(ui, |plot_ui| {
+            if metric == Metric::Sharpness(1) {
+                plot_ui.hline(
+                    egui_plot::HLine::new("edge of stability η·λ_max = 2", 1.0)
+                        .style(egui_plot::LineStyle::dashed_loose())
+                        .color(ui_ink(dark)),
+                );
+            }
             for (i, r) in view.racers.iter().enumerate() {
                 let samples = r.history.samples();
                 if samples

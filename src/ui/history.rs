@@ -164,6 +164,7 @@ mod tests {
     fn rec(step: u64, xy: [f64; 2], loss: f64) -> StepRecord {
         StepRecord {
             metrics: [f64::NAN; 3],
+            sharpness: [f64::NAN; 2],
             racer: 0,
             step,
             xy,
