@@ -55,24 +55,30 @@ pub fn min_max<T>(
     let mut out = Vec::with_capacity(2 * buckets + 2);
     let mut i = 0;
     while i < n {
+        // The extremes among the bucket's finite values: a metric measured only now and then
+        // (a network's, every k steps) has NaN between its measurements.
         let b = bucket(&samples[i]);
-        let (mut lo, mut hi) = (i, i);
-        let (mut y_lo, mut y_hi) = (y(&samples[i]), y(&samples[i]));
-        let mut j = i + 1;
+        let mut extremes: Option<((usize, f64), (usize, f64))> = None;
+        let mut j = i;
         while j < n && bucket(&samples[j]) == b {
             let v = y(&samples[j]);
-            if v < y_lo {
-                (lo, y_lo) = (j, v);
-            }
-            if v > y_hi {
-                (hi, y_hi) = (j, v);
+            if v.is_finite() {
+                extremes = Some(match extremes {
+                    None => ((j, v), (j, v)),
+                    Some((lo, hi)) => (
+                        if v < lo.1 { (j, v) } else { lo },
+                        if v > hi.1 { (j, v) } else { hi },
+                    ),
+                });
             }
             j += 1;
         }
-        let (a, c) = if lo <= hi { (lo, hi) } else { (hi, lo) };
-        out.push([x(&samples[a]), y(&samples[a])]);
-        if c != a {
-            out.push([x(&samples[c]), y(&samples[c])]);
+        if let Some(((lo, _), (hi, _))) = extremes {
+            let (a, c) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+            out.push([x(&samples[a]), y(&samples[a])]);
+            if c != a {
+                out.push([x(&samples[c]), y(&samples[c])]);
+            }
         }
         i = j;
     }
@@ -98,6 +104,19 @@ mod tests {
         assert!((95..=102).contains(&thin.len()), "{}", thin.len());
         assert_eq!(thin[0], pts[0]);
         assert_eq!(*thin.last().unwrap(), pts[999]);
+    }
+
+    /// A series measured every 100th sample, NaN between, keeps every measurement however
+    /// finely the buckets are cut.
+    #[test]
+    fn min_max_keeps_sparse_measurements() {
+        let ys: Vec<f64> = (0..10_000)
+            .map(|k| if k % 100 == 0 { k as f64 } else { f64::NAN })
+            .collect();
+        let idx: Vec<usize> = (0..ys.len()).collect();
+        let thin = min_max(&idx, |k| *k as f64, |k| ys[*k], 300);
+        assert_eq!(thin.len(), 100, "{thin:?}");
+        assert!(thin.iter().all(|p| p[1] == p[0]));
     }
 
     #[test]
