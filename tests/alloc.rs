@@ -38,7 +38,9 @@ static GLOBAL: Counting = Counting;
 
 /// Rosenbrock, or the problem with the residuals or Fisher metric the method needs.
 fn home(m: &Method) -> Problem {
-    let key = if m.needs().fisher {
+    let key = if m.needs().network {
+        "mlp:data=xor,n=64,hidden=4"
+    } else if m.needs().fisher {
         "gaussian_fit:parametrization=log_scale"
     } else if m.needs().residuals {
         "rosenbrock_residuals"
@@ -64,10 +66,11 @@ fn every_channel_on() -> Noise {
 fn run_step_does_not_allocate_for_any_method() {
     for m in Method::defaults() {
         for noise in [Noise::default(), every_channel_on()] {
+            let p = home(&m);
             let mut run = Run::new(
-                &home(&m),
+                &p,
                 &[(m.key().into(), m.clone())],
-                &[-1.5, 2.0],
+                &p.seeded_start(0),
                 0,
                 noise,
             );
@@ -83,17 +86,59 @@ fn run_step_does_not_allocate_for_any_method() {
     }
 }
 
+/// On a network, with and without mini-batches: after the first step (which sizes a thread's
+/// pass buffers and a method's per-batch state), steps, measurements every k steps and the
+/// sharpness's power iterations allocate nothing.
+#[test]
+fn network_steps_do_not_allocate() {
+    let p: Problem =
+        optiscope::spec::parse("mlp:data=moons,n=64,hidden=6x5", "problem", Problem::keys())
+            .unwrap();
+    for key in [
+        "adam",
+        "sgd",
+        "spsa",
+        "rge",
+        "mezo",
+        "weight_perturbation",
+        "node_perturbation",
+        "feedback_alignment",
+        "muon",
+        "lbfgs",
+    ] {
+        let m: Method = optiscope::spec::parse(key, "optimizer", Method::keys()).unwrap();
+        for batch in [0, 16] {
+            let mut noise = Noise::default();
+            noise.batch.size = batch;
+            let mut run = Run::new(&p, &[(key.into(), m.clone())], &p.seeded_start(0), 0, noise);
+            run.step();
+            COUNTING.with(|c| c.set(true));
+            for _ in 0..300 {
+                run.step();
+            }
+            COUNTING.with(|c| c.set(false));
+            let n = COUNT.with(|c| c.replace(0));
+            assert_eq!(
+                n, 0,
+                "{key} (batch {batch}) allocated {n} times in 300 steps"
+            );
+            assert!(run.racers()[0].stopped().is_none(), "{key} stopped");
+        }
+    }
+}
+
 #[test]
 fn overlays_and_diagnostics_refill_without_allocating() {
     for m in Method::defaults() {
+        let p = home(&m);
         let mut run = Run::new(
-            &home(&m),
+            &p,
             &[(m.key().into(), m.clone())],
-            &[-1.5, 2.0],
+            &p.seeded_start(0),
             0,
             Noise::default(),
         );
-        let mut overlay = Overlay::new(2);
+        let mut overlay = Overlay::new(p.dim());
         // The first fill sizes the buffer; after that every step's refill reuses it.
         run.step();
         run.racers()[0].overlay(&mut overlay);

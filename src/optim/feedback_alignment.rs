@@ -36,6 +36,7 @@ impl MethodConfig for FeedbackAlignmentConfig {
             buf: Vector::zeros(dim),
             from: Vector::zeros(dim),
             alignment: f64::NAN,
+            last: None,
             t: 0,
         })
     }
@@ -77,15 +78,17 @@ struct FeedbackAlignment {
     buf: Vector,
     from: Vector,
     alignment: f64,
+    last: Option<crate::problem::ParamBlock>,
     t: u64,
 }
 
 impl Optimizer for FeedbackAlignment {
     fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
-        let blocks = oracle.blocks().to_vec();
         if self.t == 0 {
             self.feedback = vec![0.0; x.len()];
-            for b in blocks.iter().filter(|b| !b.bias) {
+            // The last weight matrix, whose alignment is reported.
+            self.last = oracle.blocks().iter().rev().find(|b| !b.bias).copied();
+            for b in oracle.blocks().to_vec().iter().filter(|b| !b.bias) {
                 let a = (6.0 / (b.rows + b.cols) as f64).sqrt();
                 for v in &mut self.feedback[b.offset..b.offset + b.rows * b.cols] {
                     *v = a * (2.0 * oracle.rng().random::<f64>() - 1.0);
@@ -107,7 +110,7 @@ impl Optimizer for FeedbackAlignment {
             x.scaled_add(-self.c.lr, &self.g);
         }
         // How far the last weight matrix has turned towards its feedback B.
-        if let Some(b) = blocks.iter().rev().find(|b| !b.bias) {
+        if let Some(b) = self.last {
             let r = b.offset..b.offset + b.rows * b.cols;
             let (w, f) = (
                 &x.as_slice().unwrap_or_default()[r.clone()],
