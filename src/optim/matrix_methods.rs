@@ -56,6 +56,7 @@ impl MethodConfig for MuonConfig {
             g: Vector::zeros(dim),
             from: Vector::zeros(dim),
             matrices: Vec::new(),
+            rest: Vec::new(),
             work: Work::default(),
             t: 0,
             ns_error: f64::NAN,
@@ -105,6 +106,8 @@ struct Muon {
     from: Vector,
     /// The weight matrices Muon steps (rows and columns at least 2).
     matrices: Vec<ParamBlock>,
+    /// The other blocks (biases, weight vectors), which take AdamW steps.
+    rest: Vec<ParamBlock>,
     work: Work,
     t: u64,
     ns_error: f64,
@@ -193,12 +196,10 @@ fn orthogonality_error(w: &Work, r: usize, c: usize) -> f64 {
 impl Optimizer for Muon {
     fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
         if self.t == 0 {
-            self.matrices = oracle
-                .blocks()
-                .iter()
-                .filter(|b| !b.bias && b.rows >= 2 && b.cols >= 2)
-                .copied()
-                .collect();
+            let is_matrix = |b: &&ParamBlock| !b.bias && b.rows >= 2 && b.cols >= 2;
+            let blocks = oracle.blocks();
+            self.matrices = blocks.iter().filter(is_matrix).copied().collect();
+            self.rest = blocks.iter().filter(|b| !is_matrix(b)).copied().collect();
         }
         self.from.assign(x);
         let mut grad = std::mem::take(&mut self.g);
@@ -213,11 +214,6 @@ impl Optimizer for Muon {
             return Ok(());
         };
         // AdamW on every coordinate outside the matrices (torch.optim.AdamW's rule).
-        let in_matrix = |i: usize| {
-            self.matrices
-                .iter()
-                .any(|b| (b.offset..b.offset + b.rows * b.cols).contains(&i))
-        };
         let (bc1, bc2) = (
             1.0 - c.beta1.powi(self.t as i32),
             1.0 - c.beta2.powi(self.t as i32),
@@ -225,10 +221,11 @@ impl Optimizer for Muon {
         let (Some(m), Some(v)) = (self.m.as_slice_mut(), self.v.as_slice_mut()) else {
             return Ok(());
         };
-        for i in 0..xs.len() {
-            if in_matrix(i) {
-                continue;
-            }
+        for i in self
+            .rest
+            .iter()
+            .flat_map(|b| b.offset..b.offset + b.rows * b.cols)
+        {
             let g = gs[i];
             m[i] = c.beta1 * m[i] + (1.0 - c.beta1) * g;
             v[i] = c.beta2 * v[i] + (1.0 - c.beta2) * g * g;

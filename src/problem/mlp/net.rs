@@ -374,20 +374,20 @@ fn compute(
         }
         Want::Gradient(g) => {
             let f = head_loss(layout.head, out, y, m, c, Some(&mut ws.d), &mut ws.terms);
-            backward(layout, theta, x, m, ws, g, false);
+            backward(layout, theta, x, m, ws, g);
             f
         }
         Want::GaussNewton(v, gv) => {
             let f = head_loss(layout.head, out, y, m, c, None, &mut ws.terms);
             r_forward(layout, theta, v, x, m, ws);
             head_curvature(layout.head, &ws.z[last], &ws.rz[last], m, c, &mut ws.d);
-            backward(layout, theta, x, m, ws, gv, false);
+            backward(layout, theta, x, m, ws, gv);
             f
         }
         Want::Nodes { .. } => unreachable!("handled above"),
         Want::Feedback(feedback, g) => {
             let f = head_loss(layout.head, out, y, m, c, Some(&mut ws.d), &mut ws.terms);
-            backward(layout, feedback, x, m, ws, g, false);
+            backward(layout, feedback, x, m, ws, g);
             f
         }
         Want::Hvp(v, hv) => {
@@ -456,9 +456,7 @@ fn nodes(
         let (wr, br) = layout.layer(l);
         let (wi, wo) = (layout.widths[l], layout.widths[l + 1]);
         let input: &[f64] = if l == 0 { x } else { &ws.rh[l][..m * wi] };
-        let (head, tail) = ws.rz.split_at_mut(l + 1);
-        let _ = tail;
-        let rz = &mut head[l][..m * wo];
+        let rz = &mut ws.rz[l][..m * wo];
         rz.copy_from_slice(&psi[at..at + m * wo]);
         k::gemm_nn(input, &theta[wr], k::Init::Out, rz, m, wi, wo);
         for (r, b) in rz
@@ -746,15 +744,7 @@ fn correct(head: Head, out: &[f64], y: &[f64], m: usize, c: usize) -> usize {
 /// Backpropagates the output error in `ws.d` (m × w_L) into the gradient `g`, sending errors
 /// back through `back` (θ itself for backprop, fixed random weights for feedback alignment).
 #[inline(always)]
-fn backward(
-    layout: &Layout,
-    back: &[f64],
-    x: &[f64],
-    m: usize,
-    ws: &mut Workspace,
-    g: &mut [f64],
-    _r: bool,
-) {
+fn backward(layout: &Layout, back: &[f64], x: &[f64], m: usize, ws: &mut Workspace, g: &mut [f64]) {
     for l in (0..layout.layers()).rev() {
         let (wr, br) = layout.layer(l);
         let (wi, wo) = (layout.widths[l], layout.widths[l + 1]);
