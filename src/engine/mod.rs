@@ -3,6 +3,7 @@
 //! the waker (the app's `request_repaint`). A second named thread computes landscape grids, one
 //! at a time, so that stepping never waits for a grid. It never imports egui.
 
+pub mod directions;
 mod grids;
 pub mod inspector;
 mod landscape;

@@ -3,6 +3,8 @@
 //! one place.
 //!
 //! A point θ is drawn at ((θ − o)·u, (θ − o)·v) for orthonormal directions u, v and an origin o.
+//! Directions that are not orthonormal (filter-normalized ones) draw θ at the coordinates (a, b)
+//! of its least-squares projection o + a·u + b·v, so lifting still inverts projecting.
 //! For a coordinate slice u and v are unit vectors eᵢ, eⱼ and o has zeros in coordinates i and
 //! j, so the drawn coordinates are θᵢ and θⱼ themselves. To follow an iterate, the origin moves
 //! only perpendicular to the plane: drawn coordinates of earlier points do not change.
@@ -21,6 +23,10 @@ pub struct Projection {
     v: Vector,
     /// The coordinates on the axes of a coordinate slice.
     axes: Option<[usize; 2]>,
+    /// For directions that are not orthonormal, the inverse of their Gram matrix.
+    gram_inverse: Option<[[f64; 2]; 2]>,
+    /// The axes' names, when the directions have their own (PC₁, the Hessian's eigenvectors).
+    names: Option<[String; 2]>,
 }
 
 impl Projection {
@@ -45,6 +51,51 @@ impl Projection {
             u,
             v,
             axes: None,
+            gram_inverse: None,
+            names: None,
+        }
+    }
+
+    /// The plane through `through` along `u` and `v` (which must be independent), with the
+    /// axes named `names`. Orthonormal directions are drawn as they are; others by the
+    /// coordinates of the least-squares projection.
+    pub fn along(through: &[f64], u: Vector, v: Vector, names: [String; 2]) -> Self {
+        let (uu, uv, vv) = (u.dot(&u), u.dot(&v), v.dot(&v));
+        let orthonormal = (uu - 1.0).abs() < 1e-12 && (vv - 1.0).abs() < 1e-12 && uv.abs() < 1e-12;
+        let det = uu * vv - uv * uv;
+        let gram_inverse = (!orthonormal).then(|| {
+            let d = if det > 0.0 { det } else { f64::MIN_POSITIVE };
+            [[vv / d, -uv / d], [-uv / d, uu / d]]
+        });
+        Self {
+            origin: Vector::from(through.to_vec()),
+            u,
+            v,
+            axes: None,
+            gram_inverse,
+            names: Some(names),
+        }
+    }
+
+    /// Names the axes.
+    pub fn rename(&mut self, names: [String; 2]) {
+        self.names = Some(names);
+    }
+
+    /// The directions (u, v).
+    pub fn directions(&self) -> (&Vector, &Vector) {
+        (&self.u, &self.v)
+    }
+
+    /// The point the plane's coordinates are measured from.
+    pub fn origin(&self) -> &Vector {
+        &self.origin
+    }
+
+    fn solve(&self, [a, b]: [f64; 2]) -> [f64; 2] {
+        match self.gram_inverse {
+            None => [a, b],
+            Some(m) => [m[0][0] * a + m[0][1] * b, m[1][0] * a + m[1][1] * b],
         }
     }
 
@@ -70,6 +121,8 @@ impl Projection {
             u,
             v,
             axes: (dim >= 2).then_some(axes),
+            gram_inverse: None,
+            names: None,
         }
     }
 
@@ -94,7 +147,7 @@ impl Projection {
             a += r * self.u[k];
             b += r * self.v[k];
         }
-        [a, b]
+        self.solve([a, b])
     }
 
     /// The plane's part of a direction (a gradient, a step): (d·u, d·v).
@@ -102,7 +155,7 @@ impl Projection {
         if let Some([i, j]) = self.axes {
             return [d[i], d[j]];
         }
-        [d.dot(&self.u), d.dot(&self.v)]
+        self.solve([d.dot(&self.u), d.dot(&self.v)])
     }
 
     /// The plane's part of a quadratic form M: [[uᵀMu, uᵀMv], [vᵀMu, vᵀMv]].
@@ -159,6 +212,9 @@ impl Projection {
 
     /// The axis labels: the coordinates' names, or the directions'.
     pub fn axis_names(&self) -> [String; 2] {
+        if let Some(names) = &self.names {
+            return names.clone();
+        }
         match self.axes {
             _ if self.dim() <= 2 => ["x".into(), "y".into()],
             Some([i, j]) => [subscript("x", i), subscript("x", j)],

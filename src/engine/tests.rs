@@ -833,3 +833,107 @@ fn the_inspector_follows_each_estimators_quality() {
             .all(|v| v.is_nan())
     );
 }
+
+/// A network scene whose plane follows Adam along `slice`.
+fn plane_scene(slice: &str) -> Scene {
+    scene(&format!(
+        "version = 1\nseed = 2\n[problem]\nkind = \"mlp\"\ndata = \"circles\"\nn = 64\n\
+         hidden = \"6x6\"\n[[optimizers]]\nkind = \"adam\"\nlr = 0.02\n[[optimizers]]\n\
+         kind = \"sgd\"\nlr = 0.5\n[view]\nslice = \"{slice}\"\nfollow = 0\n\
+         [playback]\nplaying = false\n"
+    ))
+}
+
+fn profiles_after(p: &Probe, steps: u32) -> crate::problem::view::Profiles {
+    use crate::problem::{ViewData, ViewKind};
+    p.engine.send(Command::Step(steps));
+    records_until(p, u64::from(steps));
+    p.engine.send(Command::Views(vec![ViewKind::Profiles]));
+    p.engine.send(Command::Step(1));
+    let mut data = None;
+    p.until(|e| {
+        if let Event::View { data: d, .. } = e {
+            data = Some(d.clone());
+            return true;
+        }
+        false
+    });
+    let ViewData::Profiles(profiles) = data.unwrap().as_ref().clone() else {
+        panic!("profiles")
+    };
+    profiles
+}
+
+#[test]
+fn the_profiles_interpolate_from_the_start_and_follow_the_path_off_the_plane() {
+    let p = Probe::new(plane_scene("pca"));
+    let info = started_run_info(&p);
+    let profiles = profiles_after(&p, 300);
+    assert_eq!(profiles.interpolation.len(), 2);
+    let at = |a: f64| {
+        profiles
+            .alpha
+            .iter()
+            .position(|x| (x - a).abs() < 1e-12)
+            .unwrap()
+    };
+    let path = profiles.path.as_ref().expect("the followed racer's path");
+    assert_eq!(path.racer, 0);
+    assert_eq!(path.steps.first(), Some(&0));
+    assert_eq!(path.steps.last(), Some(&301));
+    let (adam, sgd) = (&profiles.interpolation[0].1, &profiles.interpolation[1].1);
+    // α = 0 is the start for both racers, and α = 1 each one's iterate.
+    assert_eq!(adam[at(0.0)], sgd[at(0.0)]);
+    assert_eq!(adam[at(0.0)], path.loss[0]);
+    assert_eq!(adam[at(1.0)], *path.loss.last().unwrap());
+    assert!(
+        adam[at(1.0)] < 0.5 * adam[at(0.0)],
+        "Adam learned: {adam:?}"
+    );
+    // The PCA plane holds most of the path: it is much nearer the plane than the start.
+    let off = path.off_plane.iter().copied().fold(0.0, f64::max);
+    let far = path.from_start.iter().copied().fold(0.0, f64::max);
+    assert!(off < 0.5 * far, "off the plane {off}, from the start {far}");
+    assert_eq!(path.from_start[0], 0.0);
+    // On the plane the loss is the true loss; off it, the two part.
+    for k in 0..path.steps.len() {
+        if path.off_plane[k] < 1e-9 {
+            assert!((path.plane[k] - path.loss[k]).abs() <= 1e-9 * path.loss[k].abs().max(1.0));
+        }
+    }
+    assert!(
+        info.plane_label.contains("principal"),
+        "{}",
+        info.plane_label
+    );
+}
+
+#[test]
+fn every_fitted_plane_passes_through_the_followed_iterate() {
+    for (slice, says) in [
+        ("filter_normalized", "filter-normalized"),
+        ("hessian", "Hessian"),
+        ("pca", "principal"),
+    ] {
+        let p = Probe::new(plane_scene(slice));
+        assert!(started_run_info(&p).plane_label.contains(says), "{slice}");
+        // Before the first step the plane passes through the start, which Adam is at.
+        p.engine.send(Command::Query {
+            id: 7,
+            xy: [0.0, 0.0],
+            nearest: Some((0, 0)),
+        });
+        let mut reply = None;
+        p.until(|e| {
+            if let Event::Query(r) = e {
+                reply = Some(r.clone());
+                return true;
+            }
+            false
+        });
+        let reply = reply.unwrap();
+        let (_, step, off) = reply.off_plane.unwrap();
+        assert_eq!(step, 0);
+        assert!(off < 1e-9, "{slice}: the start is {off} off the plane");
+    }
+}

@@ -5,7 +5,7 @@ use super::record::Recorder;
 use super::{PlaneId, Projection, QueryReply, Run};
 use crate::linalg::Vector;
 use crate::problem::ViewBounds;
-use crate::problem::view::{MAX_SHOWN, Section};
+use crate::problem::view::{MAX_SHOWN, PROFILE_POINTS, PathProfile, Profiles, Section};
 use crate::problem::{ViewData, ViewKind};
 
 /// Samples along a step section.
@@ -38,6 +38,10 @@ pub(super) struct Frame<'a> {
     pub projection: &'a Projection,
     pub plane: PlaneId,
     pub window: ViewBounds,
+    /// The run's start θ₀.
+    pub start: &'a [f64],
+    /// The racer the plane follows (or the first).
+    pub followed: Option<usize>,
 }
 
 /// The data of `kind` for the run's current state.
@@ -51,6 +55,7 @@ pub(super) fn compute(
 ) -> ViewData {
     match kind {
         ViewKind::Smoothed => smoothed(run, frame, cache),
+        ViewKind::Profiles => ViewData::Profiles(profiles(run, recorders, frame)),
         ViewKind::Decision => {
             let racers: Vec<(u32, ndarray::ArrayView1<'_, f64>)> = run
                 .racers()
@@ -164,6 +169,86 @@ fn smoothed(run: &Run, frame: &Frame<'_>, cache: &mut SmoothCache) -> ViewData {
         sigma,
         racer: Some(racer),
         points,
+    }
+}
+
+/// Positions on the line from θ₀ to an iterate: a quarter of the way beyond each end.
+const INTERPOLATION_SAMPLES: usize = 49;
+
+/// The loss on the line from the start to each racer's iterate, and along the followed
+/// racer's recorded path beside the plane's loss at its projection; evaluations in parallel.
+fn profiles(run: &Run, recorders: &[Recorder], frame: &Frame<'_>) -> Profiles {
+    use rayon::prelude::*;
+    let objective = run.objective();
+    let start = ndarray::ArrayView1::from(frame.start);
+    let alpha: Vec<f64> = (0..INTERPOLATION_SAMPLES)
+        .map(|k| -0.25 + 1.5 * k as f64 / (INTERPOLATION_SAMPLES - 1) as f64)
+        .collect();
+    let interpolation = run
+        .racers()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.x().len() == start.len())
+        .map(|(i, r)| {
+            let x = r.x().view();
+            let f = alpha
+                .par_iter()
+                .map(|&a| {
+                    let p = &start * (1.0 - a) + &(&x * a);
+                    objective.value(p.view())
+                })
+                .collect();
+            (i as u32, f)
+        })
+        .collect();
+    let path = frame.followed.and_then(|i| {
+        let racer = run.racers().get(i)?;
+        let rows: Vec<(u64, &[f64])> = recorders
+            .get(i)?
+            .tape
+            .rows()
+            .map(|(row, x)| (row.step, x))
+            .filter(|(step, _)| *step < racer.step_idx())
+            .collect();
+        let keep = PROFILE_POINTS - 1;
+        let mut picked: Vec<(u64, &[f64])> = if rows.len() <= keep {
+            rows
+        } else {
+            (0..keep)
+                .map(|k| rows[k * (rows.len() - 1) / (keep - 1)])
+                .collect()
+        };
+        let current = racer.x().as_slice()?;
+        picked.push((racer.step_idx(), current));
+        let projection = frame.projection;
+        let evaluated: Vec<[f64; 4]> = picked
+            .par_iter()
+            .map(|(_, x)| {
+                let x = ndarray::ArrayView1::from(*x);
+                let on_plane = projection.lift(projection.project(x));
+                let from_start = (&x - &start).dot(&(&x - &start)).sqrt();
+                [
+                    objective.value(x),
+                    objective.value(on_plane.view()),
+                    projection.off_plane(x),
+                    from_start,
+                ]
+            })
+            .collect();
+        let column = |k: usize| evaluated.iter().map(|e| e[k]).collect();
+        Some(PathProfile {
+            racer: i as u32,
+            steps: picked.iter().map(|(s, _)| *s).collect(),
+            loss: column(0),
+            plane: column(1),
+            off_plane: column(2),
+            from_start: column(3),
+        })
+    });
+    Profiles {
+        alpha,
+        interpolation,
+        path,
     }
 }
 

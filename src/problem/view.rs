@@ -16,6 +16,9 @@ pub enum ViewKind {
     Smoothed,
     /// A network's decision boundary (or regression fit) over its input space, with the data.
     Decision,
+    /// The loss from the start to each iterate, and the loss along a path beside the loss on
+    /// the drawn plane at its projection.
+    Profiles,
 }
 
 impl ViewKind {
@@ -26,6 +29,7 @@ impl ViewKind {
             ViewKind::Coordinates => "Coordinates",
             ViewKind::Smoothed => "Smoothed f_σ",
             ViewKind::Decision => "Decision boundary",
+            ViewKind::Profiles => "Loss profiles",
         }
     }
 
@@ -50,6 +54,13 @@ impl ViewKind {
                  (shaded by its confidence) or the function it fits, with the training points \
                  (filled) and the test points (hollow). With more than two features, the plane \
                  of the first two, the others at their training mean."
+            }
+            ViewKind::Profiles => {
+                "Two checks on the landscape picture. Above: the loss on the straight line from \
+                 the start θ₀ (α = 0) to each optimizer's iterate (α = 1). Below: along the \
+                 plane's optimizer's path, its true loss beside the loss the plane shows at the \
+                 path's projection, and how far the path is off the plane. Where they part, \
+                 the drawn path is not where the optimizer was."
             }
         }
     }
@@ -89,6 +100,8 @@ pub enum ViewData {
     },
     /// A network's outputs over its input space.
     Decision(InputSpace),
+    /// The loss along lines and along a path.
+    Profiles(Profiles),
     /// The smoothed landscape.
     Smoothed {
         /// f_σ over the window, `ny` rows of `nx` values from the bottom row up (empty when no
@@ -117,9 +130,41 @@ impl ViewData {
             ViewData::Coordinates { .. } => ViewKind::Coordinates,
             ViewData::Smoothed { .. } => ViewKind::Smoothed,
             ViewData::Decision(_) => ViewKind::Decision,
+            ViewData::Profiles(_) => ViewKind::Profiles,
         }
     }
 }
+
+/// The loss along the line from the start to each iterate, and along one racer's path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Profiles {
+    /// Positions on the lines: 0 is the start θ₀, 1 the iterate.
+    pub alpha: Vec<f64>,
+    /// Per racer: its index and f((1 − α)θ₀ + αθ) at every α.
+    pub interpolation: Vec<(u32, Vec<f64>)>,
+    /// The path of the racer the plane follows (the first racer when it follows none).
+    pub path: Option<PathProfile>,
+}
+
+/// One racer's recorded path, seen from the drawn plane.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PathProfile {
+    /// The racer.
+    pub racer: u32,
+    /// The recorded steps sampled (at most [`PROFILE_POINTS`], the last the current one).
+    pub steps: Vec<u64>,
+    /// The loss at each step's iterate.
+    pub loss: Vec<f64>,
+    /// The loss at the iterate's projection onto the plane: what the landscape shows there.
+    pub plane: Vec<f64>,
+    /// The iterate's distance from the plane.
+    pub off_plane: Vec<f64>,
+    /// The iterate's distance from the start, for scale.
+    pub from_start: Vec<f64>,
+}
+
+/// The most path points a profile samples.
+pub const PROFILE_POINTS: usize = 64;
 
 /// What a data problem's model computes over its input space.
 #[derive(Clone, Debug, PartialEq)]

@@ -202,6 +202,28 @@ pub enum SliceMode {
     Coordinates,
     /// Two random orthonormal directions.
     Random,
+    /// Two random directions, filter-normalized (Li et al. 2018): each unit's incoming weights
+    /// along a direction have the norm of that unit's weights now; biases do not move. The
+    /// axes are in units of the directions, so ±1 doubles or cancels every filter.
+    FilterNormalized,
+    /// The top two principal directions of the followed optimizer's path so far.
+    Pca,
+    /// The two Hessian eigenvectors of largest |λ| at the plane's point.
+    Hessian,
+}
+
+impl SliceMode {
+    /// Whether the directions depend on the run (the path, the curvature at the point), so the
+    /// engine refits them as the run goes on.
+    pub fn is_fitted(self) -> bool {
+        matches!(self, SliceMode::Pca | SliceMode::Hessian)
+    }
+
+    /// Whether the plane's coordinates are offsets from its point along directions (not
+    /// coordinates of θ), so a window is centred on 0.
+    pub fn is_offset(self) -> bool {
+        !matches!(self, SliceMode::Coordinates)
+    }
 }
 
 /// The validated slice settings.

@@ -317,7 +317,7 @@ pub fn x_label(mark: GridMark) -> String {
 }
 
 /// A log axis tick: `1e-3` at whole decades, the value itself between them.
-fn log_label(mark: GridMark) -> String {
+pub(super) fn log_label(mark: GridMark) -> String {
     if mark.step_size >= 1.0 || (mark.value - mark.value.round()).abs() < 1e-9 {
         format!("1e{}", mark.value.round())
     } else {

@@ -15,7 +15,7 @@ use super::heatmap;
 use super::{Outbox, View, layers, overlay};
 use crate::engine::{Command, Grid, GridSpec, LensAt, LensKind, RunInfo};
 use crate::problem::ViewBounds;
-use crate::scene::{Colormap, LensChoice, Scene, SliceMode};
+use crate::scene::{Colormap, LensChoice, Scene};
 
 /// Largest grid side requested from the engine.
 const MAX_SIDE: usize = 512;
@@ -111,7 +111,7 @@ fn close(a: &ViewBounds, b: &ViewBounds) -> bool {
 /// (whose coordinates are offsets along the directions).
 fn fit_window(scene: &Scene, dim: usize) -> ([f64; 2], [f64; 2]) {
     let (x, y) = (scene.view.x, scene.view.y);
-    if dim > 2 && scene.view.slice.mode == SliceMode::Random {
+    if dim > 2 && scene.view.slice.mode.is_offset() {
         let (hw, hh) = (0.5 * (x[1] - x[0]), 0.5 * (y[1] - y[0]));
         ([-hw, hw], [-hh, hh])
     } else {

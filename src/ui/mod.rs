@@ -16,6 +16,7 @@ pub mod layers;
 pub mod network;
 pub mod overlay;
 pub mod params;
+pub mod profiles;
 pub mod side;
 pub mod status;
 pub mod thin;

@@ -46,17 +46,51 @@ pub fn view_section(ui: &mut Ui, view: &View, scene: &mut Scene, prefs: &Prefs, 
         });
 }
 
+/// The name of a kind of plane.
+fn mode_name(mode: SliceMode) -> &'static str {
+    match mode {
+        SliceMode::Coordinates => "coordinates",
+        SliceMode::Random => "random",
+        SliceMode::FilterNormalized => "filter-normalized",
+        SliceMode::Pca => "PCA of the path",
+        SliceMode::Hessian => "Hessian eigenvectors",
+    }
+}
+
 /// The plane a d > 2 landscape shows: two coordinates or two random directions, through the
 /// start or following an optimizer.
 fn slice_ui(ui: &mut Ui, scene: &mut Scene, dim: usize) {
     let s = &mut scene.view.slice;
     ui.label(RichText::new("slice of the landscape").strong());
-    ui.horizontal(|ui| {
-        ui.selectable_value(&mut s.mode, SliceMode::Coordinates, "coordinates")
-            .on_hover_text("The plane of two coordinate axes.");
-        ui.selectable_value(&mut s.mode, SliceMode::Random, "random directions")
-            .on_hover_text("The plane of two random orthonormal directions.");
-    });
+    egui::ComboBox::from_label("directions")
+        .selected_text(mode_name(s.mode))
+        .show_ui(ui, |ui| {
+            for (mode, about) in [
+                (SliceMode::Coordinates, "The plane of two coordinate axes."),
+                (
+                    SliceMode::Random,
+                    "The plane of two random orthonormal directions.",
+                ),
+                (
+                    SliceMode::FilterNormalized,
+                    "Two random directions, each unit's weights scaled to that unit's weights now, \
+                     biases fixed (Li et al. 2018): the plane that makes networks comparable.",
+                ),
+                (
+                    SliceMode::Pca,
+                    "The top two principal directions of the followed optimizer's path so far, \
+                     refitted every 2 s: the plane the path moves in most.",
+                ),
+                (
+                    SliceMode::Hessian,
+                    "The two Hessian eigenvectors of largest |λ| at the plane's point, refitted \
+                     every 2 s: the sharpest directions.",
+                ),
+            ] {
+                ui.selectable_value(&mut s.mode, mode, mode_name(mode))
+                    .on_hover_text(about);
+            }
+        });
     match s.mode {
         SliceMode::Coordinates => {
             ui.horizontal(|ui| {
@@ -78,16 +112,31 @@ fn slice_ui(ui: &mut Ui, scene: &mut Scene, dim: usize) {
                 }
             });
         }
-        SliceMode::Random => {
+        SliceMode::Random | SliceMode::FilterNormalized | SliceMode::Hessian => {
+            let what = if s.mode == SliceMode::Hessian {
+                "start again"
+            } else {
+                "new directions"
+            };
             if ui
-                .button("new directions")
-                .on_hover_text("Draw two other random directions.")
+                .button(what)
+                .on_hover_text(
+                    "Draw two other random directions (the Hessian's iteration starts from them).",
+                )
                 .clicked()
             {
                 s.directions_seed = s.directions_seed.wrapping_add(1);
             }
         }
+        SliceMode::Pca => {}
     }
+    ui.label(
+        RichText::new(format!(
+            "A 2-D slice of a {dim}-dimensional landscape is not the landscape: hover a path \
+             point for its distance off the plane."
+        ))
+        .weak(),
+    );
     let label = |k: Option<usize>| match k.and_then(|k| scene.entries.get(k)) {
         Some(e) => format!("follow {}", e.label),
         None => "through the start".to_owned(),

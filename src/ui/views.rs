@@ -19,6 +19,7 @@ pub fn show(ui: &mut Ui, view: &View, kind: ViewKind) {
     };
     match data.as_ref() {
         ViewData::Decision(space) => super::network::decision(ui, view, info, space, dark),
+        ViewData::Profiles(profiles) => super::profiles::show(ui, info, profiles, dark),
         ViewData::Smoothed {
             values,
             nx,

@@ -123,6 +123,8 @@ impl Worker {
             projection: &self.projection,
             plane: self.plane,
             window,
+            start: &self.scene.start,
+            followed: self.followed(),
         };
         for &kind in self.views.iter().filter(|k| offered.contains(k)) {
             let data = views::compute(

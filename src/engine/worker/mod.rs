@@ -54,6 +54,10 @@ pub(super) struct Worker {
     /// The last landscape request, re-issued when the plane moves.
     window: Option<(u64, GridSpec)>,
     last_move: Instant,
+    /// Refits of a fitted plane in this run, when the last one was, and at which step.
+    refits: u64,
+    last_refit: Instant,
+    refit_at: Option<u64>,
     playing: bool,
     speed: f64,
     steps_left: u64,
@@ -111,6 +115,9 @@ impl Worker {
             directions: None,
             window: None,
             last_move: Instant::now(),
+            refits: 0,
+            last_refit: Instant::now(),
+            refit_at: None,
             steps_left: 0,
             credit: 0.0,
             last_tick: Instant::now(),
@@ -373,9 +380,12 @@ impl Worker {
         let plane_label = if objective.dim() <= 2 {
             String::new()
         } else {
-            let what = match self.projection.axes() {
-                Some(_) => "coordinate plane",
-                None => "plane of two random directions",
+            let what = match slice.mode {
+                _ if self.projection.axes().is_some() => "coordinate plane",
+                SliceMode::Coordinates | SliceMode::Random => "plane of two random directions",
+                SliceMode::FilterNormalized => "plane of two filter-normalized random directions",
+                SliceMode::Pca => "plane of the path's top two principal directions",
+                SliceMode::Hessian => "plane of the Hessian's top two eigenvectors",
             };
             format!(
                 "2-D slice ({what}) of the {}-dimensional {}, {through}",

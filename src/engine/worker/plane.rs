@@ -4,9 +4,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::super::directions;
 use super::super::grids::Job;
 use super::super::{Event, PlaneId, Projection};
 use super::{VIEWS_EVERY, Worker};
+
+/// How often a fitted plane (PCA, Hessian) is fitted again while the run moves.
+const REFIT_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 use crate::scene::{Slice, SliceMode};
 
 impl Worker {
@@ -32,19 +36,32 @@ impl Worker {
     pub(super) fn replane(&mut self, fresh: bool) {
         let slice: Slice = self.scene.view.slice;
         let dim = self.run.objective().dim();
+        if fresh {
+            self.refits = 0;
+        }
         let key = (
             self.scene.problem.clone(),
             dim,
             slice.mode,
             slice.axes,
-            if slice.mode == SliceMode::Random {
-                slice.directions_seed ^ self.scene.seed
-            } else {
-                0
+            match slice.mode {
+                SliceMode::Coordinates => 0,
+                // A fitted plane's directions change with every refit.
+                m if m.is_fitted() => (slice.directions_seed ^ self.scene.seed)
+                    .wrapping_add(self.refits.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+                _ => slice.directions_seed ^ self.scene.seed,
             },
         );
-        let projection = Projection::new(&slice, &self.anchor(), self.scene.seed);
-        if self.directions.as_ref() != Some(&key) {
+        let anchor = self.anchor();
+        let same = self.directions.as_ref() == Some(&key);
+        let projection = if same && slice.mode.is_offset() && slice.mode != SliceMode::Random {
+            let mut p = self.projection.clone();
+            p.move_through(ndarray::ArrayView1::from(&anchor));
+            p
+        } else {
+            self.build_projection(&slice, &anchor)
+        };
+        if !same {
             self.directions = Some(key);
             self.plane = PlaneId {
                 epoch: self.plane.epoch + 1,
@@ -63,6 +80,74 @@ impl Worker {
             return;
         }
         self.submit_grid();
+    }
+
+    /// The plane `slice` asks for through `anchor`: fitted planes from the run's state, with
+    /// the previous plane's signs.
+    fn build_projection(&self, slice: &Slice, anchor: &[f64]) -> Projection {
+        let seed = self.scene.seed ^ slice.directions_seed;
+        let objective = self.run.objective();
+        if objective.dim() <= 2 {
+            return Projection::new(slice, anchor, self.scene.seed);
+        }
+        let previous = (self.projection.dim() == anchor.len() && self.projection.axes().is_none())
+            .then_some(&self.projection);
+        match slice.mode {
+            SliceMode::Coordinates | SliceMode::Random => {
+                Projection::new(slice, anchor, self.scene.seed)
+            }
+            SliceMode::FilterNormalized => directions::filter_normalized(objective, anchor, seed),
+            SliceMode::Hessian => directions::hessian(objective, anchor, previous, seed),
+            SliceMode::Pca => {
+                let path = self.followed_path();
+                let refs: Vec<&[f64]> = path.iter().map(Vec::as_slice).collect();
+                directions::pca(&refs, anchor, previous).unwrap_or_else(|| {
+                    // Too short a path: filter-normalized directions until it has grown.
+                    let mut p = directions::filter_normalized(objective, anchor, seed);
+                    p.rename([
+                        "α (PCA once the path has grown)".into(),
+                        "β (filter-normalized meanwhile)".into(),
+                    ]);
+                    p
+                })
+            }
+        }
+    }
+
+    /// The followed racer's index in the run (the first racer when the plane follows none).
+    pub(super) fn followed(&self) -> Option<usize> {
+        let k = self.scene.view.slice.follow;
+        let i = match k {
+            Some(k) => self
+                .scene
+                .entries
+                .iter()
+                .take(k + 1)
+                .filter(|e| e.enabled)
+                .count()
+                .checked_sub(1)?,
+            None => 0,
+        };
+        (i < self.run.racers().len()).then_some(i)
+    }
+
+    /// Up to [`directions::PCA_POINTS`] points of the followed racer's recorded path, evenly
+    /// spaced, ending at its iterate.
+    fn followed_path(&self) -> Vec<Vec<f64>> {
+        let Some(i) = self.followed() else {
+            return Vec::new();
+        };
+        let rows: Vec<&[f64]> = self.recorders[i].tape.rows().map(|(_, x)| x).collect();
+        let keep = directions::PCA_POINTS - 1;
+        let mut path: Vec<Vec<f64>> = if rows.len() <= keep {
+            rows.iter().map(|x| x.to_vec()).collect()
+        } else {
+            (0..keep)
+                .map(|k| rows[k * (rows.len() - 1) / (keep - 1)].to_vec())
+                .collect()
+        };
+        path.push(self.run.racers()[i].x().to_vec());
+        path
     }
 
     /// Sends every recorded step's new drawn position, after the directions changed.
@@ -105,8 +190,24 @@ impl Worker {
     }
 
     /// Moves a following plane to its racer's iterate, at most 10 times a second, when the
-    /// iterate has left it.
+    /// iterate has left it; refits a fitted plane (PCA, Hessian) every [`REFIT_EVERY`] while
+    /// the run moves, and when it comes to rest.
     pub(super) fn follow(&mut self) {
+        let mode = self.scene.view.slice.mode;
+        let steps = self.run.racers().iter().map(|r| r.step_idx()).max();
+        // A run at rest (paused after its steps) is refitted at once, so the picture matches it.
+        let resting = !self.playing && self.steps_left == 0;
+        if mode.is_fitted()
+            && self.run.objective().dim() > 2
+            && (resting || self.last_refit.elapsed() >= REFIT_EVERY)
+            && steps != self.refit_at
+        {
+            self.last_refit = Instant::now();
+            self.refit_at = steps;
+            self.refits += 1;
+            self.replane(false);
+            return;
+        }
         if self.scene.view.slice.follow.is_none()
             || self.run.objective().dim() <= 2
             || self.last_move.elapsed() < VIEWS_EVERY

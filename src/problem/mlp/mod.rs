@@ -687,7 +687,12 @@ impl Objective for Mlp {
     /// The decision boundary, the step section and the first coordinates; not the smoothed
     /// landscape, whose sampled estimate over hundreds of weights would stall the engine.
     fn views(&self) -> &'static [ViewKind] {
-        &[ViewKind::Decision, ViewKind::Section, ViewKind::Coordinates]
+        &[
+            ViewKind::Decision,
+            ViewKind::Profiles,
+            ViewKind::Section,
+            ViewKind::Coordinates,
+        ]
     }
 
     fn input_space(
