@@ -8,6 +8,15 @@
 //! Each is timed twice: the bare work (the objective's passes and the update), and the app's
 //! own loop `Run::step` with the `sgd` or `spsa` method, which adds the oracle, the records'
 //! bookkeeping and the clean full-batch measurement every `measure_every` = 10 steps.
+//! - W3_small: a 101×101 filter-normalized slice over [−1, 1]² of that net at trained weights
+//!   (the references' 50 000 W1 steps from the initialisation, in `data/`). Target ≤ 0.1 s on
+//!   2 cores.
+//! - W3_big: the 51×51 slice of a 784-64-64-10 tanh net with softmax cross-entropy on 1 000
+//!   inputs, at its initialisation. Target ≤ 2 s on 2 cores.
+//!
+//! The slices run as the app's landscape thread runs them (`compute_grid`, rows in parallel on
+//! every core, contours included), in float64, with the network's plane evaluation: the first
+//! layer's pre-activations are linear on the plane, so each point costs the later layers only.
 //! The output names the instruction set the kernels ran on.
 #![allow(clippy::unwrap_used)] // A panic in a benchmark is a failure with a message.
 
@@ -22,15 +31,6 @@ use optiscope::problem::Problem;
 use optiscope::problem::mlp::{self, MlpConfig, kernels};
 use optiscope::spec;
 
-/// Draw i of SplitMix64 stream 6 (W2's Δ) as a uniform in [0, 1), as the workloads define it.
-fn rademacher_uniform(i: u64) -> f64 {
-    let mut z = 6u64.wrapping_add((i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    (z >> 11) as f64 * 2f64.powi(-53)
-}
-
 /// The workloads' problem and initial parameters.
 fn workload() -> (Problem, Vec<f64>) {
     let config = MlpConfig {
@@ -38,6 +38,7 @@ fn workload() -> (Problem, Vec<f64>) {
         standardize: false,
         ..MlpConfig::default()
     };
+    // The same network as `mlp::workload::small_workload`, as a problem the app's loop runs.
     let (_, layout) = config.model().unwrap();
     let theta = mlp::workload_init(&layout, 1);
     (Problem::Mlp(config), theta)
@@ -118,7 +119,7 @@ fn network(c: &mut Criterion) {
     group.bench_function("w2_spsa_step", |b| {
         b.iter(|| {
             for (i, v) in delta.iter_mut().enumerate() {
-                let u = rademacher_uniform(k * d as u64 + i as u64);
+                let u = mlp::workload::uniform(6, k * d as u64 + i as u64);
                 *v = if u < 0.5 { 1.0 } else { -1.0 };
             }
             k += 1;
@@ -152,5 +153,62 @@ fn network(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, kernel_parts, network);
+/// The landscape slices W3_small and W3_big.
+fn landscapes(c: &mut Criterion) {
+    use optiscope::engine::{GridSpec, Projection, compute_grid};
+    use optiscope::problem::ViewBounds;
+    use optiscope::problem::mlp::workload;
+    eprintln!(
+        "landscapes: {} path, float64, {} threads",
+        kernels::simd_path().name(),
+        rayon::current_num_threads()
+    );
+    let spec = |n: usize| GridSpec {
+        bounds: ViewBounds {
+            x: (-1.0, 1.0),
+            y: (-1.0, 1.0),
+        },
+        nx: n,
+        ny: n,
+        levels: 12,
+        smoothing: 0.0,
+    };
+    let mut group = c.benchmark_group("landscape");
+    group.sample_size(10);
+
+    // The references' trained weights: 50 000 W1 steps from the initialisation, which the
+    // plateau near step 10 000 makes sensitive to rounding, so they are read, not retrained.
+    let (small, _) = workload::small_workload();
+    let theta = workload::parse_weights(include_str!("data/w3_small_trained_weights.csv")).unwrap();
+    let [d1, d2] = workload::workload_directions(small.layout(), &theta, 2);
+    let names = || ["α".to_owned(), "β".to_owned()];
+    let plane = Projection::along(&theta, Array1::from(d1), Array1::from(d2), names());
+    let grid = compute_grid(&small, &plane, spec(101));
+    eprintln!(
+        "W3_small: centre {:.6}, min {:.6}, max {:.4} (the reference: 0.006102, 0.006102, 16.13)",
+        grid.at(50, 50),
+        grid.min,
+        grid.max
+    );
+    group.bench_function("w3_small_101x101", |b| {
+        b.iter(|| black_box(compute_grid(&small, &plane, spec(101))));
+    });
+
+    let (big, theta) = workload::big_workload();
+    let [e1, e2] = workload::workload_directions(big.layout(), &theta, 5);
+    let plane = Projection::along(&theta, Array1::from(e1), Array1::from(e2), names());
+    let grid = compute_grid(&big, &plane, spec(51));
+    eprintln!(
+        "W3_big: centre {:.6}, min {:.6}, max {:.6} (the reference: 2.452651, 2.409683, 3.506371)",
+        grid.at(25, 25),
+        grid.min,
+        grid.max
+    );
+    group.bench_function("w3_big_51x51", |b| {
+        b.iter(|| black_box(compute_grid(&big, &plane, spec(51))));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, kernel_parts, network, landscapes);
 criterion_main!(benches);

@@ -252,3 +252,90 @@ fn the_sharpness_is_the_top_hessian_eigenvalue() {
         "power iteration {lambda}, eigen {top}"
     );
 }
+
+/// The big landscape workload (W3_big) at its centre and corners, against the float64 numpy
+/// reference's numbers: the inputs, the initialisation, the filter-normalized directions and
+/// the plane's fast evaluation together.
+#[test]
+fn the_big_workloads_plane_matches_the_reference() {
+    use ndarray::ArrayView1;
+    use optiscope::problem::Objective as _;
+    use optiscope::problem::mlp::workload;
+    let (net, theta) = workload::big_workload();
+    assert_eq!(
+        [0, 1, 2].map(|i| workload::uniform(4, i)),
+        [0.43145581774497377, 0.8924068459997183, 0.8591171495049661]
+    );
+    let [d1, d2] = workload::workload_directions(net.layout(), &theta, 5);
+    let norm = |d: &[f64]| d.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let close = |a: f64, b: f64, tol: f64| (a - b).abs() <= tol * b.abs();
+    assert!(close(norm(&d1), 14.081792525772974, 1e-12), "{}", norm(&d1));
+    assert!(close(norm(&d2), 14.081792525771604, 1e-12), "{}", norm(&d2));
+    let plane = net
+        .plane(
+            ArrayView1::from(&theta),
+            ArrayView1::from(&d1),
+            ArrayView1::from(&d2),
+        )
+        .unwrap();
+    for (ab, want) in [
+        ([0.0, 0.0], 2.452651389733837),
+        ([-1.0, -1.0], 3.428649246368753),
+        ([1.0, 1.0], 3.4513583560083405),
+    ] {
+        let got = plane.value(ab);
+        assert!(close(got, want, 1e-12), "at {ab:?}: {got} vs {want}");
+    }
+    assert!(close(
+        net.value(ArrayView1::from(&theta)),
+        2.452651389733837,
+        1e-12
+    ));
+}
+
+/// The small landscape workload (W3_small) at the references' trained weights: the directions
+/// and the plane's centre and corners against the float64 numpy reference's numbers.
+#[test]
+fn the_small_workloads_plane_matches_the_reference() {
+    use ndarray::ArrayView1;
+    use optiscope::problem::Objective as _;
+    use optiscope::problem::mlp::workload;
+    let (net, _) = workload::small_workload();
+    let theta =
+        workload::parse_weights(include_str!("../benches/data/w3_small_trained_weights.csv"))
+            .unwrap();
+    assert_eq!(theta.len(), 337);
+    let [d1, d2] = workload::workload_directions(net.layout(), &theta, 2);
+    let close = |a: f64, b: f64, tol: f64| (a - b).abs() <= tol * b.abs().max(1e-300);
+    for (got, want) in d1[..3].iter().zip([
+        -0.027854196644649692,
+        0.42838504692321655,
+        -2.836907213985982,
+    ]) {
+        assert!(close(*got, want, 1e-12), "{got} vs {want}");
+    }
+    // d₂'s last matrix (16 × 1): its first column's first entries.
+    let w3 = net.layout().layer(2).0.start;
+    for (got, want) in
+        d2[w3..w3 + 3]
+            .iter()
+            .zip([-6.751013361778895, 0.28392271907767513, 0.8979980637558522])
+    {
+        assert!(close(*got, want, 1e-12), "{got} vs {want}");
+    }
+    let plane = net
+        .plane(
+            ArrayView1::from(&theta),
+            ArrayView1::from(&d1),
+            ArrayView1::from(&d2),
+        )
+        .unwrap();
+    for (ab, want) in [
+        ([0.0, 0.0], 0.0061017502380219385),
+        ([-1.0, -1.0], 15.920264333737563),
+        ([1.0, 1.0], 9.188539569849276),
+    ] {
+        let got = plane.value(ab);
+        assert!(close(got, want, 1e-10), "at {ab:?}: {got} vs {want}");
+    }
+}

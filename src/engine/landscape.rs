@@ -102,9 +102,35 @@ pub(super) fn sample_plain(
     spec: GridSpec,
     cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Vec<f64> {
+    if projection.axes().is_none() {
+        let (u, v) = projection.directions();
+        if let Some(plane) = objective.plane(projection.origin().view(), u.view(), v.view()) {
+            return plane_rows(spec, cancelled, &|xy| plane.value(xy));
+        }
+    }
     rows(projection, spec, cancelled, &|p, _| {
         objective.value(p.view())
     })
+}
+
+/// `at(xy)` at every grid point, rows in parallel; rows are skipped once `cancelled` says so.
+fn plane_rows(
+    spec: GridSpec,
+    cancelled: &(dyn Fn() -> bool + Sync),
+    at: &(dyn Fn([f64; 2]) -> f64 + Sync),
+) -> Vec<f64> {
+    let (nx, ny) = (spec.nx, spec.ny);
+    let mut values = vec![f64::NAN; nx * ny];
+    values.par_chunks_mut(nx).enumerate().for_each(|(j, row)| {
+        if cancelled() {
+            return;
+        }
+        let y = lerp(spec.bounds.y, j, ny);
+        for (i, v) in row.iter_mut().enumerate() {
+            *v = at([lerp(spec.bounds.x, i, nx), y]);
+        }
+    });
+    values
 }
 
 /// `at(p, scratch)` at every grid point p lifted into parameter space, rows in parallel (each

@@ -10,7 +10,7 @@ mod objective;
 mod typed;
 pub mod view;
 
-pub use objective::{Metrics, Minimum, Objective, ParamBlock, Provides, ViewBounds};
+pub use objective::{Metrics, Minimum, Objective, ParamBlock, PlaneSampler, Provides, ViewBounds};
 pub use typed::{DEFAULT_FORMULA, ExprConfig, ExprObjective};
 pub use view::{ViewData, ViewKind};
 

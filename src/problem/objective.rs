@@ -74,6 +74,13 @@ pub struct ParamBlock {
     pub bias: bool,
 }
 
+/// f on one plane of parameter space, evaluated from its plane coordinates (see
+/// [`Objective::plane`]).
+pub trait PlaneSampler: Sync {
+    /// f(o + a·u + b·v) at `ab` = (a, b).
+    fn value(&self, ab: [f64; 2]) -> f64;
+}
+
 /// What a data problem measures besides its training loss (NaN where it does not apply: no
 /// accuracy for regression, no test loss without test points).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -244,6 +251,18 @@ pub trait Objective: Send + Sync {
     /// The weight matrices and biases of a network's parameter vector (empty otherwise).
     fn blocks(&self) -> &[ParamBlock] {
         &[]
+    }
+
+    /// f over the plane o + a·u + b·v, for problems that evaluate many points of one plane
+    /// faster than point by point (a network's first layer is linear in its weights); `None`
+    /// means lifting each point and calling [`Objective::value`].
+    fn plane(
+        &self,
+        _origin: ArrayView1<'_, f64>,
+        _u: ArrayView1<'_, f64>,
+        _v: ArrayView1<'_, f64>,
+    ) -> Option<Box<dyn PlaneSampler + '_>> {
+        None
     }
 
     /// f(x), with ∇f(x) written into `g`; objectives that share work between the two override it.

@@ -12,6 +12,10 @@
 pub mod data;
 pub mod kernels;
 pub mod net;
+mod plane;
+pub mod workload;
+
+pub use workload::workload_init;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -290,31 +294,6 @@ impl MlpConfig {
     }
 }
 
-/// The initial parameters of the performance workloads, as their reference implementations
-/// draw them: Glorot-uniform weights from SplitMix64 in counter form (draw i of stream `stream`
-/// is the finaliser of stream + (i + 1)·γ), layer by layer in row-major order, zero biases. The
-/// benchmarks and the tests that compare with the references start here.
-pub fn workload_init(layout: &Layout, stream: u64) -> Vec<f64> {
-    let uniform = |i: u64| {
-        let mut z = stream.wrapping_add((i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 * 2f64.powi(-53)
-    };
-    let mut theta = vec![0.0; layout.params()];
-    let mut pos = 0;
-    for l in 0..layout.layers() {
-        let (fi, fo) = (layout.widths[l] as f64, layout.widths[l + 1] as f64);
-        let a = (6.0 / (fi + fo)).sqrt();
-        for w in &mut theta[layout.layer(l).0] {
-            *w = (2.0 * uniform(pos) - 1.0) * a;
-            pos += 1;
-        }
-    }
-    theta
-}
-
 /// The stream of a run's initial weights.
 fn init_seed(seed: u64) -> u64 {
     seed ^ 0x6D6C_705F_696E_6974
@@ -522,6 +501,18 @@ impl Objective for Mlp {
 
     fn samples(&self) -> usize {
         self.data.len()
+    }
+
+    fn plane(
+        &self,
+        origin: ArrayView1<'_, f64>,
+        u: ArrayView1<'_, f64>,
+        v: ArrayView1<'_, f64>,
+    ) -> Option<Box<dyn super::PlaneSampler + '_>> {
+        let d = self.dim();
+        (origin.len() == d && u.len() == d && v.len() == d).then(|| {
+            Box::new(plane::Plane::new(self, origin, u, v)) as Box<dyn super::PlaneSampler>
+        })
     }
 
     fn value_on(&self, x: ArrayView1<'_, f64>, batch: &[u32]) -> f64 {

@@ -239,6 +239,9 @@ impl Rows<'_> {
 pub enum Want<'a> {
     /// The loss alone.
     Value,
+    /// The loss alone, with the first layer's pre-activations (m × w₁) given instead of
+    /// computed: a plane of parameters moves them linearly (see `plane.rs`).
+    ValueFrom(&'a [f64]),
     /// The loss and its gradient.
     Gradient(&'a mut [f64]),
     /// H·v (and the loss).
@@ -348,7 +351,14 @@ fn compute(
     {
         return nodes(ws, layout, theta, x, y, m, psi, sigma, baseline, g, noisy);
     }
-    let need_dphi = !matches!(want, Want::Value | Want::Correct(_) | Want::Outputs(_));
+    let need_dphi = !matches!(
+        want,
+        Want::Value | Want::ValueFrom(_) | Want::Correct(_) | Want::Outputs(_)
+    );
+    let first = match want {
+        Want::ValueFrom(first) => Some(first),
+        _ => None,
+    };
     forward(
         layout,
         theta,
@@ -358,12 +368,15 @@ fn compute(
         &mut ws.h,
         &mut ws.dphi,
         need_dphi,
+        first,
     );
     let last = layout.layers() - 1;
     let c = layout.widths[last + 1];
     let out = &ws.z[last][..m * c];
     match want {
-        Want::Value => head_loss(layout.head, out, y, m, c, None, &mut ws.terms),
+        Want::Value | Want::ValueFrom(_) => {
+            head_loss(layout.head, out, y, m, c, None, &mut ws.terms)
+        }
         Want::Correct(n) => {
             *n = correct(layout.head, out, y, m, c);
             head_loss(layout.head, out, y, m, c, None, &mut ws.terms)
@@ -436,6 +449,7 @@ fn nodes(
                 &mut ws.h,
                 &mut ws.dphi,
                 false,
+                None,
             );
             let f = head_loss(
                 layout.head,
@@ -593,7 +607,40 @@ fn second_derivative(act: Activation, z: f64, h: f64) -> f64 {
     }
 }
 
-/// The forward pass: z and h of every layer (and φ′ when asked).
+/// The first layer's pre-activations x·W₁ + b₁ (m × w₁) with the first layer's weights and
+/// biases taken from `theta` (any vector laid out as θ).
+pub fn first_layer(layout: &Layout, theta: &[f64], x: &[f64], m: usize, out: &mut [f64]) {
+    first_layer_on(k::simd_path(), layout, theta, x, m, out);
+}
+
+crate::simd_dispatch! {
+    /// [`first_layer`] compiled for the chosen instruction set.
+    fn first_layer_on(
+        layout: &Layout,
+        theta: &[f64],
+        x: &[f64],
+        m: usize,
+        out: &mut [f64],
+    ) -> () = first_layer_kernel;
+}
+
+#[inline(always)]
+fn first_layer_kernel(layout: &Layout, theta: &[f64], x: &[f64], m: usize, out: &mut [f64]) {
+    let (wr, br) = layout.layer(0);
+    let (wi, wo) = (layout.widths[0], layout.widths[1]);
+    k::gemm_nn(
+        x,
+        &theta[wr],
+        k::Init::Row(&theta[br]),
+        &mut out[..m * wo],
+        m,
+        wi,
+        wo,
+    );
+}
+
+/// The forward pass: z and h of every layer (and φ′ when asked); with `first`, the first
+/// layer's pre-activations are copied from it.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn forward(
@@ -605,21 +652,27 @@ fn forward(
     h: &mut [Vec<f64>],
     dphi: &mut [Vec<f64>],
     need_dphi: bool,
+    first: Option<&[f64]>,
 ) {
     let layers = layout.layers();
     for l in 0..layers {
         let (wr, br) = layout.layer(l);
         let (wi, wo) = (layout.widths[l], layout.widths[l + 1]);
-        let input: &[f64] = if l == 0 { x } else { &h[l][..m * wi] };
-        k::gemm_nn(
-            input,
-            &theta[wr],
-            k::Init::Row(&theta[br]),
-            &mut z[l][..m * wo],
-            m,
-            wi,
-            wo,
-        );
+        match first {
+            Some(first) if l == 0 => z[0][..m * wo].copy_from_slice(&first[..m * wo]),
+            _ => {
+                let input: &[f64] = if l == 0 { x } else { &h[l][..m * wi] };
+                k::gemm_nn(
+                    input,
+                    &theta[wr],
+                    k::Init::Row(&theta[br]),
+                    &mut z[l][..m * wo],
+                    m,
+                    wi,
+                    wo,
+                );
+            }
+        }
         if l + 1 < layers {
             let zl = &z[l][..m * wo];
             let (hl, dl) = (&mut h[l + 1][..m * wo], &mut dphi[l + 1][..m * wo]);

@@ -222,14 +222,7 @@ fn gauss_newton_products_are_jt_h_j_v() {
 
 /// The 2-16-16-1 tanh net of the performance workloads, at its reference initialisation.
 pub(crate) fn workload_net() -> (Mlp, Vec<f64>) {
-    let config = MlpConfig {
-        test: 0.0,
-        standardize: false,
-        ..MlpConfig::default()
-    };
-    let (data, layout) = config.model().unwrap();
-    let theta = workload_init(&layout, 1);
-    (Mlp::new(data, layout, 1), theta)
+    workload::small_workload()
 }
 
 /// The loss and gradient at the workloads' initialisation, against the float64 numpy
@@ -492,4 +485,47 @@ fn node_perturbation_averages_to_the_gradient() {
     let ratio = mean.iter().map(|v| v * v).sum::<f64>().sqrt()
         / grad.iter().map(|v| v * v).sum::<f64>().sqrt();
     assert!((0.7..1.4).contains(&ratio), "norm ratio {ratio}");
+}
+
+/// The plane sampler's values are the loss at the lifted points, for every head and with
+/// hidden layers or none.
+#[test]
+fn a_plane_of_parameters_gives_the_loss_at_its_lifted_points() {
+    for (head, classes) in heads() {
+        for hidden in [vec![], vec![5], vec![4, 3]] {
+            let mut widths = vec![3];
+            widths.extend(&hidden);
+            widths.push(if head == Head::Ce { classes } else { 1 });
+            let layout = Layout::new(widths, Activation::Tanh, head);
+            let (x, y) = toy(3, 23, head, classes);
+            let table = data::Table {
+                p: 3,
+                x: x.clone(),
+                y: y.clone(),
+                classes: if head == Head::Mse {
+                    Vec::new()
+                } else {
+                    (0..classes.max(2)).map(|c| c.to_string()).collect()
+                },
+                features: (0..3).map(|k| format!("x{k}")).collect(),
+            };
+            let data = data::Dataset::split(table, 0.0, false, 0);
+            let mlp = Mlp::new(data, layout.clone(), 1);
+            let (o, u, v) = (
+                Array1::from(params(&layout, 1)),
+                Array1::from(params(&layout, 2)),
+                Array1::from(params(&layout, 3)),
+            );
+            let plane = mlp.plane(o.view(), u.view(), v.view()).unwrap();
+            for ab in [[0.0, 0.0], [0.4, -1.3], [-2.0, 0.7]] {
+                let lifted = &o + &(&u * ab[0]) + &(&v * ab[1]);
+                let want = mlp.value(lifted.view());
+                let got = plane.value(ab);
+                assert!(
+                    (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                    "{head:?} {hidden:?} at {ab:?}: {got} vs {want}"
+                );
+            }
+        }
+    }
 }
