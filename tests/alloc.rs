@@ -102,6 +102,7 @@ fn network_steps_do_not_allocate() {
         "mezo",
         "weight_perturbation",
         "node_perturbation",
+        "anp_decorrelation",
         "feedback_alignment",
         "muon",
         "lbfgs",

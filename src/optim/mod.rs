@@ -8,6 +8,7 @@
 
 mod cma_es;
 mod conjugate_gradient;
+mod decorrelation;
 mod direct_search;
 pub mod estimator;
 mod evolution;
@@ -29,6 +30,7 @@ mod zeroth_order;
 
 pub use cma_es::{CmaEsConfig, CmaParams, default_lambda};
 pub use conjugate_gradient::{Beta, CgConfig};
+pub use decorrelation::AnpConfig;
 pub use direct_search::{AnnealingConfig, Cooling, NelderMeadConfig, RandomSearchConfig, Sampling};
 pub use estimator::{Directions, EstimatorKind};
 pub use evolution::{EsConfig, OnePlusOneConfig};
@@ -265,6 +267,7 @@ crate::registry! {
         Rge(RgeConfig) = "rge", "Random gradient estimator (ZO-SGD): difference quotients along q random directions.";
         Spsa(SpsaConfig) = "spsa", "SPSA: a two-evaluation gradient estimate along a random ±1 direction, with decaying gains.";
         NodePerturbation(NodePerturbationConfig) = "node_perturbation", "Node perturbation: noise on every unit's pre-activation; the change in each sample's loss times the noise times the presynaptic activity (a three-factor rule).";
+        AnpDecorrelation(AnpConfig) = "anp_decorrelation", "Activity-based node perturbation with decorrelation: the measured change of every unit's drive as the probe, √N·δL/‖δa‖² as the reinforcement, and a local anti-Hebbian matrix in front of each layer that decorrelates its inputs (Dalm, van Gerven & Ahmad 2023).";
         WeightPerturbation(WeightPerturbationConfig) = "weight_perturbation", "Weight perturbation: jitter every weight, scale the jitter by the change in loss (a global scalar), step (Jabri & Flower 1992).";
         Mezo(MezoConfig) = "mezo", "MeZO: two-point ZO-SGD with the probe perturbed in place and regenerated from a seed: the memory of one parameter vector (Malladi et al. 2023).";
         Es(EsConfig) = "es", "Evolution strategy (OpenAI): a Gaussian population, antithetic pairs and rank shaping estimate a gradient.";

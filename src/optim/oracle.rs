@@ -301,6 +301,26 @@ impl<'a> Oracle<'a> {
         (clean, noisy)
     }
 
+    /// Activity-based node perturbation on the step's batch (see
+    /// [`Objective::activity_perturbation`]): two passes, counted as two evaluations.
+    pub fn activity_perturbation(
+        &mut self,
+        x: ArrayView1<'_, f64>,
+        psi: &[f64],
+        g: &mut Vector,
+        moments: &mut [f64],
+    ) -> (f64, f64) {
+        let st = &mut *self.state;
+        st.counts.f += 2;
+        let at = Self::at(&self.levels, &mut st.scratch, &mut st.noise_rng, x);
+        let (clean, noisy) =
+            self.objective
+                .activity_perturbation(at, st.batches.pick(), psi, g.view_mut(), moments);
+        st.seen.0 += noisy;
+        st.seen.1 += 1;
+        (clean, noisy)
+    }
+
     /// Feedback alignment's update on the step's batch (see
     /// [`Objective::feedback_alignment`]): one backward pass, counted as a gradient evaluation;
     /// the loss counts as seen.

@@ -236,6 +236,22 @@ pub trait Objective: Send + Sync {
     ) -> (f64, f64) {
         (f64::NAN, f64::NAN)
     }
+    /// For a network: activity-based node perturbation (Dalm et al. 2023): a clean pass and a
+    /// pass with `psi` added to the pre-activations on `batch` (or all points); the measured
+    /// changes δa of the pre-activations, scaled by √N/‖δa‖² per sample, stand in for the
+    /// noise. Writes the estimate of ∇f into `g`, each layer's clean input second moments
+    /// ⟨x xᵀ⟩ into `moments` (fan-in² per layer, layer after layer) and returns (clean loss,
+    /// noisy loss). Only called when provided.
+    fn activity_perturbation(
+        &self,
+        _x: ArrayView1<'_, f64>,
+        _batch: Option<&[u32]>,
+        _psi: &[f64],
+        _g: ArrayViewMut1<'_, f64>,
+        _moments: &mut [f64],
+    ) -> (f64, f64) {
+        (f64::NAN, f64::NAN)
+    }
     /// For a network: backpropagation with `feedback` (laid out as x) in place of the forward
     /// weights on the way back (feedback alignment); writes the update into `g` and returns the
     /// loss. Only called when provided.

@@ -669,6 +669,38 @@ impl Objective for Mlp {
                     baseline,
                     g,
                     noisy: &mut noisy,
+                    activity: false,
+                    moments: None,
+                },
+            );
+        });
+        (clean, noisy)
+    }
+
+    fn activity_perturbation(
+        &self,
+        x: ArrayView1<'_, f64>,
+        batch: Option<&[u32]>,
+        psi: &[f64],
+        g: ArrayViewMut1<'_, f64>,
+        moments: &mut [f64],
+    ) -> (f64, f64) {
+        let theta = Self::theta(&x);
+        let mut noisy = f64::NAN;
+        let mut clean = f64::NAN;
+        with_slice(g, |g| {
+            clean = net::pass(
+                &self.layout,
+                &theta,
+                self.train(batch),
+                Want::Nodes {
+                    psi,
+                    sigma: f64::NAN,
+                    baseline: None,
+                    g,
+                    noisy: &mut noisy,
+                    activity: true,
+                    moments: Some(moments),
                 },
             );
         });

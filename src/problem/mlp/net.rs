@@ -269,6 +269,13 @@ pub enum Want<'a> {
         g: &'a mut [f64],
         /// The noisy pass's mean loss.
         noisy: &'a mut f64,
+        /// Activity-based node perturbation (Dalm et al.): the measured change of every
+        /// pre-activation δa = ã − a stands in for ψ, scaled by √N/‖δa‖² per sample (N units);
+        /// two passes always.
+        activity: bool,
+        /// When given, each layer's clean input second moments ⟨x xᵀ⟩ (w_l × w_l, layer after
+        /// layer).
+        moments: Option<&'a mut [f64]>,
     },
 }
 
@@ -347,9 +354,18 @@ fn compute(
         baseline,
         g,
         noisy,
+        activity,
+        moments,
     } = want
     {
-        return nodes(ws, layout, theta, x, y, m, psi, sigma, baseline, g, noisy);
+        let baseline = if activity { None } else { baseline };
+        let probe = Probe {
+            psi,
+            sigma,
+            baseline,
+            activity,
+        };
+        return nodes(ws, layout, theta, x, y, m, probe, g, noisy, moments);
     }
     let need_dphi = !matches!(
         want,
@@ -418,6 +434,11 @@ fn compute(
 /// (1/m) Σₙ (ℓ̃ₙ − ℓₙ)/σ² · ψ_{l,n} x_{l,n}ᵀ, x_{l,n} the clean input of layer l (postsynaptic
 /// noise × presynaptic activity × a scalar: a three-factor rule). In one pass, ℓₙ is the
 /// baseline. Returns the clean mean loss (NaN in one pass).
+///
+/// In the activity-based form (Dalm et al. 2023) the noise itself is not used: the measured
+/// change δa_{l,n} of each pre-activation (the injected noise plus what the noise upstream did)
+/// takes its place, and each sample is scaled by √N·(ℓ̃ₙ − ℓₙ)/‖δaₙ‖², the slope of the loss
+/// along the unit direction δaₙ/‖δaₙ‖ times √N.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn nodes(
@@ -427,12 +448,17 @@ fn nodes(
     x: &[f64],
     y: &[f64],
     m: usize,
-    psi: &[f64],
-    sigma: f64,
-    baseline: Option<f64>,
+    probe: Probe<'_>,
     g: &mut [f64],
     noisy: &mut f64,
+    moments: Option<&mut [f64]>,
 ) -> f64 {
+    let Probe {
+        psi,
+        sigma,
+        baseline,
+        activity,
+    } = probe;
     let layers = layout.layers();
     let last = layers - 1;
     let c = layout.widths[last + 1];
@@ -495,11 +521,35 @@ fn nodes(
         &mut ws.terms,
     );
     // The per-sample reinforcement (ℓ̃ₙ − ℓₙ)/(mσ²), then each layer's estimate from its noise
-    // and its clean input.
-    let scale = 1.0 / (m as f64 * sigma * sigma);
-    for n in 0..m {
-        let reference = baseline.unwrap_or(ws.rd[n]);
-        ws.terms[n] = (ws.terms[n] - reference) * scale;
+    // and its clean input. The activity-based form turns the noisy pre-activations into δa
+    // (in place) and scales by √N/(m‖δaₙ‖²).
+    if activity {
+        ws.rd2[..m].fill(0.0);
+        for l in 0..layers {
+            let wo = layout.widths[l + 1];
+            let (rz, z) = (&mut ws.rz[l][..m * wo], &ws.z[l][..m * wo]);
+            for n in 0..m {
+                let mut q = 0.0;
+                for j in 0..wo {
+                    let d = rz[n * wo + j] - z[n * wo + j];
+                    rz[n * wo + j] = d;
+                    q += d * d;
+                }
+                ws.rd2[n] += q;
+            }
+        }
+        let root = (layout.units() as f64).sqrt() / m as f64;
+        for n in 0..m {
+            let q = ws.rd2[n];
+            let dl = ws.terms[n] - ws.rd[n];
+            ws.terms[n] = if q > 0.0 { root * dl / q } else { 0.0 };
+        }
+    } else {
+        let scale = 1.0 / (m as f64 * sigma * sigma);
+        for n in 0..m {
+            let reference = baseline.unwrap_or(ws.rd[n]);
+            ws.terms[n] = (ws.terms[n] - reference) * scale;
+        }
     }
     if baseline.is_some() {
         // One pass: the clean inputs were never computed; the rule uses the activity it saw.
@@ -513,10 +563,15 @@ fn nodes(
         let (wr, br) = layout.layer(l);
         let (wi, wo) = (layout.widths[l], layout.widths[l + 1]);
         let e = &mut ws.d[..m * wo];
+        let probe: &[f64] = if activity {
+            &ws.rz[l][..m * wo]
+        } else {
+            &psi[at..at + m * wo]
+        };
         for n in 0..m {
             let r = ws.terms[n];
             for j in 0..wo {
-                e[n * wo + j] = r * psi[at + n * wo + j];
+                e[n * wo + j] = r * probe[n * wo + j];
             }
         }
         at += m * wo;
@@ -524,7 +579,28 @@ fn nodes(
         k::gemm_tn(input, &ws.d[..m * wo], &mut g[wr], m, wi, wo);
         k::column_sums(&ws.d, &mut g[br], m, wo);
     }
+    if let Some(moments) = moments {
+        let mut at = 0;
+        for l in 0..layers {
+            let wi = layout.widths[l];
+            let input: &[f64] = if l == 0 { x } else { &ws.h[l][..m * wi] };
+            let out = &mut moments[at..at + wi * wi];
+            k::gemm_tn(input, input, out, m, wi, wi);
+            let inv = 1.0 / m as f64;
+            out.iter_mut().for_each(|v| *v *= inv);
+            at += wi * wi;
+        }
+    }
     clean
+}
+
+/// What a node-perturbation pass probes with.
+#[derive(Clone, Copy)]
+struct Probe<'a> {
+    psi: &'a [f64],
+    sigma: f64,
+    baseline: Option<f64>,
+    activity: bool,
 }
 
 /// φ(z), and φ′(z) when asked, elementwise.

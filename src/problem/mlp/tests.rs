@@ -436,21 +436,53 @@ fn metrics_count_accuracy_on_training_and_test_points() {
 /// the two-pass form; each single estimate is a noisy descent direction on average.
 #[test]
 fn node_perturbation_averages_to_the_gradient() {
+    let (mean, grad, _) = perturbation_mean(false);
+    let c = cos(&mean, &grad);
+    assert!(c > 0.9, "cosine {c}");
+    // The scale is the gradient's, not just its direction.
+    let ratio = mean.iter().map(|v| v * v).sum::<f64>().sqrt()
+        / grad.iter().map(|v| v * v).sum::<f64>().sqrt();
+    assert!((0.7..1.4).contains(&ratio), "norm ratio {ratio}");
+}
+
+/// The activity-based form (the measured change of every pre-activation as the probe, scaled
+/// by √N/‖δa‖²) also averages to the gradient's direction; its pass reports each layer's
+/// input second moments.
+#[test]
+fn activity_based_node_perturbation_averages_to_the_gradient_direction() {
+    let (mean, grad, moments) = perturbation_mean(true);
+    let c = cos(&mean, &grad);
+    assert!(c > 0.9, "cosine {c}");
+    let (x, _) = toy(2, 32, Head::Bce, 2);
+    let m01: f64 = (0..32).map(|n| x[2 * n] * x[2 * n + 1]).sum::<f64>() / 32.0;
+    let m00: f64 = (0..32).map(|n| x[2 * n] * x[2 * n]).sum::<f64>() / 32.0;
+    assert!((moments[1] - m01).abs() < 1e-12 && (moments[2] - m01).abs() < 1e-12);
+    assert!((moments[0] - m00).abs() < 1e-12);
+    // Three layers: 2², 8² and 8² moments.
+    assert_eq!(moments.len(), 4 + 64 + 64);
+    assert!(moments[4..].iter().any(|v| *v != 0.0));
+}
+
+fn cos(a: &[f64], b: &[f64]) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(p, q)| p * q).sum();
+    dot / (a.iter().map(|v| v * v).sum::<f64>() * b.iter().map(|v| v * v).sum::<f64>()).sqrt()
+}
+
+/// The mean of 500 node-perturbation estimates at a fixed θ, backprop's gradient there, and
+/// the last pass's input moments.
+fn perturbation_mean(activity: bool) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     use rand::SeedableRng as _;
     use rand_distr::{Distribution as _, StandardNormal};
     let layout = Layout::new(vec![2, 8, 8, 1], Activation::Tanh, Head::Bce);
     let (x, y) = toy(2, 32, Head::Bce, 2);
     let theta = params(&layout, 7);
     let grad = gradient(&layout, &theta, &x, &y);
+    let mut moments = vec![0.0; 4 + 64 + 64];
     let sigma = 1e-3;
     let mut rng = rand_pcg::Pcg64::seed_from_u64(4);
     let mut psi = vec![0.0; 32 * layout.units()];
     let mut mean = vec![0.0; layout.params()];
     let mut g = vec![0.0; layout.params()];
-    let cos = |a: &[f64], b: &[f64]| {
-        let dot: f64 = a.iter().zip(b).map(|(p, q)| p * q).sum();
-        dot / (a.iter().map(|v| v * v).sum::<f64>() * b.iter().map(|v| v * v).sum::<f64>()).sqrt()
-    };
     for _ in 0..500 {
         for v in &mut psi {
             let z: f64 = StandardNormal.sample(&mut rng);
@@ -471,6 +503,8 @@ fn node_perturbation_averages_to_the_gradient() {
                 baseline: None,
                 g: &mut g,
                 noisy: &mut noisy,
+                activity,
+                moments: activity.then_some(&mut moments[..]),
             },
         );
         assert!((clean - value(&layout, &theta, &x, &y)).abs() < 1e-15);
@@ -479,12 +513,7 @@ fn node_perturbation_averages_to_the_gradient() {
             *m += v / 500.0;
         }
     }
-    let c = cos(&mean, &grad);
-    assert!(c > 0.9, "cosine {c}");
-    // The scale is the gradient's, not just its direction.
-    let ratio = mean.iter().map(|v| v * v).sum::<f64>().sqrt()
-        / grad.iter().map(|v| v * v).sum::<f64>().sqrt();
-    assert!((0.7..1.4).contains(&ratio), "norm ratio {ratio}");
+    (mean, grad, moments)
 }
 
 /// The plane sampler's values are the loss at the lifted points, for every head and with
