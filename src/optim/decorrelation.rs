@@ -142,6 +142,20 @@ impl Anp {
     }
 }
 
+impl Anp {
+    /// Draws the node noise σ·ξ for every unit of every sample of the step's batch.
+    fn draw(&mut self, oracle: &mut Oracle<'_>) {
+        let (units, rows) = oracle.units_and_rows();
+        self.psi.resize(units * rows, 0.0);
+        let sigma = self.c.sigma;
+        let rng = oracle.rng();
+        for v in &mut self.psi {
+            let z: f64 = StandardNormal.sample(rng);
+            *v = sigma * z;
+        }
+    }
+}
+
 /// out (r × c) = a (r × r) · b (r × c), row-major.
 fn product(a: &[f64], b: &[f64], out: &mut [f64], r: usize, c: usize) {
     for i in 0..r {
@@ -176,14 +190,7 @@ impl Optimizer for Anp {
             self.start(x, oracle);
         }
         remember(&mut self.from, x);
-        let (units, rows) = oracle.units_and_rows();
-        self.psi.resize(units * rows, 0.0);
-        let sigma = self.c.sigma;
-        let rng = oracle.rng();
-        for v in &mut self.psi {
-            let z: f64 = StandardNormal.sample(rng);
-            *v = sigma * z;
-        }
+        self.draw(oracle);
         let mut g = std::mem::take(&mut self.g);
         oracle.activity_perturbation(x.view(), &self.psi, &mut g, &mut self.moments);
         let lr = self.c.lr;
@@ -270,23 +277,10 @@ impl Optimizer for Anp {
     }
 
     fn estimate_at(&mut self, x: &Vector, oracle: &mut Oracle<'_>, g: &mut Vector) -> bool {
-        let (units, rows) = oracle.units_and_rows();
-        self.psi.resize(units * rows, 0.0);
-        let sigma = self.c.sigma;
-        let rng = oracle.rng();
-        for v in &mut self.psi {
-            let z: f64 = StandardNormal.sample(rng);
-            *v = sigma * z;
+        if self.k == 0 {
+            self.start(x, oracle);
         }
-        if self.moments.is_empty() {
-            let total: usize = oracle
-                .blocks()
-                .iter()
-                .filter(|b| !b.bias)
-                .map(|b| b.rows * b.rows)
-                .sum();
-            self.moments = vec![0.0; total];
-        }
+        self.draw(oracle);
         oracle.activity_perturbation(x.view(), &self.psi, g, &mut self.moments);
         true
     }
