@@ -105,6 +105,7 @@ fn network_steps_do_not_allocate() {
         "anp_decorrelation",
         "feedback_alignment",
         "muon",
+        "shampoo",
         "lbfgs",
     ] {
         let m: Method = optiscope::spec::parse(key, "optimizer", Method::keys()).unwrap();

@@ -384,3 +384,106 @@ fn activity_based_node_perturbation_learns_and_decorrelates_its_inputs() {
         }
     }
 }
+
+/// Shampoo's first step, with ε small, is the polar factor UVᵀ of each weight matrix's
+/// gradient G = UΣVᵀ (where Muon always steps: the sums hold only GGᵀ and GᵀG, so
+/// (GGᵀ)^{−1/4} G (GᵀG)^{−1/4} = UVᵀ) and g/‖g‖ on each bias (full-matrix AdaGrad's first
+/// step); then its sums train the net.
+#[test]
+fn shampoos_first_step_is_the_polar_factor_and_then_it_learns() {
+    let p = problem("mlp:data=iris,hidden=,loss=ce,test=0");
+    assert_eq!(p.dim(), 4 * 3 + 3);
+    let start = p.seeded_start(0);
+    let mut g = ndarray::Array1::zeros(p.dim());
+    p.build()
+        .gradient_into(ndarray::ArrayView1::from(&start[..]), g.view_mut());
+    let lr = 0.01;
+    let mut r = run(
+        &p,
+        &format!("shampoo:lr={lr},eps=1e-14"),
+        0,
+        Noise::default(),
+    );
+    r.step();
+    let x = r.racers()[0].x();
+    let step: Vec<f64> = (0..p.dim()).map(|i| (start[i] - x[i]) / lr).collect();
+    // W is 4 × 3 (fan-in × fan-out). Softmax's gradient has columns summing to zero, so G has
+    // rank 2, and its polar factor Q = U₂V₂ᵀ has QᵀQ the projector on G's row space.
+    let q = |i: usize, j: usize| step[i * 3 + j];
+    let gm = |i: usize, j: usize| g[i * 3 + j];
+    for i in 0..4 {
+        assert!((0..3).map(|j| gm(i, j)).sum::<f64>().abs() < 1e-12);
+    }
+    let qq: Vec<Vec<f64>> = (0..3)
+        .map(|a| {
+            (0..3)
+                .map(|b| (0..4).map(|i| q(i, a) * q(i, b)).sum())
+                .collect()
+        })
+        .collect();
+    let trace = qq[0][0] + qq[1][1] + qq[2][2];
+    assert!((trace - 2.0).abs() < 1e-6, "tr QᵀQ = {trace}");
+    for a in 0..3 {
+        for b in 0..3 {
+            let square: f64 = (0..3).map(|k| qq[a][k] * qq[k][b]).sum();
+            assert!(
+                (square - qq[a][b]).abs() < 1e-6,
+                "QᵀQ is not a projector: {qq:?}"
+            );
+        }
+    }
+    // S = QᵀG is symmetric with S² = GᵀG and a positive diagonal, and G = QS: the polar
+    // decomposition.
+    let s: Vec<Vec<f64>> = (0..3)
+        .map(|a| {
+            (0..3)
+                .map(|b| (0..4).map(|i| q(i, a) * gm(i, b)).sum())
+                .collect()
+        })
+        .collect();
+    let scale = (0..12).map(|i| g[i].abs()).fold(0.0, f64::max);
+    for a in 0..3 {
+        assert!(s[a][a] > 0.0, "{s:?}");
+        for b in 0..3 {
+            assert!((s[a][b] - s[b][a]).abs() < 1e-6 * scale, "{s:?}");
+            let s2: f64 = (0..3).map(|k| s[a][k] * s[k][b]).sum();
+            let gg: f64 = (0..4).map(|i| gm(i, a) * gm(i, b)).sum();
+            assert!(
+                (s2 - gg).abs() < 1e-6 * scale * scale,
+                "S² {s2} against GᵀG {gg}"
+            );
+        }
+    }
+    for i in 0..4 {
+        for b in 0..3 {
+            let qs: f64 = (0..3).map(|k| q(i, k) * s[k][b]).sum();
+            assert!(
+                (qs - gm(i, b)).abs() < 1e-6 * scale,
+                "QS {qs} against G {}",
+                gm(i, b)
+            );
+        }
+    }
+    // The biases step along g/‖g‖.
+    let norm = (12..15).map(|i| g[i] * g[i]).sum::<f64>().sqrt();
+    for i in 12..15 {
+        assert!(
+            (step[i] - g[i] / norm).abs() < 1e-6,
+            "bias {i}: {} against {}",
+            step[i],
+            g[i] / norm
+        );
+    }
+
+    // With its sums (and stale roots between refreshes) it trains a hidden layer.
+    let p = problem("mlp:data=xor,n=64,hidden=8x8,test=0");
+    let mut r = run(&p, "shampoo", 0, Noise::default());
+    let first = r.racers()[0].loss();
+    for _ in 0..300 {
+        r.step();
+    }
+    let racer = &r.racers()[0];
+    assert!(racer.loss() < 0.5 * first, "{first} → {}", racer.loss());
+    let kappa = racer.diagnostics()[0];
+    assert!(kappa.is_finite() && kappa >= 1.0, "condition {kappa}");
+}

@@ -25,6 +25,7 @@ mod perturbation;
 mod quasi_newton;
 pub mod schedule;
 mod second_order;
+mod shampoo;
 mod trust_region;
 mod zeroth_order;
 
@@ -46,6 +47,7 @@ pub use perturbation::{MezoConfig, NodePerturbationConfig, WeightPerturbationCon
 pub use quasi_newton::{BfgsConfig, LbfgsConfig, Search};
 pub use schedule::{Schedule, ScheduleKind};
 pub use second_order::NewtonConfig;
+pub use shampoo::ShampooConfig;
 pub use trust_region::{Subproblem, TrustRegionConfig};
 pub use zeroth_order::{Dist, FdConfig, RgeConfig, Scheme, SpsaConfig};
 
@@ -252,6 +254,7 @@ crate::registry! {
         Lion(LionConfig) = "lion", "Lion: steps of ±η per coordinate, the sign of an interpolated momentum (Chen et al. 2023).";
         FeedbackAlignment(FeedbackAlignmentConfig) = "feedback_alignment", "Feedback alignment: backprop with the errors sent back through fixed random weights instead of Wᵀ (networks; Lillicrap et al. 2016).";
         Muon(MuonConfig) = "muon", "Muon: momentum per weight matrix, orthogonalised by Newton–Schulz iterations; AdamW on biases (networks; Jordan et al. 2024).";
+        Shampoo(ShampooConfig) = "shampoo", "Shampoo: per weight matrix, the gradient preconditioned on both sides by (ΣGGᵀ)^{−1/4} and (ΣGᵀG)^{−1/4}; full-matrix AdaGrad on biases (networks; Gupta, Koren & Singer 2018).";
         ScheduleFreeAdamW(ScheduleFreeAdamWConfig) = "schedule_free_adamw", "Schedule-free AdamW: averaging replaces the learning-rate schedule (Defazio et al. 2024).";
         ConjugateGradient(CgConfig) = "conjugate_gradient", "Nonlinear conjugate gradient (Fletcher–Reeves or Polak–Ribière+) with a strong Wolfe line search and restarts.";
         Bfgs(BfgsConfig) = "bfgs", "BFGS: a dense inverse-Hessian estimate learned from gradient changes, with a strong Wolfe line search.";
