@@ -266,7 +266,7 @@ impl Optimizer for Shampoo {
         }
         self.from.assign(x);
         oracle.gradient_into(x.view(), &mut self.g);
-        let refresh = self.t % self.c.update_every.max(1) as u64 == 0;
+        let refresh = self.t.is_multiple_of(self.c.update_every.max(1) as u64);
         self.t += 1;
         let c = &self.c;
         // An average's bias correction, as Adam's second moment has (and as Anil et al.'s and
