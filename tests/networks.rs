@@ -454,6 +454,7 @@ fn shampoos_first_step_is_the_polar_factor_and_then_it_learns() {
             );
         }
     }
+    #[allow(clippy::needless_range_loop)] // G = QS reads as matrix indices.
     for i in 0..4 {
         for b in 0..3 {
             let qs: f64 = (0..3).map(|k| q(i, k) * s[k][b]).sum();
