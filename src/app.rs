@@ -220,6 +220,25 @@ impl App {
                 self.scene.set_problem(crate::problem::Problem::Mlp(config));
                 self.apply_edit(before);
             }
+            Action::Paint(point) => {
+                // Painting edits the data, which starts a new run from the same seed: the scene
+                // keeps the points, so the run replays.
+                let crate::problem::Problem::Mlp(c) = &self.scene.problem else {
+                    return;
+                };
+                let before = self.scene.clone();
+                let mut config = c.clone();
+                match point {
+                    Some(p) => config.points.push(p),
+                    None => config.points.clear(),
+                }
+                if let Err(e) = config.model() {
+                    self.controls.error(format!("Point not added: {e}"));
+                    return;
+                }
+                self.scene.set_problem(crate::problem::Problem::Mlp(config));
+                self.apply_edit(before);
+            }
             Action::SaveDialog => self.dialog(DialogFor::Save),
             Action::ExportDialog => self.dialog(DialogFor::Export),
             Action::Open(path) => match Scene::load(&path) {

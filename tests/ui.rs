@@ -900,3 +900,142 @@ speed = 20
     };
     assert_eq!(c.data.key(), good.display().to_string());
 }
+
+/// The decision tab draws the network, its confusion matrix and what each rule costs; the
+/// diagram shows activations for the hovered input; painting a point adds a training point of
+/// the chosen class and starts a new run that keeps it.
+#[test]
+fn a_networks_tab_shows_its_diagram_confusion_and_costs_and_takes_painted_points() {
+    let mut h = harness(scene(
+        r#"
+version = 1
+seed = 2
+[problem]
+kind = "mlp"
+data = "blobs"
+classes = 3
+n = 90
+hidden = "6"
+[[optimizers]]
+kind = "adam"
+lr = 0.05
+[[optimizers]]
+kind = "mezo"
+[playback]
+speed = 20
+"#,
+    ));
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    h.get_by_label("Decision boundary").click();
+    let decision = |a: &App| match a
+        .view
+        .views
+        .get(&optiscope::problem::ViewKind::Decision)
+        .map(|d| d.as_ref())
+    {
+        Some(optiscope::problem::ViewData::Decision(s)) => Some(s.clone()),
+        _ => None,
+    };
+    step_until(&mut h, "a decision view with its network", |a| {
+        decision(a).is_some_and(|s| s.network.is_some() && s.confusion.len() == 2)
+    });
+    h.step();
+    h.get_by_label("The network");
+    h.get_by_label("What each rule costs per step");
+    h.get_by_label("Confusion matrix (rows: true class, columns: predicted)");
+    // The memory model: Adam backpropagates, MeZO keeps θ and a forward pass.
+    let info = h.state().view.info.clone().unwrap();
+    let (adam, mezo) = (info.memory[0].unwrap(), info.memory[1].unwrap());
+    assert!(adam.backprop && !mezo.backprop);
+    assert!(mezo.total() < adam.total());
+    // A 3 × 3 matrix of the 72 training points (a fifth is held out).
+    let space = decision(h.state()).unwrap();
+    let conf = &space.confusion[0].1;
+    assert_eq!((conf.k, conf.train.iter().sum::<u32>()), (3, 72));
+    assert!(space.paintable);
+    // Paint a point of class 2 by clicking in the plot, above its status line.
+    h.get_by_label("✏ paint points").click();
+    h.step();
+    h.get_by_label("● class 2").click();
+    h.step();
+    let below = h.get_by_label("live: redrawn as the network trains").rect();
+    let at = egui::pos2(
+        below.left() + 0.5 * below.width().min(300.0),
+        below.top() - 80.0,
+    );
+    let run = h.state().view.run();
+    h.hover_at(at);
+    h.step();
+    h.drag_at(at);
+    h.step();
+    h.drop_at(at);
+    step_until(&mut h, "a new run with the painted point", |a| {
+        a.view.run() > run
+            && matches!(&a.scene.problem, optiscope::problem::Problem::Mlp(c)
+                if c.points.len() == 1 && c.points[0][2] == 2.0)
+    });
+    step_until(&mut h, "the painted point in the view", |a| {
+        a.view.run() > run && decision(a).is_some_and(|s| s.points.len() == 91)
+    });
+    // The clear button removes it again.
+    h.get_by_label("clear 1 painted").click();
+    step_until(
+        &mut h,
+        "no painted points",
+        |a| matches!(&a.scene.problem, optiscope::problem::Problem::Mlp(c) if c.points.is_empty()),
+    );
+}
+
+/// The Loss profiles tab fills for a network, and the directions picker turns the plane into
+/// the PCA plane of the path.
+#[test]
+fn the_loss_profiles_tab_and_the_slice_picker_work_on_a_network() {
+    let mut h = harness(scene(
+        r#"
+version = 1
+[problem]
+kind = "mlp"
+data = "xor"
+n = 64
+hidden = "4"
+[[optimizers]]
+kind = "adam"
+lr = 0.05
+[view]
+follow = 0
+[playback]
+speed = 50
+"#,
+    ));
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    h.get_by_label("Loss profiles").click();
+    step_until(&mut h, "the loss profiles", |a| {
+        a.view
+            .views
+            .get(&optiscope::problem::ViewKind::Profiles)
+            .is_some_and(|d| {
+                matches!(d.as_ref(), optiscope::problem::ViewData::Profiles(p)
+                if !p.interpolation.is_empty())
+            })
+    });
+    // Fold the long sections so that the view settings are on screen.
+    for section in ["Problem", "Optimizers", "View"] {
+        h.get_by_label(section).click();
+        h.step();
+    }
+    h.get_by_role_and_label(Role::ComboBox, "directions")
+        .click();
+    h.step();
+    h.step();
+    h.get_by_label("PCA of the path").click();
+    step_until(&mut h, "the PCA plane", |a| {
+        a.view
+            .info
+            .as_ref()
+            .is_some_and(|i| i.plane_label.contains("principal"))
+    });
+    assert_eq!(
+        h.state().scene.view.slice.mode,
+        optiscope::scene::SliceMode::Pca
+    );
+}

@@ -154,6 +154,9 @@ pub struct RunInfo {
     /// Whether each racer's method estimates gradients from values (the estimator inspector
     /// follows those).
     pub estimating: Vec<bool>,
+    /// For a network: what each racer's method keeps in memory to train it (the cost model),
+    /// at the run's mini-batch size.
+    pub memory: Vec<Option<crate::optim::memory::Memory>>,
     /// Known minima, projected onto the plane.
     pub minima: Vec<[f64; 2]>,
     /// Whether the minima were found numerically (a typed formula), not known exactly.

@@ -77,6 +77,9 @@ pub(super) fn compute(
                         points: Vec::new(),
                         labels: Vec::new(),
                         test: Vec::new(),
+                        network: None,
+                        confusion: Vec::new(),
+                        paintable: false,
                     }),
             )
         }

@@ -17,6 +17,7 @@ mod first_order;
 mod first_order_recent;
 pub mod line_search;
 mod matrix_methods;
+pub mod memory;
 mod metric_newton;
 mod newton_family;
 mod oracle;

@@ -188,6 +188,68 @@ pub struct InputSpace {
     pub labels: Vec<f64>,
     /// Whether each point is a test point.
     pub test: Vec<bool>,
+    /// For a network: its shape, the data's standardisation and each racer's weights, for the
+    /// network diagram.
+    pub network: Option<NetworkPicture>,
+    /// For a classification: each racer's confusion matrices on the training and test points.
+    pub confusion: Vec<(u32, Confusion)>,
+    /// Whether points can be painted here (two features of a classification, one of a
+    /// regression): then a click in the view adds one.
+    pub paintable: bool,
+}
+
+/// A network as the diagram draws it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkPicture {
+    /// Its layout: widths, activation, head.
+    pub layout: super::mlp::net::Layout,
+    /// The training split's mean and scale of each feature: the network sees (raw − mean)/scale.
+    pub mean: Vec<f64>,
+    /// The scale of each feature.
+    pub scale: Vec<f64>,
+    /// Per racer: its parameters θ.
+    pub weights: Vec<(u32, Vec<f64>)>,
+}
+
+impl NetworkPicture {
+    /// Each layer's values for one input in the data's own units (features past those given at
+    /// their training mean): the standardised input, each hidden layer's activations, and the
+    /// output (P(class 1), the class probabilities, or the fitted value).
+    pub fn activations(&self, theta: &[f64], raw: &[f64]) -> Vec<Vec<f64>> {
+        let p = self.layout.widths[0];
+        let input: Vec<f64> = (0..p)
+            .map(|j| match raw.get(j) {
+                Some(v) => (v - self.mean[j]) / self.scale[j],
+                None => 0.0,
+            })
+            .collect();
+        super::mlp::net::unit_activations(&self.layout, theta, &input)
+    }
+}
+
+/// Counts of (true class, predicted class), k × k, row-major: rows are the true classes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Confusion {
+    /// The classes.
+    pub k: usize,
+    /// On the training points.
+    pub train: Vec<u32>,
+    /// On the test points.
+    pub test: Vec<u32>,
+}
+
+impl Confusion {
+    /// The matrix of `truth` against `predicted` over k classes.
+    pub fn count(k: usize, truth: &[f64], predicted: &[usize]) -> Vec<u32> {
+        let mut m = vec![0; k * k];
+        for (t, p) in truth.iter().zip(predicted) {
+            let t = *t as usize;
+            if t < k && *p < k {
+                m[t * k + p] += 1;
+            }
+        }
+        m
+    }
 }
 
 impl InputSpace {

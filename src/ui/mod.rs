@@ -6,7 +6,9 @@
 
 pub mod colormap;
 pub mod controls;
+pub mod cost;
 pub mod curves;
+pub mod diagram;
 pub mod fonts;
 pub mod format;
 pub mod heatmap;
@@ -233,6 +235,9 @@ pub enum Action {
     Theme(egui::ThemePreference),
     /// Switch presenter mode.
     Presenter(bool),
+    /// Add a painted point to the network's data (`[x₁, x₂, class]`, or `[x, y, 0]` for a
+    /// curve), or, with `None`, clear the painted points.
+    Paint(Option<[f64; 3]>),
 }
 
 /// What panels ask for during a frame; the app carries it out at the end of the frame.

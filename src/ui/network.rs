@@ -5,8 +5,8 @@
 use egui::{Color32, ComboBox, RichText, Ui};
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, Points};
 
-use super::View;
 use super::status::racer_color;
+use super::{Action, Outbox, View};
 use crate::engine::RunInfo;
 use crate::params::Choice;
 use crate::problem::mlp::data::Builtin;
@@ -73,7 +73,14 @@ fn pixel(
 }
 
 /// Draws the decision view.
-pub fn decision(ui: &mut Ui, view: &View, info: &RunInfo, space: &InputSpace, dark: bool) {
+pub fn decision(
+    ui: &mut Ui,
+    view: &View,
+    info: &RunInfo,
+    space: &InputSpace,
+    dark: bool,
+    out: &mut Outbox,
+) {
     if space.surfaces.is_empty() || space.nx < 2 {
         ui.spinner();
         return;
@@ -99,9 +106,12 @@ pub fn decision(ui: &mut Ui, view: &View, info: &RunInfo, space: &InputSpace, da
         .map(|c| racer_color(*c, dark))
         .unwrap_or(Color32::GRAY);
     let curve = space.ny == 1;
+    let painting = space.paintable && paint_bar(ui, info, space, out);
+    // The plot takes at most 55 % of the tab's height; the diagram, the confusion matrix and
+    // the cost table follow below it.
     let side = ui
         .available_width()
-        .min(ui.available_height() - 30.0)
+        .min(ui.available_height() * 0.55)
         .max(120.0);
     let mut plot = Plot::new("decision")
         .width(side)
@@ -112,7 +122,8 @@ pub fn decision(ui: &mut Ui, view: &View, info: &RunInfo, space: &InputSpace, da
         .include_y(space.bounds.y.1)
         .x_axis_label(space.features.first().cloned().unwrap_or_default())
         .legend(Legend::default().position(egui_plot::Corner::LeftTop))
-        .allow_scroll(false);
+        .allow_scroll(false)
+        .allow_drag(!painting);
     if !curve {
         plot = plot
             .data_aspect(
@@ -123,7 +134,7 @@ pub fn decision(ui: &mut Ui, view: &View, info: &RunInfo, space: &InputSpace, da
     }
     let texture =
         (!curve).then(|| surface_texture(ui, space, values, dark, info.scene.view.colormap));
-    plot.show(ui, |p| {
+    let shown = plot.show(ui, |p| {
         if let Some(tex) = &texture {
             let b = space.bounds;
             let (nx, ny) = (space.nx as f64, space.ny as f64);
@@ -191,12 +202,170 @@ pub fn decision(ui: &mut Ui, view: &View, info: &RunInfo, space: &InputSpace, da
             }
         }
     });
+    if painting
+        && shown.response.clicked()
+        && let Some(p) = shown.response.interact_pointer_pos()
+    {
+        let v = shown.transform.value_from_position(p);
+        let class = if curve {
+            0.0
+        } else {
+            ui.ctx()
+                .data(|d| d.get_temp::<usize>(ui.make_persistent_id(PAINT_CLASS)))
+                .unwrap_or(0) as f64
+        };
+        out.act(Action::Paint(Some([v.x, v.y, class])));
+    }
+    // The input under the cursor, in the data's units (one feature for a curve).
+    let hovered = shown.response.hover_pos().map(|p| {
+        let v = shown.transform.value_from_position(p);
+        if curve { vec![v.x] } else { vec![v.x, v.y] }
+    });
     let r = view.racers.get(*racer as usize);
     let line = match r {
         Some(r) if r.stopped.is_some() => "this optimizer has stopped".to_owned(),
         _ => "live: redrawn as the network trains".to_owned(),
     };
     ui.label(RichText::new(line).weak());
+    egui::ScrollArea::vertical()
+        .id_salt("decision-below")
+        .show(ui, |ui| {
+            if let Some(net) = &space.network
+                && let Some((_, theta)) = net.weights.iter().find(|(r, _)| r == racer)
+            {
+                ui.separator();
+                ui.label(RichText::new("The network").strong());
+                let height = (ui.available_height() * 0.6).clamp(150.0, 240.0);
+                super::diagram::show(ui, net, theta, hovered.as_deref(), dark, height);
+            }
+            if let Some((_, conf)) = space.confusion.iter().find(|(r, _)| r == racer) {
+                ui.separator();
+                confusion(ui, conf, &space.classes);
+            }
+            ui.separator();
+            ui.label(RichText::new("What each rule costs per step").strong());
+            super::cost::show(ui, view, info, dark);
+        });
+}
+
+/// Where the class to paint is kept.
+const PAINT_CLASS: &str = "paint-class";
+
+/// The paint bar: a switch, the class to paint and a button that clears the painted points;
+/// returns whether painting is on.
+fn paint_bar(ui: &mut Ui, info: &RunInfo, space: &InputSpace, out: &mut Outbox) -> bool {
+    let on_id = ui.make_persistent_id("paint-on");
+    let class_id = ui.make_persistent_id(PAINT_CLASS);
+    let mut on: bool = ui.ctx().data(|d| d.get_temp(on_id)).unwrap_or(false);
+    let mut class: usize = ui.ctx().data(|d| d.get_temp(class_id)).unwrap_or(0);
+    let painted = match &info.scene.problem {
+        crate::problem::Problem::Mlp(c) => c.points.len(),
+        _ => 0,
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.toggle_value(&mut on, "✏ paint points").on_hover_text(
+            "Click in the view to add a training point (of the chosen class). The data changes, \
+             so each point starts a new run from the same seed; the scene keeps the points.",
+        );
+        if on && !space.classes.is_empty() {
+            for (i, name) in space.classes.iter().enumerate() {
+                let text = RichText::new(format!("● {name}")).color(class_color(i));
+                ui.selectable_value(&mut class, i, text)
+                    .on_hover_text(format!("paint points of class {name}"));
+            }
+        }
+        if painted > 0
+            && ui
+                .button(format!("clear {painted} painted"))
+                .on_hover_text("remove every painted point (a new run)")
+                .clicked()
+        {
+            out.act(Action::Paint(None));
+        }
+    });
+    ui.ctx().data_mut(|d| {
+        d.insert_temp(on_id, on);
+        d.insert_temp(class_id, class);
+    });
+    on
+}
+
+/// The confusion matrices on the training and the test points, side by side: rows are the
+/// true classes, columns the predicted ones, each cell shaded by its share of its row.
+fn confusion(ui: &mut Ui, conf: &crate::problem::view::Confusion, classes: &[String]) {
+    let k = conf.k;
+    ui.label(RichText::new("Confusion matrix (rows: true class, columns: predicted)").strong());
+    ui.horizontal_top(|ui| {
+        for (name, m) in [("training", &conf.train), ("test", &conf.test)] {
+            let total: u32 = m.iter().sum();
+            if total == 0 {
+                continue;
+            }
+            ui.vertical(|ui| {
+                let right: u32 = (0..k).map(|i| m[i * k + i]).sum();
+                ui.label(format!(
+                    "{name}: {:.1} % right",
+                    100.0 * f64::from(right) / f64::from(total)
+                ));
+                egui::Grid::new(("confusion", name))
+                    .spacing([2.0, 2.0])
+                    .show(ui, |ui| {
+                        ui.label("");
+                        for j in 0..k {
+                            ui.label(RichText::new(short(classes, j)).color(class_color(j)));
+                        }
+                        ui.end_row();
+                        for i in 0..k {
+                            ui.label(RichText::new(short(classes, i)).color(class_color(i)));
+                            let row: u32 = m[i * k..(i + 1) * k].iter().sum();
+                            for j in 0..k {
+                                let n = m[i * k + j];
+                                let share = if row == 0 {
+                                    0.0
+                                } else {
+                                    f64::from(n) / f64::from(row)
+                                };
+                                let base = if i == j {
+                                    class_color(j)
+                                } else {
+                                    Color32::from_rgb(0xD5, 0x5E, 0x00)
+                                };
+                                let fill = base.gamma_multiply(0.15 + 0.7 * share as f32);
+                                let (rect, resp) = ui.allocate_exact_size(
+                                    egui::vec2(44.0, 22.0),
+                                    egui::Sense::hover(),
+                                );
+                                ui.painter().rect_filled(rect, 2.0, fill);
+                                ui.painter().text(
+                                    rect.center(),
+                                    egui::Align2::CENTER_CENTER,
+                                    n.to_string(),
+                                    egui::FontId::monospace(13.0),
+                                    ui.visuals().strong_text_color(),
+                                );
+                                resp.on_hover_text(format!(
+                                    "{n} of {row} {name} points of class {} predicted as {}",
+                                    short(classes, i),
+                                    short(classes, j)
+                                ));
+                            }
+                            ui.end_row();
+                        }
+                    });
+            });
+            ui.add_space(12.0);
+        }
+    });
+}
+
+/// A class's name, shortened for a matrix header.
+fn short(classes: &[String], i: usize) -> String {
+    let name = classes.get(i).cloned().unwrap_or_else(|| i.to_string());
+    if name.chars().count() > 8 {
+        name.chars().take(7).chain(std::iter::once('…')).collect()
+    } else {
+        name
+    }
 }
 
 fn ui_point_color(dark: bool) -> Color32 {

@@ -64,7 +64,7 @@ pub fn show(ui: &mut Ui, view: &View, st: &mut SideUi, out: &mut Outbox) {
             }
             match st.tab {
                 Tab::Curves => curves::show(ui, view, &mut st.curves),
-                Tab::View(k) => views::show(ui, view, k),
+                Tab::View(k) => views::show(ui, view, k, out),
             }
         });
 }

@@ -10,7 +10,7 @@ use crate::problem::view::Section;
 use crate::problem::{ViewData, ViewKind};
 
 /// Shows the view `kind`.
-pub fn show(ui: &mut Ui, view: &View, kind: ViewKind) {
+pub fn show(ui: &mut Ui, view: &View, kind: ViewKind, out: &mut super::Outbox) {
     ui.label(RichText::new(kind.about()).weak());
     let dark = ui.visuals().dark_mode;
     let (Some(info), Some(data)) = (&view.info, view.views.get(&kind)) else {
@@ -18,7 +18,7 @@ pub fn show(ui: &mut Ui, view: &View, kind: ViewKind) {
         return;
     };
     match data.as_ref() {
-        ViewData::Decision(space) => super::network::decision(ui, view, info, space, dark),
+        ViewData::Decision(space) => super::network::decision(ui, view, info, space, dark, out),
         ViewData::Profiles(profiles) => super::profiles::show(ui, info, profiles, dark),
         ViewData::Smoothed {
             values,

@@ -18,6 +18,7 @@ use super::{
     Command, Event, LensAt, LensKind, Msg, PlaneId, Projection, Run, RunInfo, Snapshot, StepRecord,
     views,
 };
+use crate::optim::memory;
 use crate::problem::{Problem, ViewKind};
 use crate::scene::{Change, Scene, SliceMode};
 
@@ -403,8 +404,21 @@ impl Worker {
                 .map(|e| e.method.config().diagnostics())
                 .collect(),
             estimating: enabled
+                .clone()
                 .map(|e| e.method.config().estimator().is_some())
                 .collect(),
+            memory: {
+                let batch = self.scene.noise.batch.size;
+                let rows = if batch > 0 {
+                    batch.min(objective.samples())
+                } else {
+                    objective.samples()
+                };
+                let net = memory::NetShape::from_blocks(objective.blocks(), rows);
+                enabled
+                    .map(|e| net.as_ref().map(|n| memory::estimate(&e.method, n)))
+                    .collect()
+            },
             minima: self
                 .minima
                 .iter()

@@ -274,11 +274,25 @@ impl Dataset {
     /// Splits `t`, holding out `test_fraction` of its points (chosen by a shuffle seeded from
     /// `seed`; the rest keep their order), and standardises by the training points' statistics.
     pub fn split(t: Table, test_fraction: f64, standardize: bool, seed: u64) -> Self {
+        Self::split_keeping(t, 0, test_fraction, standardize, seed)
+    }
+
+    /// [`Dataset::split`] with the last `keep` points (painted ones) always in the training
+    /// split: the test points are drawn from the others, as if those were all there is, so
+    /// painting a point changes no other point's split.
+    pub fn split_keeping(
+        t: Table,
+        keep: usize,
+        test_fraction: f64,
+        standardize: bool,
+        seed: u64,
+    ) -> Self {
         let n = t.len();
-        let n_test = ((n as f64 * test_fraction).round() as usize).min(n.saturating_sub(1));
-        let mut order: Vec<usize> = (0..n).collect();
+        let drawn = n.saturating_sub(keep);
+        let n_test = ((drawn as f64 * test_fraction).round() as usize).min(drawn.saturating_sub(1));
+        let mut order: Vec<usize> = (0..drawn).collect();
         let mut rng = Pcg64::seed_from_u64(data_seed(seed, 2));
-        for i in (1..n).rev() {
+        for i in (1..drawn).rev() {
             order.swap(i, rng.random_range(0..=i));
         }
         let mut is_test = vec![false; n];

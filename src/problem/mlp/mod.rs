@@ -26,10 +26,13 @@ use rand_pcg::Pcg64;
 
 use self::data::{Builtin, Dataset, Recipe, Table};
 use self::net::{Activation, Head, Layout, Rows, Want};
-use super::view::InputSpace;
+use super::view::{Confusion, InputSpace, NetworkPicture};
 use super::{
     Metrics, Minimum, Objective, ParamBlock, ProblemConfig, Provides, ViewBounds, ViewKind,
 };
+
+/// The most points painted into a data set.
+pub const MAX_PAINTED: usize = 2_000;
 
 /// The most hidden layers.
 pub const MAX_LAYERS: usize = 8;
@@ -226,6 +229,10 @@ crate::params! {
             data: DataSource = DataSource::Builtin(Builtin::TwoSpirals);
             /// The hidden layers' widths, `16x16`.
             hidden: Hidden = Hidden(vec![16, 16]);
+            /// Points painted in the decision view, always training points, in the data's own
+            /// units: `[x₁, x₂, class]` for a classification of two features, `[x, y, 0]` for
+            /// a regression on one.
+            points: Vec<[f64; 3]> = Vec::new();
         }
     }
 }
@@ -270,10 +277,64 @@ impl MlpConfig {
         }
     }
 
+    /// Appends the painted points to `t`; returns how many, or why they do not fit the data.
+    fn paint(&self, t: &mut Table) -> Result<usize, String> {
+        if self.points.is_empty() {
+            return Ok(0);
+        }
+        if self.points.len() > MAX_PAINTED {
+            return Err(format!(
+                "{} painted points; at most {MAX_PAINTED}",
+                self.points.len()
+            ));
+        }
+        let classify = !t.classes.is_empty();
+        let features = if classify { 2 } else { 1 };
+        if t.p != features {
+            return Err(format!(
+                "painted points need {} on {features} feature(s); this data has {}",
+                if classify {
+                    "a classification"
+                } else {
+                    "a regression"
+                },
+                t.p
+            ));
+        }
+        for (i, &[a, b, c]) in self.points.iter().enumerate() {
+            if !(a.is_finite() && b.is_finite() && c.is_finite()) {
+                return Err(format!("painted point {}: not a finite number", i + 1));
+            }
+            if classify {
+                let k = t.classes.len();
+                if c < 0.0 || c.fract() != 0.0 || c as usize >= k {
+                    return Err(format!(
+                        "painted point {}: class {c} is not one of 0 … {}",
+                        i + 1,
+                        k - 1
+                    ));
+                }
+                t.x.extend([a, b]);
+                t.y.push(c);
+            } else {
+                t.x.push(a);
+                t.y.push(b);
+            }
+        }
+        Ok(self.points.len())
+    }
+
     /// The data and the layout, or why they cannot be made.
     pub fn model(&self) -> Result<(Dataset, Layout), String> {
-        let table = self.table()?;
-        let d = Dataset::split(table, self.test, self.standardize, self.data_seed as u64);
+        let mut table = self.table()?;
+        let painted = self.paint(&mut table)?;
+        let d = Dataset::split_keeping(
+            table,
+            painted,
+            self.test,
+            self.standardize,
+            self.data_seed as u64,
+        );
         if d.is_empty() {
             return Err("no training points".into());
         }
@@ -829,6 +890,51 @@ impl Mlp {
             test: (0..d.len() + d.test_y.len())
                 .map(|i| i >= n_train)
                 .collect(),
+            network: Some(NetworkPicture {
+                layout: self.layout.clone(),
+                mean: d.mean.clone(),
+                scale: d.scale.clone(),
+                weights: racers.iter().map(|(r, t)| (*r, t.to_vec())).collect(),
+            }),
+            paintable: p == if d.is_classification() { 2 } else { 1 },
+            confusion: if d.is_classification() {
+                racers
+                    .iter()
+                    .map(|(r, t)| (*r, self.confusion(&Self::theta(t))))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// The confusion matrices of the network at `theta` on the training and test points.
+    fn confusion(&self, theta: &[f64]) -> Confusion {
+        let d = &*self.data;
+        let k = d.classes.len().max(2);
+        let c = *self.layout.widths.last().unwrap_or(&1);
+        let predict = |x: &[f64]| {
+            let mut out = vec![0.0; x.len() / d.p.max(1) * c];
+            self.outputs(theta, x, &mut out);
+            out.chunks(c)
+                .map(|z| {
+                    if c == 1 {
+                        usize::from(z[0] > 0.0)
+                    } else {
+                        z.iter()
+                            .enumerate()
+                            .fold((0, f64::NEG_INFINITY), |(bi, bv), (i, v)| {
+                                if *v > bv { (i, *v) } else { (bi, bv) }
+                            })
+                            .0
+                    }
+                })
+                .collect::<Vec<usize>>()
+        };
+        Confusion {
+            k,
+            train: Confusion::count(k, &d.y, &predict(&d.x)),
+            test: Confusion::count(k, &d.test_y, &predict(&d.test_x)),
         }
     }
 }

@@ -683,6 +683,47 @@ fn second_derivative(act: Activation, z: f64, h: f64) -> f64 {
     }
 }
 
+/// Every layer's values for one standardised input: the input, each hidden layer's
+/// activations φ(z), and the output through the head's link (σ(z), softmax(z), or z).
+pub fn unit_activations(layout: &Layout, theta: &[f64], input: &[f64]) -> Vec<Vec<f64>> {
+    let mut out = vec![input.to_vec()];
+    for l in 0..layout.layers() {
+        let (w, b) = layout.layer(l);
+        let (fi, fo) = (layout.widths[l], layout.widths[l + 1]);
+        let h = &out[l];
+        let z: Vec<f64> = (0..fo)
+            .map(|j| {
+                theta[b.start + j]
+                    + (0..fi)
+                        .map(|i| h[i] * theta[w.start + i * fo + j])
+                        .sum::<f64>()
+            })
+            .collect();
+        let mut a = vec![0.0; fo];
+        if l + 1 < layout.layers() {
+            activate(layout.act, &z, &mut a, None);
+        } else {
+            match layout.head {
+                Head::Mse => a.copy_from_slice(&z),
+                Head::Bce => {
+                    for (av, zv) in a.iter_mut().zip(&z) {
+                        *av = k::sigmoid(*zv);
+                    }
+                }
+                Head::Ce => {
+                    let top = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    let sum: f64 = z.iter().map(|v| (v - top).exp()).sum();
+                    for (av, zv) in a.iter_mut().zip(&z) {
+                        *av = (zv - top).exp() / sum;
+                    }
+                }
+            }
+        }
+        out.push(a);
+    }
+    out
+}
+
 /// The first layer's pre-activations x·W₁ + b₁ (m × w₁) with the first layer's weights and
 /// biases taken from `theta` (any vector laid out as θ).
 pub fn first_layer(layout: &Layout, theta: &[f64], x: &[f64], m: usize, out: &mut [f64]) {

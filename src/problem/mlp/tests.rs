@@ -558,3 +558,112 @@ fn a_plane_of_parameters_gives_the_loss_at_its_lifted_points() {
         }
     }
 }
+
+/// The confusion matrices agree with the measured accuracies, and the diagram's activations
+/// for a grid point give the decision view's value there, for binary and multiclass heads.
+#[test]
+fn the_decision_views_confusion_and_activations_agree_with_the_network() {
+    for (builtin, classes) in [(Builtin::Moons, 2), (Builtin::Blobs, 3)] {
+        let c = MlpConfig {
+            data: DataSource::Builtin(builtin),
+            classes: 3,
+            hidden: Hidden(vec![5]),
+            test: 0.25,
+            ..MlpConfig::default()
+        };
+        let (data, layout) = c.model().unwrap();
+        let net = Mlp::new(data, layout.clone(), 1);
+        let theta = Array1::from(params(&layout, 3));
+        let (_, m) = net.measure_into(theta.view(), Array1::zeros(net.dim()).view_mut());
+        let space = net.input_grid(&[(0, theta.view())], 9);
+        let (racer, conf) = &space.confusion[0];
+        assert_eq!((*racer, conf.k), (0, classes));
+        let (n, n_test) = (net.data().len(), net.data().test_y.len());
+        let trace = |m: &[u32]| (0..classes).map(|i| m[i * classes + i]).sum::<u32>() as f64;
+        assert_eq!(conf.train.iter().sum::<u32>() as usize, n);
+        assert_eq!(conf.test.iter().sum::<u32>() as usize, n_test);
+        assert!((trace(&conf.train) / n as f64 - m.accuracy).abs() < 1e-12);
+        assert!((trace(&conf.test) / n_test as f64 - m.test_accuracy).abs() < 1e-12);
+        // Row i counts the points of class i.
+        for i in 0..classes {
+            let row: u32 = conf.train[i * classes..(i + 1) * classes].iter().sum();
+            let truth = net.data().y.iter().filter(|y| **y as usize == i).count();
+            assert_eq!(row as usize, truth);
+        }
+        // The grid point (ix, iy) = (2, 7), in raw units, through the diagram's forward pass.
+        let picture = space.network.as_ref().unwrap();
+        let b = space.bounds;
+        let raw = [
+            b.x.0 + (b.x.1 - b.x.0) * 2.0 / 8.0,
+            b.y.0 + (b.y.1 - b.y.0) * 7.0 / 8.0,
+        ];
+        let acts = picture.activations(&picture.weights[0].1, &raw);
+        assert_eq!(acts.len(), 3);
+        assert_eq!(acts[1].len(), 5);
+        let channels = space.channels();
+        let at = (7 * 9 + 2) * channels;
+        let want = &space.surfaces[0].1[at..at + channels];
+        let got = &acts[2][..];
+        assert!(rel_err(got, want) < 1e-12, "{got:?} against {want:?}");
+        assert!(acts[1].iter().all(|h| h.abs() <= 1.0), "tanh units");
+    }
+}
+
+/// Painted points join the training split without moving any other point between the splits,
+/// and points that do not fit the data are refused with a reason.
+#[test]
+fn painted_points_are_training_points_and_bad_ones_are_refused() {
+    let plain = MlpConfig {
+        data: DataSource::Builtin(Builtin::Moons),
+        n: 100,
+        test: 0.3,
+        standardize: false,
+        ..MlpConfig::default()
+    };
+    let painted = MlpConfig {
+        points: vec![[0.5, 3.0, 1.0], [-2.0, -2.0, 0.0]],
+        ..plain.clone()
+    };
+    let (a, _) = plain.model().unwrap();
+    let (b, _) = painted.model().unwrap();
+    assert_eq!(a.test_x, b.test_x);
+    assert_eq!(a.test_y, b.test_y);
+    assert_eq!(b.len(), a.len() + 2);
+    assert_eq!(&b.x[..a.x.len()], &a.x[..]);
+    assert_eq!(&b.x[a.x.len()..], &[0.5, 3.0, -2.0, -2.0]);
+    assert_eq!(&b.y[a.len()..], &[1.0, 0.0]);
+    // Standardised, the painted points count in the training statistics.
+    let (s, _) = MlpConfig {
+        standardize: true,
+        ..painted.clone()
+    }
+    .model()
+    .unwrap();
+    let mean0 = b.x.iter().step_by(2).sum::<f64>() / b.len() as f64;
+    assert!((s.mean[0] - mean0).abs() < 1e-12);
+    // A regression on one feature takes [x, y, _].
+    let sine = MlpConfig {
+        data: DataSource::Builtin(Builtin::Sine),
+        points: vec![[0.25, 9.0, 0.0]],
+        test: 0.0,
+        standardize: false,
+        ..MlpConfig::default()
+    };
+    let (d, _) = sine.model().unwrap();
+    assert_eq!((d.x.last(), d.y.last()), (Some(&0.25), Some(&9.0)));
+    for (points, data, says) in [
+        (vec![[0.0, 0.0, 2.0]], Builtin::Moons, "class 2"),
+        (vec![[0.0, 0.0, 0.5]], Builtin::Moons, "class 0.5"),
+        (vec![[f64::NAN, 0.0, 0.0]], Builtin::Moons, "finite"),
+        (vec![[0.0, 0.0, 0.0]], Builtin::Iris, "4"),
+    ] {
+        let e = MlpConfig {
+            data: DataSource::Builtin(data),
+            points,
+            ..MlpConfig::default()
+        }
+        .model()
+        .unwrap_err();
+        assert!(e.contains(says), "{e}");
+    }
+}
