@@ -223,18 +223,26 @@ fn nn_rows<const R: usize, const L: usize>(
         }
         j += L;
     }
+    // The columns past the last whole tile (a narrow output: one logit): the R rows' sums run
+    // side by side, so that their chains of dependent additions overlap; each still adds its
+    // terms in ascending order.
     for jj in j..n {
-        for r in 0..R {
-            let o = r * n + jj;
-            let mut s = match init {
+        let mut s = [0.0; R];
+        for (r, sr) in s.iter_mut().enumerate() {
+            *sr = match init {
                 Init::Zero => 0.0,
                 Init::Row(bias) => bias[jj],
-                Init::Out => out[o],
+                Init::Out => out[r * n + jj],
             };
-            for kk in 0..k {
-                s = a[r * k + kk].mul_add(b[kk * n + jj], s);
+        }
+        for kk in 0..k {
+            let bv = b[kk * n + jj];
+            for (r, sr) in s.iter_mut().enumerate() {
+                *sr = a[r * k + kk].mul_add(bv, *sr);
             }
-            out[o] = s;
+        }
+        for (r, sr) in s.iter().enumerate() {
+            out[r * n + jj] = *sr;
         }
     }
 }
