@@ -58,7 +58,7 @@ pub fn show(ui: &mut Ui, view: &View, info: &RunInfo, dark: bool) {
         .max(1);
     // Two lines per rule, so that the table fits the narrowest panel: its name and measured
     // evaluations, then its memory bar on one scale for every rule.
-    let bar_width = (ui.available_width() - 90.0).max(60.0);
+    let bar_width = ui.available_width().max(60.0);
     for (i, label) in info.labels.iter().enumerate() {
         let Some(Some(m)) = info.memory.get(i) else {
             continue;
@@ -70,15 +70,18 @@ pub fn show(ui: &mut Ui, view: &View, info: &RunInfo, dark: bool) {
             .unwrap_or(ui.visuals().text_color());
         let last = view.racers.get(i).and_then(|r| r.history.last());
         let (steps, counts) = last.map_or((0, Counts::default()), |r| (r.step, r.counts));
-        ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(label).color(color).strong());
-            ui.monospace(format!(
-                "f/step {}  ∇f/step {}",
+        // Plain lines, which wrap: a row of widgets could widen the panel.
+        ui.label(RichText::new(label).color(color).strong());
+        ui.label(
+            RichText::new(format!(
+                "f/step {} · ∇f/step {} · {}",
                 per_step(counts.f, steps),
-                per_step(counts.g + counts.hv, steps)
-            ));
-        });
-        ui.horizontal(|ui| {
+                per_step(counts.g + counts.hv, steps),
+                kib(m.total())
+            ))
+            .monospace(),
+        );
+        {
             let (rect, resp) =
                 ui.allocate_exact_size(egui::vec2(bar_width, 12.0), egui::Sense::hover());
             let mut x = rect.left();
@@ -96,8 +99,7 @@ pub fn show(ui: &mut Ui, view: &View, info: &RunInfo, dark: bool) {
                 x += w;
             }
             resp.on_hover_text(how(m));
-            ui.monospace(kib(m.total()));
-        });
+        }
         ui.add_space(2.0);
     }
     ui.horizontal_wrapped(|ui| {

@@ -9,6 +9,10 @@ use crate::params::Choice;
 use crate::problem::mlp::net::Head;
 use crate::problem::view::NetworkPicture;
 
+/// Room kept free on the right: a widget as wide as a scrolled panel's whole width widens the
+/// panel by the scroll bar, frame after frame.
+pub const SLACK: f32 = 14.0;
+
 /// The most units drawn in one layer; the rest are counted in a label.
 pub const MAX_UNITS: usize = 12;
 

@@ -227,9 +227,14 @@ pub fn decision(
         _ => "live: redrawn as the network trains".to_owned(),
     };
     ui.label(RichText::new(line).weak());
+    // Everything below keeps to the panel's width (less the scroll bar), so that nothing in it
+    // widens the panel frame after frame.
+    let width = ui.available_width();
     egui::ScrollArea::vertical()
         .id_salt("decision-below")
+        .max_width(width)
         .show(ui, |ui| {
+            ui.set_max_width(width - super::diagram::SLACK);
             if let Some(net) = &space.network
                 && let Some((_, theta)) = net.weights.iter().find(|(r, _)| r == racer)
             {
@@ -295,13 +300,26 @@ fn paint_bar(ui: &mut Ui, info: &RunInfo, space: &InputSpace, out: &mut Outbox) 
 fn confusion(ui: &mut Ui, conf: &crate::problem::view::Confusion, classes: &[String]) {
     let k = conf.k;
     ui.label(RichText::new("Confusion matrix (rows: true class, columns: predicted)").strong());
-    ui.horizontal_top(|ui| {
-        for (name, m) in [("training", &conf.train), ("test", &conf.test)] {
+    // The classes by number, named once (names would widen the matrices past the panel).
+    ui.label(
+        (0..k)
+            .map(|i| format!("{i} = {}", short(classes, i)))
+            .collect::<Vec<_>>()
+            .join(" · "),
+    );
+    // Two columns of half the width each (a layout that cannot widen the panel), the cells
+    // sized to fit them.
+    let cell = ((ui.available_width() / 2.0 - 100.0) / k as f32 - 2.0).clamp(22.0, 44.0);
+    ui.columns(2, |columns| {
+        for ((name, m), ui) in [("training", &conf.train), ("test", &conf.test)]
+            .into_iter()
+            .zip(columns.iter_mut())
+        {
             let total: u32 = m.iter().sum();
             if total == 0 {
                 continue;
             }
-            ui.vertical(|ui| {
+            {
                 let right: u32 = (0..k).map(|i| m[i * k + i]).sum();
                 ui.label(format!(
                     "{name}: {:.1} % right",
@@ -312,11 +330,11 @@ fn confusion(ui: &mut Ui, conf: &crate::problem::view::Confusion, classes: &[Str
                     .show(ui, |ui| {
                         ui.label("");
                         for j in 0..k {
-                            ui.label(RichText::new(short(classes, j)).color(class_color(j)));
+                            ui.label(RichText::new(j.to_string()).color(class_color(j)).strong());
                         }
                         ui.end_row();
                         for i in 0..k {
-                            ui.label(RichText::new(short(classes, i)).color(class_color(i)));
+                            ui.label(RichText::new(i.to_string()).color(class_color(i)).strong());
                             let row: u32 = m[i * k..(i + 1) * k].iter().sum();
                             for j in 0..k {
                                 let n = m[i * k + j];
@@ -332,7 +350,7 @@ fn confusion(ui: &mut Ui, conf: &crate::problem::view::Confusion, classes: &[Str
                                 };
                                 let fill = base.gamma_multiply(0.15 + 0.7 * share as f32);
                                 let (rect, resp) = ui.allocate_exact_size(
-                                    egui::vec2(44.0, 22.0),
+                                    egui::vec2(cell, 22.0),
                                     egui::Sense::hover(),
                                 );
                                 ui.painter().rect_filled(rect, 2.0, fill);
@@ -352,8 +370,7 @@ fn confusion(ui: &mut Ui, conf: &crate::problem::view::Confusion, classes: &[Str
                             ui.end_row();
                         }
                     });
-            });
-            ui.add_space(12.0);
+            }
         }
     });
 }
