@@ -476,6 +476,30 @@ fn shampoos_first_step_is_the_polar_factor_and_then_it_learns() {
         );
     }
 
+    // Heavy-ball momentum: the statistics do not see it, so the second step with μ differs from
+    // the one without by μ times the first step.
+    let second = |mu: f64| {
+        let mut r = run(
+            &p,
+            &format!("shampoo:lr={lr},momentum={mu}"),
+            0,
+            Noise::default(),
+        );
+        r.step();
+        let x1 = r.racers()[0].x().clone();
+        r.step();
+        (x1, r.racers()[0].x().clone())
+    };
+    let ((x1, with), (_, without)) = (second(0.9), second(0.0));
+    for i in 0..p.dim() {
+        let want = 0.9 * (start[i] - x1[i]);
+        let got = without[i] - with[i];
+        assert!(
+            (got - want).abs() < 1e-12,
+            "coordinate {i}: {got} against {want}"
+        );
+    }
+
     // With its sums (and stale roots between refreshes) it trains a hidden layer.
     let p = problem("mlp:data=xor,n=64,hidden=8x8,test=0");
     let mut r = run(&p, "shampoo", 0, Noise::default());
