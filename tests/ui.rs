@@ -975,7 +975,7 @@ speed = 20
                 if c.points.len() == 1 && c.points[0][2] == 2.0)
     });
     step_until(&mut h, "the painted point in the view", |a| {
-        a.view.run() > run && decision(a).is_some_and(|s| s.points.len() == 91)
+        a.view.run() > run && decision(a).is_some_and(|s| s.points.len() == 91 && s.painted == 1)
     });
     // The clear button removes it again.
     h.get_by_label("clear 1 painted").click();

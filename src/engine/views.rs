@@ -77,6 +77,7 @@ pub(super) fn compute(
                         points: Vec::new(),
                         labels: Vec::new(),
                         test: Vec::new(),
+                        painted: 0,
                         network: None,
                         confusion: Vec::new(),
                         paintable: false,

@@ -188,6 +188,8 @@ pub struct InputSpace {
     pub labels: Vec<f64>,
     /// Whether each point is a test point.
     pub test: Vec<bool>,
+    /// How many of the training points, the last ones before the test points, were painted.
+    pub painted: usize,
     /// For a network: its shape, the data's standardisation and each racer's weights, for the
     /// network diagram.
     pub network: Option<NetworkPicture>,

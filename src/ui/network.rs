@@ -165,6 +165,19 @@ pub fn decision(
                 .width(2.5),
             );
         }
+        // Painted points, ringed: the last training points before the test points.
+        let n_train = space.test.iter().filter(|t| !**t).count();
+        if space.painted > 0 {
+            let ringed: Vec<[f64; 2]> =
+                space.points[n_train - space.painted.min(n_train)..n_train].to_vec();
+            p.points(
+                Points::new("painted", ringed)
+                    .shape(MarkerShape::Circle)
+                    .filled(false)
+                    .radius(6.0)
+                    .color(ui_point_color(dark)),
+            );
+        }
         let k = space.classes.len().max(1);
         for class in 0..k {
             for test in [false, true] {

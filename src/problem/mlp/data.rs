@@ -268,6 +268,8 @@ pub struct Dataset {
     pub mean: Vec<f64>,
     /// The training split's standard deviation of each feature (one when not standardised).
     pub scale: Vec<f64>,
+    /// How many of the training points, the last ones, were painted.
+    pub painted: usize,
 }
 
 impl Dataset {
@@ -345,6 +347,7 @@ impl Dataset {
             features: t.features,
             mean,
             scale,
+            painted: keep.min(n),
         }
     }
 

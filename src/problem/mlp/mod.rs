@@ -897,6 +897,7 @@ impl Mlp {
                 weights: racers.iter().map(|(r, t)| (*r, t.to_vec())).collect(),
             }),
             paintable: p == if d.is_classification() { 2 } else { 1 },
+            painted: d.painted,
             confusion: if d.is_classification() {
                 racers
                     .iter()

@@ -629,6 +629,7 @@ fn painted_points_are_training_points_and_bad_ones_are_refused() {
     assert_eq!(a.test_x, b.test_x);
     assert_eq!(a.test_y, b.test_y);
     assert_eq!(b.len(), a.len() + 2);
+    assert_eq!((a.painted, b.painted), (0, 2));
     assert_eq!(&b.x[..a.x.len()], &a.x[..]);
     assert_eq!(&b.x[a.x.len()..], &[0.5, 3.0, -2.0, -2.0]);
     assert_eq!(&b.y[a.len()..], &[1.0, 0.0]);
