@@ -196,10 +196,9 @@ fn orthogonality_error(w: &Work, r: usize, c: usize) -> f64 {
 impl Optimizer for Muon {
     fn step(&mut self, x: &mut Vector, oracle: &mut Oracle<'_>) -> Result<(), Halt> {
         if self.t == 0 {
-            let is_matrix = |b: &&ParamBlock| !b.bias && b.rows >= 2 && b.cols >= 2;
             let blocks = oracle.blocks();
-            self.matrices = blocks.iter().filter(is_matrix).copied().collect();
-            self.rest = blocks.iter().filter(|b| !is_matrix(b)).copied().collect();
+            self.matrices = blocks.iter().filter(|b| b.is_matrix()).copied().collect();
+            self.rest = blocks.iter().filter(|b| !b.is_matrix()).copied().collect();
         }
         self.from.assign(x);
         let mut grad = std::mem::take(&mut self.g);

@@ -126,11 +126,10 @@ pub fn estimate(method: &Method, net: &NetShape) -> Memory {
             bp(feedback + d * on(c.momentum > 0.0))
         }
         Method::Muon(_) => {
-            let is_matrix = |b: &&ParamBlock| !b.bias && b.rows >= 2 && b.cols >= 2;
             let matrices: usize = net
                 .blocks
                 .iter()
-                .filter(is_matrix)
+                .filter(|b| b.is_matrix())
                 .map(|b| b.rows * b.cols)
                 .sum();
             bp(matrices + 2 * (d - matrices))

@@ -74,6 +74,14 @@ pub struct ParamBlock {
     pub bias: bool,
 }
 
+impl ParamBlock {
+    /// Whether it is a weight matrix with two sides of at least 2 (what Muon orthogonalises;
+    /// a bias or a one-unit layer's weight vector is not).
+    pub fn is_matrix(&self) -> bool {
+        !self.bias && self.rows >= 2 && self.cols >= 2
+    }
+}
+
 /// f on one plane of parameter space, evaluated from its plane coordinates (see
 /// [`Objective::plane`]).
 pub trait PlaneSampler: Sync {

@@ -5,6 +5,7 @@
 //! never see the app itself.
 
 pub mod colormap;
+pub mod confusion;
 pub mod controls;
 pub mod cost;
 pub mod curves;

@@ -918,18 +918,7 @@ impl Mlp {
             let mut out = vec![0.0; x.len() / d.p.max(1) * c];
             self.outputs(theta, x, &mut out);
             out.chunks(c)
-                .map(|z| {
-                    if c == 1 {
-                        usize::from(z[0] > 0.0)
-                    } else {
-                        z.iter()
-                            .enumerate()
-                            .fold((0, f64::NEG_INFINITY), |(bi, bv), (i, v)| {
-                                if *v > bv { (i, *v) } else { (bi, bv) }
-                            })
-                            .0
-                    }
-                })
+                .map(|z| net::predicted(self.layout.head, z))
                 .collect::<Vec<usize>>()
         };
         Confusion {

@@ -892,23 +892,24 @@ fn head_curvature(head: Head, z: &[f64], rz: &[f64], m: usize, c: usize, out: &m
     }
 }
 
-/// The number of correct predictions: the sign of the logit, or its largest entry.
-fn correct(head: Head, out: &[f64], y: &[f64], m: usize, c: usize) -> usize {
+/// The class one sample's outputs predict: the sign of the logit, or its largest entry (the
+/// first of equals); 0 for a regression.
+pub fn predicted(head: Head, row: &[f64]) -> usize {
     match head {
         Head::Mse => 0,
-        Head::Bce => out
-            .iter()
-            .zip(y)
-            .filter(|(o, yv)| (**o > 0.0) == (**yv > 0.5))
-            .count(),
-        Head::Ce => (0..m)
-            .filter(|&i| {
-                let row = &out[i * c..(i + 1) * c];
-                let best = (0..c).fold(0, |b, j| if row[j] > row[b] { j } else { b });
-                best == y[i] as usize
-            })
-            .count(),
+        Head::Bce => usize::from(row[0] > 0.0),
+        Head::Ce => (0..row.len()).fold(0, |b, j| if row[j] > row[b] { j } else { b }),
     }
+}
+
+/// The number of correct predictions ([`predicted`] against the labels).
+fn correct(head: Head, out: &[f64], y: &[f64], m: usize, c: usize) -> usize {
+    if head == Head::Mse {
+        return 0;
+    }
+    (0..m)
+        .filter(|&i| predicted(head, &out[i * c..(i + 1) * c]) == y[i] as usize)
+        .count()
 }
 
 /// Backpropagates the output error in `ws.d` (m × w_L) into the gradient `g`, sending errors
