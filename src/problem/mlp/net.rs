@@ -607,16 +607,7 @@ struct Probe<'a> {
 #[inline(always)]
 fn activate(act: Activation, z: &[f64], h: &mut [f64], dphi: Option<&mut [f64]>) {
     match act {
-        Activation::Tanh => {
-            for (hv, zv) in h.iter_mut().zip(z) {
-                *hv = k::tanh(*zv);
-            }
-            if let Some(d) = dphi {
-                for (dv, hv) in d.iter_mut().zip(h.iter()) {
-                    *dv = (-hv).mul_add(*hv, 1.0);
-                }
-            }
-        }
+        Activation::Tanh => k::tanh_slice(z, h, dphi),
         Activation::Sigmoid => {
             for (hv, zv) in h.iter_mut().zip(z) {
                 *hv = k::sigmoid(*zv);
