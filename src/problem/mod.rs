@@ -105,7 +105,10 @@ problem!(StyblinskiTangConfig {
 
 problem!(SaddleConfig {} => |_c| f::Saddle::new(), start |_s| vec![1.5, 1e-3]);
 problem!(MonkeySaddleConfig {} => |_c| f::MonkeySaddle::new(), start |_s| vec![1.2, 0.3]);
-problem!(DoubleWellConfig {} => |_c| f::DoubleWell::new(), start |_s| vec![0.05, 1.5]);
+problem!(DoubleWellConfig {
+    /// The tilt t of the linear term t·x: t > 0 makes the left well the deeper one.
+    tilt: f64 = 0.0, "tilt t", (-1.0, 1.0), Linear, Finite, restart;
+} => |c| f::DoubleWell::tilted(c.tilt), start |_s| vec![0.05, 1.5]);
 
 problem!(SharpFlatConfig {
     /// Width of the narrow (sharp) well.
@@ -164,7 +167,7 @@ crate::registry! {
         StyblinskiTang(StyblinskiTangConfig) = "styblinski_tang", "½ Σ (xᵢ⁴ − 16xᵢ² + 5xᵢ): 2ᵈ minima, one global.";
         Saddle(SaddleConfig) = "saddle", "½(x² − y²) + ¼y⁴: a strict saddle at the origin between two minima.";
         MonkeySaddle(MonkeySaddleConfig) = "monkey_saddle", "x³ − 3xy²: a degenerate third-order saddle.";
-        DoubleWell(DoubleWellConfig) = "double_well", "(x² − 1)² + ½y²: two minima behind a barrier of height 1.";
+        DoubleWell(DoubleWellConfig) = "double_well", "(x² − 1)² + ½y² + t·x: two minima behind a barrier of height 1, one deeper when tilted.";
         SharpFlat(SharpFlatConfig) = "sharp_flat", "Two Gaussian wells of equal depth, one narrow and one wide.";
         CurveFit(CurveFitConfig) = "curve_fit", "Least squares: fitting a·e^(−b t) to noisy data; residuals and their Jacobian for Gauss–Newton.";
         RosenbrockResiduals(RosenbrockResidualsConfig) = "rosenbrock_residuals", "Rosenbrock written as residuals (1 − x, 10(y − x²)): the same valley, with a Jacobian.";

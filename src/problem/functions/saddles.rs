@@ -112,21 +112,29 @@ impl Objective for MonkeySaddle {
     }
 }
 
-/// A symmetric double well.
+/// A double well, tilted by a linear term.
 ///
-/// f(x, y) = (x² − 1)² + ½y², with minima (±1, 0), f = 0, separated by a saddle at the origin
-/// with f = 1.
+/// f(x, y) = (x² − 1)² + ½y² + t·x. At t = 0 its minima are (±1, 0), f = 0, separated by a
+/// saddle at the origin with f = 1; a tilt t > 0 deepens the left well and raises the right
+/// one (f ≈ ∓t), until at |t| = 8/(3√3) ≈ 1.54 the shallower well disappears.
 ///
-/// Reference: the quartic double-well potential of Landau theory; see e.g. P. M. Chaikin and
-/// T. C. Lubensky, *Principles of Condensed Matter Physics*, Cambridge University Press, 1995,
-/// ch. 4.
+/// Reference: the quartic double-well potential of Landau theory, with the linear term of an
+/// applied field; see e.g. P. M. Chaikin and T. C. Lubensky, *Principles of Condensed Matter
+/// Physics*, Cambridge University Press, 1995, ch. 4.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct DoubleWell;
+pub struct DoubleWell {
+    tilt: f64,
+}
 
 impl DoubleWell {
-    /// Creates the double well.
+    /// The symmetric double well (no tilt).
     pub fn new() -> Self {
-        Self
+        Self::tilted(0.0)
+    }
+
+    /// The double well with tilt t.
+    pub fn tilted(tilt: f64) -> Self {
+        Self { tilt }
     }
 }
 
@@ -138,12 +146,12 @@ impl Objective for DoubleWell {
     fn value(&self, x: ArrayView1<'_, f64>) -> f64 {
         let (p, q) = (x[0], x[1]);
         let u = p * p - 1.0;
-        u * u + 0.5 * q * q
+        u * u + 0.5 * q * q + self.tilt * p
     }
 
     fn gradient_into(&self, x: ArrayView1<'_, f64>, mut g: ArrayViewMut1<'_, f64>) {
         let (p, q) = (x[0], x[1]);
-        g[0] = 4.0 * p * (p * p - 1.0);
+        g[0] = 4.0 * p * (p * p - 1.0) + self.tilt;
         g[1] = q;
     }
 
@@ -159,16 +167,26 @@ impl Objective for DoubleWell {
     }
 
     fn minima(&self) -> Vec<Minimum> {
-        vec![
-            Minimum {
-                x: vec![-1.0, 0.0],
-                f: 0.0,
-            },
-            Minimum {
-                x: vec![1.0, 0.0],
-                f: 0.0,
-            },
-        ]
+        // The roots of 4x³ − 4x + t = 0 with positive curvature 12x² − 4, by Newton's method
+        // from each untilted minimum; a well the tilt has removed converges to the other root
+        // (or to none with positive curvature) and is dropped.
+        let mut out: Vec<Minimum> = Vec::new();
+        for from in [-1.0, 1.0] {
+            let mut p: f64 = from;
+            for _ in 0..100 {
+                let step = (4.0 * p * (p * p - 1.0) + self.tilt) / (12.0 * p * p - 4.0);
+                p -= step;
+                if step.abs() < 1e-15 {
+                    break;
+                }
+            }
+            let fresh = out.iter().all(|m| (m.x[0] - p).abs() > 1e-9);
+            if p.signum() == from && 12.0 * p * p > 4.0 && fresh {
+                let f = (p * p - 1.0).powi(2) + self.tilt * p;
+                out.push(Minimum { x: vec![p, 0.0], f });
+            }
+        }
+        out
     }
 }
 

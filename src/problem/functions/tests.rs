@@ -29,6 +29,7 @@ fn cases() -> Vec<(String, Box<dyn Objective>)> {
         ("Saddle".into(), Box::new(Saddle::new())),
         ("MonkeySaddle".into(), Box::new(MonkeySaddle::new())),
         ("DoubleWell".into(), Box::new(DoubleWell::new())),
+        ("DoubleWell tilted".into(), Box::new(DoubleWell::tilted(0.4))),
         ("SharpFlat default".into(), Box::new(SharpFlat::default())),
         (
             "SharpFlat(0.3, 0.5)".into(),
@@ -386,4 +387,28 @@ fn bounds_are_as_specified() {
             }
         }
     }
+}
+
+/// A tilt t > 0 deepens the left well by about 2t relative to the right one; both minima have
+/// a vanishing gradient and positive curvature; past |t| = 8/(3√3) only the deeper is left.
+#[test]
+fn the_tilted_double_well_lists_its_minima_deeper_one_on_the_left() {
+    for tilt in [0.1, 0.3, -0.3, 1.0] {
+        let w = DoubleWell::tilted(tilt);
+        let m = w.minima();
+        assert_eq!(m.len(), 2, "tilt {tilt}: {m:?}");
+        for min in &m {
+            let x = ArrayView1::from(&min.x);
+            assert!(w.gradient(x).iter().all(|v| v.abs() < 1e-12), "{min:?}");
+            assert_eq!(w.value(x), min.f);
+            assert!(w.hessian(x)[[0, 0]] > 0.0);
+        }
+        let (left, right) = (&m[0], &m[1]);
+        assert!(left.x[0] < 0.0 && right.x[0] > 0.0);
+        assert_eq!(left.f < right.f, tilt > 0.0, "tilt {tilt}");
+        assert!((right.f - left.f - 2.0 * tilt).abs() < 0.05 * tilt.abs().max(0.2));
+    }
+    let steep = DoubleWell::tilted(1.6).minima();
+    assert_eq!(steep.len(), 1, "{steep:?}");
+    assert!(steep[0].x[0] < -1.0);
 }
