@@ -13,6 +13,7 @@ mod projection;
 mod record;
 mod run;
 mod smoothing;
+pub mod sweep;
 mod tape;
 mod views;
 mod worker;

@@ -250,7 +250,18 @@ impl Run {
         seed: u64,
         noise: Noise,
     ) -> Self {
-        let objective: Arc<dyn Objective> = Arc::from(problem.build());
+        Self::with_objective(Arc::from(problem.build()), methods, start, seed, noise)
+    }
+
+    /// Builds a run on an objective already built (shared by the runs of a sweep, which
+    /// differ only in their start, methods, seed or noise).
+    pub fn with_objective(
+        objective: Arc<dyn Objective>,
+        methods: &[(String, Method)],
+        start: &[f64],
+        seed: u64,
+        noise: Noise,
+    ) -> Self {
         let dim = objective.dim();
         // A network's sharpness is tracked (its H·v products are exact and cheap).
         let data = objective.samples() > 0 && objective.provides().hvp;
@@ -316,8 +327,13 @@ impl Run {
     /// Builds the run a scene describes: its enabled optimizers, its start, seed and noise,
     /// and its edits, which apply at their steps.
     pub fn from_scene(scene: &Scene) -> Self {
-        let mut run = Self::new(
-            &scene.problem,
+        Self::from_scene_on(scene, Arc::from(scene.problem.build()))
+    }
+
+    /// [`Run::from_scene`] on the scene's objective, already built.
+    pub fn from_scene_on(scene: &Scene, objective: Arc<dyn Objective>) -> Self {
+        let mut run = Self::with_objective(
+            objective,
             &scene.racers(),
             &scene.start,
             scene.seed,

@@ -29,7 +29,10 @@ fn cases() -> Vec<(String, Box<dyn Objective>)> {
         ("Saddle".into(), Box::new(Saddle::new())),
         ("MonkeySaddle".into(), Box::new(MonkeySaddle::new())),
         ("DoubleWell".into(), Box::new(DoubleWell::new())),
-        ("DoubleWell tilted".into(), Box::new(DoubleWell::tilted(0.4))),
+        (
+            "DoubleWell tilted".into(),
+            Box::new(DoubleWell::tilted(0.4)),
+        ),
         ("SharpFlat default".into(), Box::new(SharpFlat::default())),
         (
             "SharpFlat(0.3, 0.5)".into(),
