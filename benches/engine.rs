@@ -2,6 +2,10 @@
 //!
 //! Targets (issue: core): ≥ 10 million Adam steps per second on 2-D Rosenbrock on one core
 //! (≤ 100 ns per `Run::step`), and a 512×512 grid with contours in ≤ 30 ms on two cores.
+//!
+//! Sweeps (issue: neurons and sweeps), on every core: a 100×100 basin map of gradient descent
+//! on the double well, one seed, 500 steps per cell, ≤ 0.3 s; 100 cells × 10 seeds × 2 000
+//! steps of Adam on Rosenbrock, ≤ 0.2 s.
 #![allow(clippy::unwrap_used)] // A panic in a test is a failure with a message.
 
 use std::hint::black_box;
@@ -107,5 +111,63 @@ fn landscape(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, steps, landscape);
+fn sweeps(c: &mut Criterion) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize};
+
+    use optiscope::engine::sweep::{self, Axis, Shard, Sweep};
+    use optiscope::scene::Scene;
+
+    eprintln!("sweeps: {} threads", rayon::current_num_threads());
+    let mut group = c.benchmark_group("sweep");
+    group.sample_size(10);
+    let well = Scene::from_toml(
+        "version = 1\n[problem]\nkind = \"double_well\"\n[[optimizers]]\nkind = \"gd\"\nlr = 0.02\n",
+        "bench",
+    )
+    .unwrap();
+    let basin = sweep::basin_sweep(100, [-2.0, 2.0], [-2.0, 2.0], 1, 500, None);
+    group.bench_function("basin_100x100_gd_500_steps", |b| {
+        b.iter(|| {
+            let rows = basin
+                .run(
+                    &well,
+                    Shard::ALL,
+                    &AtomicBool::new(false),
+                    &AtomicUsize::new(0),
+                )
+                .unwrap();
+            black_box(rows.len())
+        });
+    });
+    let rosenbrock = Scene::from_toml(
+        "version = 1\n[problem]\nkind = \"rosenbrock\"\n[[optimizers]]\nkind = \"adam\"\n",
+        "bench",
+    )
+    .unwrap();
+    let grid = Sweep {
+        axes: vec![
+            Axis::parse("optimizers.0.lr=log:0.001:0.1:10").unwrap(),
+            Axis::parse("start.0=lin:-2:2:10").unwrap(),
+        ],
+        seeds: 10,
+        steps: 2000,
+        target: Some(1e-6),
+    };
+    group.bench_function("adam_rosenbrock_100_cells_10_seeds_2000_steps", |b| {
+        b.iter(|| {
+            let rows = grid
+                .run(
+                    &rosenbrock,
+                    Shard::ALL,
+                    &AtomicBool::new(false),
+                    &AtomicUsize::new(0),
+                )
+                .unwrap();
+            black_box(rows.len())
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, steps, landscape, sweeps);
 criterion_main!(benches);

@@ -1,4 +1,6 @@
-//! The headless command line: `optiscope run` and `optiscope list`.
+//! The headless command line: `optiscope run`, `optiscope sweep` and `optiscope list`.
+
+pub mod sweep;
 
 use std::io::{IsTerminal as _, Write};
 use std::path::PathBuf;
@@ -30,6 +32,9 @@ pub struct Cli {
 pub enum Command {
     /// Run a scene (or a race given by flags) headless and write a long-format CSV.
     Run(Box<RunArgs>),
+    /// Run a scene over a grid of parameter values and seeds, on every core, and write one
+    /// CSV row per cell, seed and optimizer; `sweep merge` joins the files of a sharded sweep.
+    Sweep(Box<sweep::SweepCommand>),
     /// List every problem, method and noise channel with its parameters and defaults.
     List,
 }
@@ -76,7 +81,7 @@ pub const MAX_NOISE_FLAGS: usize = 64;
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-fn parse_u64(s: &str, what: &str) -> Result<u64, UsageError> {
+pub(crate) fn parse_u64(s: &str, what: &str) -> Result<u64, UsageError> {
     s.trim()
         .parse()
         .map_err(|_| UsageError(format!("{what}: `{s}` is not a whole number ≥ 0")))

@@ -125,6 +125,35 @@ pub fn is_data(problem: &crate::problem::Problem) -> bool {
 }
 
 /// Quotes a field when it needs it.
+pub fn quote(s: &str) -> String {
+    field(s)
+}
+
+/// The fields of one CSV line, quotes undone (`"a,b"` is one field, `""` inside quotes one `"`).
+pub fn split(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                if let Some(f) = out.last_mut() {
+                    f.push('"');
+                }
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(String::new()),
+            (c, _) => {
+                if let Some(f) = out.last_mut() {
+                    f.push(c);
+                }
+            }
+        }
+    }
+    out
+}
+
 fn field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))

@@ -10,6 +10,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::Run(args)) => cli::run(args),
+        Some(Command::Sweep(cmd)) => cli::sweep::run(cmd),
         Some(Command::List) => cli::list(&mut std::io::stdout().lock()).map_err(Into::into),
         None => optiscope::app::launch(cli.scene.as_deref(), started),
     };

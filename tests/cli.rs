@@ -550,3 +550,109 @@ fn a_network_trains_from_the_command_line_and_its_csv_says_what_was_measured() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("nowhere.csv"), "{}", stderr(&bad));
 }
+
+/// `optiscope sweep` writes a row per cell, seed and optimizer, read by header; the shards of
+/// `--shard I/N`, joined by `sweep merge`, give the same file; bad sweeps exit 2 and say why.
+#[test]
+fn a_sweep_writes_its_grid_and_its_shards_merge_into_the_same_file() {
+    let dir = std::env::temp_dir().join(format!("optiscope-sweep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let common = [
+        "sweep",
+        "--problem",
+        "double_well",
+        "--optimizer",
+        "gd:lr=0.05",
+        "--param",
+        "start.0=-0.5,0.5",
+        "--param",
+        "noise.grad.std=log:0.01:1:3",
+        "--seeds",
+        "2",
+        "--steps",
+        "300",
+    ];
+    let whole = optiscope(&common);
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    let text = stdout(&whole);
+    let (header, rows) = csv(&text);
+    assert_eq!(rows.len(), 2 * 3 * 2);
+    for name in [
+        "cell",
+        "start.0",
+        "noise.grad.std",
+        "seed",
+        "optimizer",
+        "final_loss",
+        "steps_to_target",
+        "evals_to_target",
+        "reached",
+        "minimum",
+        "minimum_f",
+        "diverged",
+    ] {
+        col(&header, name);
+    }
+    let (x, m, seed) = (
+        col(&header, "start.0"),
+        col(&header, "minimum"),
+        col(&header, "seed"),
+    );
+    for r in &rows {
+        // From x = ±0.5 with little noise, descent ends in the well on its side.
+        let x: f64 = r[x].parse().unwrap();
+        assert!(["0", "1"].contains(&r[m].as_str()), "{r:?}");
+        assert!(["0", "1"].contains(&r[seed].as_str()));
+        if r[col(&header, "noise.grad.std")] == "0.01" {
+            assert_eq!(r[m] == "1", x > 0.0, "{r:?}");
+        }
+    }
+    let mut shards = Vec::new();
+    for i in 0..3 {
+        let path = dir.join(format!("shard{i}.csv"));
+        let shard = format!("{i}/3");
+        let mut args = common.to_vec();
+        args.extend(["--shard", &shard, "--out", path.to_str().unwrap()]);
+        let o = optiscope(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        shards.push(path);
+    }
+    let paths: Vec<&str> = shards.iter().map(|p| p.to_str().unwrap()).collect();
+    let mut merge = vec!["sweep", "merge"];
+    merge.extend(&paths);
+    let merged = optiscope(&merge);
+    assert!(merged.status.success(), "{}", stderr(&merged));
+    assert_eq!(stdout(&merged), text);
+    // A shard merged twice is refused.
+    let twice = optiscope(&["sweep", "merge", paths[0], paths[0]]);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(
+        stderr(&twice).contains("appears twice"),
+        "{}",
+        stderr(&twice)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    for (args, says) in [
+        (
+            vec!["--param", "start.0=lin:0:1:0"],
+            "the count must be from 1",
+        ),
+        (vec!["--param", "start.0=log:-1:1:3"], "both ends > 0"),
+        (vec!["--param", "optimizers.3.lr=0.1"], "optimizers 0 to 0"),
+        (vec!["--param", "wind=1,2"], "unknown parameter path `wind`"),
+        (
+            vec!["--param", "optimizers.0.beta=1"],
+            "has no parameter `beta`",
+        ),
+        (vec!["--seeds", "0"], "--seeds must be at least 1"),
+        (vec!["--steps", "0"], "`steps` must be at least 1"),
+        (vec!["--shard", "3/3"], "--shard `3/3`"),
+        (vec!["--target", "low"], "--target: `low`"),
+    ] {
+        let mut all = vec!["sweep", "--problem", "double_well", "--optimizer", "gd"];
+        all.extend(args);
+        let o = optiscope(&all);
+        assert_eq!(o.status.code(), Some(2), "{all:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{all:?}: {}", stderr(&o));
+    }
+}

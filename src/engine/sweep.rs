@@ -83,7 +83,7 @@ impl Axis {
                 if log && !(a > 0.0 && b > 0.0) {
                     return Err(format!("`{spec}`: a log range needs both ends > 0"));
                 }
-                let (lo, hi) = if log { (a.ln(), b.ln()) } else { (a, b) };
+                // The ends are exactly A and B.
                 let values = (0..n)
                     .map(|i| {
                         let t = if n == 1 {
@@ -91,8 +91,11 @@ impl Axis {
                         } else {
                             i as f64 / (n - 1) as f64
                         };
-                        let v = lo + (hi - lo) * t;
-                        if log { v.exp() } else { v }
+                        match (i + 1 == n && n > 1, log) {
+                            (true, _) => b,
+                            (false, true) => a * (b / a).powf(t),
+                            (false, false) => a + (b - a) * t,
+                        }
                     })
                     .collect();
                 (values, if log { Spacing::Log } else { Spacing::Linear })
