@@ -632,6 +632,24 @@ fn a_sweep_writes_its_grid_and_its_shards_merge_into_the_same_file() {
         stderr(&twice)
     );
     std::fs::remove_dir_all(&dir).ok();
+    // A sweep longer than one chunk of jobs: every row, in cell order.
+    let long = optiscope(&[
+        "sweep",
+        "--problem",
+        "sphere",
+        "--optimizer",
+        "gd",
+        "--param",
+        "start.0=lin:-1:1:170",
+        "--param",
+        "start.1=lin:-1:1:100",
+        "--steps",
+        "1",
+    ]);
+    assert!(long.status.success(), "{}", stderr(&long));
+    let (_, rows) = csv(&stdout(&long));
+    assert_eq!(rows.len(), 17_000);
+    assert!(rows.iter().enumerate().all(|(i, r)| r[0] == i.to_string()));
     for (args, says) in [
         (
             vec!["--param", "start.0=lin:0:1:0"],

@@ -130,43 +130,46 @@ fn output(out: &Option<PathBuf>) -> Result<Box<dyn Write>, UsageError> {
     })
 }
 
+/// Jobs per chunk: a chunk's rows are written before the next chunk runs, so memory stays
+/// bounded however large the sweep.
+const CHUNK: usize = 1 << 14;
+
 fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     let (scene, sweep, shard) = sweep_for(args)?;
     let mut out = output(&args.run.out)?;
-    let minima: Vec<f64> = scene.problem.build().minima().iter().map(|m| m.f).collect();
+    let objective: std::sync::Arc<dyn crate::problem::Objective> =
+        std::sync::Arc::from(scene.problem.build());
+    let minima: Vec<f64> = objective.minima().iter().map(|m| m.f).collect();
     let (cancel, done) = (AtomicBool::new(false), AtomicUsize::new(0));
-    let total = sweep.jobs().div_ceil(shard.count);
+    let jobs: Vec<usize> = (shard.index..sweep.jobs()).step_by(shard.count).collect();
     let progress = std::io::stderr().is_terminal();
-    let rows = std::thread::scope(|s| {
-        let worker = s.spawn(|| sweep.run(&scene, shard, &cancel, &done));
-        while progress && !worker.is_finished() {
-            std::thread::sleep(Duration::from_millis(200));
-            eprint!("\rrun {}/{total}", done.load(Ordering::Relaxed));
-        }
-        worker.join()
-    });
+    write_header(&mut out, &sweep)?;
+    for chunk in jobs.chunks(CHUNK) {
+        let rows = std::thread::scope(|s| {
+            let worker = s.spawn(|| sweep.run_jobs(&scene, &objective, chunk, &cancel, &done));
+            while progress && !worker.is_finished() {
+                std::thread::sleep(Duration::from_millis(200));
+                eprint!("\rrun {}/{}", done.load(Ordering::Relaxed), jobs.len());
+            }
+            worker.join()
+        });
+        let rows = match rows {
+            Ok(r) => r.map_err(UsageError)?,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        write_rows(&mut out, &minima, &rows)?;
+    }
     if progress {
         eprint!("\r\x1b[K");
     }
-    let rows = match rows {
-        Ok(r) => r.map_err(UsageError)?,
-        Err(panic) => std::panic::resume_unwind(panic),
-    };
-    write_rows(&mut out, &sweep, &minima, &rows)?;
     out.flush()?;
     Ok(())
 }
 
-/// Writes the header and the rows: `cell`, a column per axis (named by its path), `seed`,
-/// `optimizer`, `final_loss`, `steps_to_target`, `evals_to_target`, `reached`, `minimum` (the
-/// index in the problem's list of known minima, empty if none), `minimum_f` (its value) and
-/// `diverged`. A missing value is an empty field.
-pub fn write_rows(
-    out: &mut dyn Write,
-    sweep: &Sweep,
-    minima: &[f64],
-    rows: &[Row],
-) -> std::io::Result<()> {
+/// Writes the header: `cell`, a column per axis (named by its path), `seed`, `optimizer`,
+/// `final_loss`, `steps_to_target`, `evals_to_target`, `reached`, `minimum` (the index in the
+/// problem's list of known minima, empty if none), `minimum_f` (its value) and `diverged`.
+pub fn write_header(out: &mut dyn Write, sweep: &Sweep) -> std::io::Result<()> {
     write!(out, "cell")?;
     for a in &sweep.axes {
         write!(out, ",{}", a.path)?;
@@ -174,7 +177,11 @@ pub fn write_rows(
     writeln!(
         out,
         ",seed,optimizer,final_loss,steps_to_target,evals_to_target,reached,minimum,minimum_f,diverged"
-    )?;
+    )
+}
+
+/// Writes rows under [`write_header`]'s columns; a missing value is an empty field.
+pub fn write_rows(out: &mut dyn Write, minima: &[f64], rows: &[Row]) -> std::io::Result<()> {
     let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
     let num = |v: f64| {
         if v != 0.0 && v.is_finite() && !(1e-4..1e16).contains(&v.abs()) {

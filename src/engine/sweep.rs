@@ -483,7 +483,8 @@ impl Sweep {
         )
     }
 
-    /// Runs the listed jobs (in parallel; the rows come back in the list's order).
+    /// Runs the listed jobs (in parallel; the rows come back in the list's order), after
+    /// checking the sweep.
     pub fn run_order(
         &self,
         base: &Scene,
@@ -493,13 +494,27 @@ impl Sweep {
     ) -> Result<Vec<Row>, String> {
         self.check(base)?;
         let objective: Arc<dyn Objective> = Arc::from(base.problem.build());
+        self.run_jobs(base, &objective, &jobs, cancel, done)
+    }
+
+    /// Runs the listed jobs of a sweep already [`checked`](Sweep::check), on `objective` (the
+    /// base scene's, built once), in parallel; the rows come back in the list's order. A long
+    /// sweep runs in chunks of jobs this way, each written before the next starts.
+    pub fn run_jobs(
+        &self,
+        base: &Scene,
+        objective: &Arc<dyn Objective>,
+        jobs: &[usize],
+        cancel: &AtomicBool,
+        done: &AtomicUsize,
+    ) -> Result<Vec<Row>, String> {
         let rows: Vec<Result<Vec<Row>, String>> = jobs
-            .into_par_iter()
-            .map(|job| {
+            .par_iter()
+            .map(|&job| {
                 if cancel.load(Ordering::Relaxed) {
                     return Ok(Vec::new());
                 }
-                let rows = self.run_job(base, Some(&objective), job);
+                let rows = self.run_job(base, Some(objective), job);
                 done.fetch_add(1, Ordering::Relaxed);
                 rows
             })
