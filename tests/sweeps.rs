@@ -317,3 +317,65 @@ fn sweeps_refuse_zero_counts_and_repeated_or_unknown_axes() {
         assert!(Shard::parse(bad).is_err(), "{bad}");
     }
 }
+
+/// A cell's summary over its seeds: the mean final loss with Student's 95% interval, the
+/// divergences left out, and the fraction that reached the target; and about 95% of such
+/// intervals cover the true mean (checked over many cells of one noisy problem).
+#[test]
+fn cell_summaries_give_the_mean_its_interval_and_the_reached_fraction() {
+    let row = |cell, seed, loss: f64, reached: bool, diverged: bool| Row {
+        cell,
+        values: vec![],
+        seed,
+        optimizer: "gd".into(),
+        outcome: sweep::Outcome {
+            final_loss: loss,
+            steps_to_target: reached.then_some(3),
+            evals_to_target: reached.then_some(3),
+            minimum: None,
+            diverged,
+        },
+    };
+    let rows = vec![
+        row(0, 0, 1.0, true, false),
+        row(0, 1, 2.0, false, false),
+        row(0, 2, 3.0, true, false),
+        row(0, 3, f64::NAN, false, true),
+        row(1, 0, 5.0, false, false),
+    ];
+    let s = sweep::summarise(&rows);
+    assert_eq!(s.len(), 2);
+    assert_eq!((s[0].runs, s[0].diverged), (4, 1));
+    assert_eq!(s[0].mean_loss, 2.0);
+    // Sample deviation 1 over 3 seeds: t(2) = 4.303 times 1/√3.
+    assert!((s[0].half_width - 4.303 / 3f64.sqrt()).abs() < 1e-12);
+    assert_eq!(s[0].p_reached, 0.5);
+    assert_eq!(s[1].mean_loss, 5.0);
+    assert!(s[1].half_width.is_nan());
+    // Coverage: one step of size ½ on Σxᵢ² with gradient noise σ = 1 lands on x₁ = −ξ/2
+    // whatever the start, so the final loss is Σξᵢ²/4, of mean ½ over two coordinates (a
+    // skewed χ², for which the t interval over 10 seeds covers a little less than 95%).
+    // Every cell of a sweep shares its seeds (common random numbers), so each interval here
+    // is a sweep of its own, from seeds 10k … 10k + 9.
+    let sw = Sweep {
+        axes: vec![],
+        seeds: 10,
+        steps: 1,
+        target: None,
+    };
+    let covered = (0..200u64)
+        .filter(|k| {
+            let base = scene(&format!(
+                "version = 1\nseed = {}\nstart = [0.3, -0.2]\n[problem]\nkind = \"sphere\"\n\
+                 [[optimizers]]\nkind = \"gd\"\nlr = 0.5\n[noise.grad]\nstd = 1.0\n",
+                10 * k
+            ));
+            let c = &sweep::summarise(&run(&sw, &base, Shard::ALL))[0];
+            (c.mean_loss - 0.5).abs() <= c.half_width
+        })
+        .count();
+    assert!(
+        (170..=196).contains(&covered),
+        "{covered} of 200 intervals cover the mean"
+    );
+}

@@ -648,3 +648,79 @@ pub fn basin_cells(rows: &[Row], racer: &str, cells: usize, minima: usize) -> Ve
     }
     out
 }
+
+/// One cell's outcome for one racer, over its seeds: what a sweep's curve or heatmap draws.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellSummary {
+    /// The cell.
+    pub cell: usize,
+    /// The racer's label.
+    pub optimizer: String,
+    /// Seeds run.
+    pub runs: u32,
+    /// Seeds that diverged (left out of the mean).
+    pub diverged: u32,
+    /// The mean final loss over the seeds that did not diverge (NaN if all did).
+    pub mean_loss: f64,
+    /// Half the width of its 95% confidence interval (Student's t over the seeds; NaN with
+    /// fewer than two).
+    pub half_width: f64,
+    /// The fraction of the seeds that reached the target.
+    pub p_reached: f64,
+}
+
+/// The two-sided 95% quantile of Student's t with `df` degrees of freedom (1.96 beyond 30).
+fn t95(df: u32) -> f64 {
+    const T: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::NAN,
+        1..=30 => T[df as usize - 1],
+        _ => 1.96,
+    }
+}
+
+/// Summarises a sweep's rows by cell and racer, in the order each pair first appears.
+pub fn summarise(rows: &[Row]) -> Vec<CellSummary> {
+    let mut order: Vec<(usize, String)> = Vec::new();
+    let mut groups: std::collections::HashMap<(usize, &str), Vec<&Row>> =
+        std::collections::HashMap::new();
+    for r in rows {
+        let g = groups.entry((r.cell, r.optimizer.as_str())).or_default();
+        if g.is_empty() {
+            order.push((r.cell, r.optimizer.clone()));
+        }
+        g.push(r);
+    }
+    order
+        .into_iter()
+        .map(|(cell, optimizer)| {
+            let g = &groups[&(cell, optimizer.as_str())];
+            let losses: Vec<f64> = g
+                .iter()
+                .filter(|r| !r.outcome.diverged)
+                .map(|r| r.outcome.final_loss)
+                .collect();
+            let n = losses.len();
+            let mean = losses.iter().sum::<f64>() / n as f64;
+            let var = losses.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0);
+            let half_width = if n >= 2 {
+                t95(n as u32 - 1) * (var / n as f64).sqrt()
+            } else {
+                f64::NAN
+            };
+            CellSummary {
+                cell,
+                runs: g.len() as u32,
+                diverged: (g.len() - n) as u32,
+                mean_loss: if n > 0 { mean } else { f64::NAN },
+                half_width,
+                p_reached: g.iter().filter(|r| r.outcome.reached()).count() as f64 / g.len() as f64,
+                optimizer,
+            }
+        })
+        .collect()
+}
