@@ -674,3 +674,62 @@ fn a_sweep_writes_its_grid_and_its_shards_merge_into_the_same_file() {
         assert!(stderr(&o).contains(says), "{all:?}: {}", stderr(&o));
     }
 }
+
+/// `sweep --summary` writes one row per cell and optimizer: the mean of the raw rows' final
+/// losses, with its interval and the fraction reaching the target; it cannot take a shard.
+#[test]
+fn a_sweep_summary_averages_the_seeds_of_each_cell() {
+    let args = [
+        "sweep",
+        "--problem",
+        "double_well",
+        "--optimizer",
+        "gd:lr=0.05",
+        "--param",
+        "start.0=-0.5,0.05,0.5",
+        "--noise",
+        "grad:std=1",
+        "--seeds",
+        "20",
+        "--steps",
+        "200",
+        "--target",
+        "0.05",
+    ];
+    let raw = optiscope(&args);
+    assert!(raw.status.success(), "{}", stderr(&raw));
+    let (rh, rows) = csv(&stdout(&raw));
+    let mut with = args.to_vec();
+    with.push("--summary");
+    let sum = optiscope(&with);
+    assert!(sum.status.success(), "{}", stderr(&sum));
+    let (sh, cells) = csv(&stdout(&sum));
+    assert_eq!(cells.len(), 3);
+    for c in &cells {
+        let cell = &c[col(&sh, "cell")];
+        let mine: Vec<&Vec<String>> = rows
+            .iter()
+            .filter(|r| &r[col(&rh, "cell")] == cell)
+            .collect();
+        assert_eq!(c[col(&sh, "runs")], mine.len().to_string());
+        let mean = mine
+            .iter()
+            .map(|r| r[col(&rh, "final_loss")].parse::<f64>().unwrap())
+            .sum::<f64>()
+            / mine.len() as f64;
+        let got: f64 = c[col(&sh, "mean_final_loss")].parse().unwrap();
+        assert!(
+            (got - mean).abs() <= 1e-12 * mean.abs().max(1e-300),
+            "{got} against {mean}"
+        );
+        let reached = mine
+            .iter()
+            .filter(|r| r[col(&rh, "reached")] == "true")
+            .count();
+        let p: f64 = c[col(&sh, "p_reached")].parse().unwrap();
+        assert_eq!(p, reached as f64 / mine.len() as f64);
+        assert!(c[col(&sh, "ci95")].parse::<f64>().unwrap() > 0.0);
+    }
+    with.extend(["--shard", "0/2"]);
+    assert_eq!(optiscope(&with).status.code(), Some(2));
+}

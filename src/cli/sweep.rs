@@ -60,6 +60,10 @@ pub struct SweepArgs {
     /// Run only shard I of N (the jobs j with j mod N = I); join the files with `sweep merge`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Write one row per cell and optimizer instead, over the seeds: `runs`, `diverged`,
+    /// `mean_final_loss`, `ci95` (half the width of Student's 95% interval) and `p_reached`.
+    #[arg(long, conflicts_with = "shard")]
+    pub summary: bool,
 }
 
 /// The most `--param` flags.
@@ -143,8 +147,15 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
     let (cancel, done) = (AtomicBool::new(false), AtomicUsize::new(0));
     let jobs: Vec<usize> = (shard.index..sweep.jobs()).step_by(shard.count).collect();
     let progress = std::io::stderr().is_terminal();
-    write_header(&mut out, &sweep)?;
-    for chunk in jobs.chunks(CHUNK) {
+    if args.summary {
+        write_summary_header(&mut out, &sweep)?;
+    } else {
+        write_header(&mut out, &sweep)?;
+    }
+    // Whole cells per chunk, so that a summary sees every seed of its cells at once.
+    let seeds = sweep.seeds as usize;
+    let chunk = CHUNK.div_ceil(seeds) * seeds;
+    for chunk in jobs.chunks(chunk) {
         let rows = std::thread::scope(|s| {
             let worker = s.spawn(|| sweep.run_jobs(&scene, &objective, chunk, &cancel, &done));
             while progress && !worker.is_finished() {
@@ -157,7 +168,11 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
             Ok(r) => r.map_err(UsageError)?,
             Err(panic) => std::panic::resume_unwind(panic),
         };
-        write_rows(&mut out, &minima, &rows)?;
+        if args.summary {
+            write_summary(&mut out, &sweep, &crate::engine::sweep::summarise(&rows))?;
+        } else {
+            write_rows(&mut out, &minima, &rows)?;
+        }
     }
     if progress {
         eprint!("\r\x1b[K");
@@ -178,6 +193,44 @@ pub fn write_header(out: &mut dyn Write, sweep: &Sweep) -> std::io::Result<()> {
         out,
         ",seed,optimizer,final_loss,steps_to_target,evals_to_target,reached,minimum,minimum_f,diverged"
     )
+}
+
+/// The header of `--summary`: `cell`, a column per axis, `optimizer`, `runs`, `diverged`,
+/// `mean_final_loss`, `ci95` and `p_reached`.
+pub fn write_summary_header(out: &mut dyn Write, sweep: &Sweep) -> std::io::Result<()> {
+    write!(out, "cell")?;
+    for a in &sweep.axes {
+        write!(out, ",{}", a.path)?;
+    }
+    writeln!(
+        out,
+        ",optimizer,runs,diverged,mean_final_loss,ci95,p_reached"
+    )
+}
+
+/// Writes summaries under [`write_summary_header`]'s columns.
+pub fn write_summary(
+    out: &mut dyn Write,
+    sweep: &Sweep,
+    cells: &[crate::engine::sweep::CellSummary],
+) -> std::io::Result<()> {
+    for c in cells {
+        write!(out, "{}", c.cell)?;
+        for v in sweep.values(c.cell) {
+            write!(out, ",{v}")?;
+        }
+        writeln!(
+            out,
+            ",{},{},{},{},{},{}",
+            crate::csv::quote(&c.optimizer),
+            c.runs,
+            c.diverged,
+            c.mean_loss,
+            c.half_width,
+            c.p_reached
+        )?;
+    }
+    Ok(())
 }
 
 /// Writes rows under [`write_header`]'s columns; a missing value is an empty field.
