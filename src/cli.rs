@@ -191,6 +191,17 @@ fn split_batch(spec: &str) -> Result<(String, Option<usize>), String> {
     Ok((format!("mlp:{}", kept.join(",")), batch))
 }
 
+/// A buffered writer to the file, or to standard output without one.
+pub(crate) fn output(out: &Option<PathBuf>) -> Result<Box<dyn Write>, UsageError> {
+    Ok(match out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|e| UsageError(format!("{}: {e}", path.display())))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    })
+}
+
 /// `optiscope run`: runs every seed and writes the CSV.
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let scene = scene_for(args)?;
@@ -209,13 +220,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let mut out: Box<dyn Write> = match &args.out {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .map_err(|e| UsageError(format!("{}: {e}", path.display())))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
+    let mut out = output(&args.out)?;
     let progress = std::io::stderr().is_terminal();
     write_csv(&scene, scene.seed, seeds, &mut out, progress)?;
     out.flush()?;

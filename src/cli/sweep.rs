@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
-use super::{RunArgs, UsageError, parse_u64, scene_for};
+use super::{RunArgs, UsageError, output, parse_u64, scene_for};
 use crate::engine::sweep::{Axis, Row, Shard, Sweep};
 
 /// `optiscope sweep`: the flags of `run`, plus the swept parameters, or `merge`.
@@ -124,16 +124,6 @@ pub fn run(cmd: &SweepCommand) -> anyhow::Result<()> {
     }
 }
 
-fn output(out: &Option<PathBuf>) -> Result<Box<dyn Write>, UsageError> {
-    Ok(match out {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .map_err(|e| UsageError(format!("{}: {e}", path.display())))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    })
-}
-
 /// Jobs per chunk: a chunk's rows are written before the next chunk runs, so memory stays
 /// bounded however large the sweep.
 const CHUNK: usize = 1 << 14;
@@ -185,23 +175,26 @@ fn sweep(args: &SweepArgs) -> anyhow::Result<()> {
 /// `final_loss`, `steps_to_target`, `evals_to_target`, `reached`, `minimum` (the index in the
 /// problem's list of known minima, empty if none), `minimum_f` (its value) and `diverged`.
 pub fn write_header(out: &mut dyn Write, sweep: &Sweep) -> std::io::Result<()> {
-    write!(out, "cell")?;
-    for a in &sweep.axes {
-        write!(out, ",{}", a.path)?;
-    }
+    cell_columns(out, sweep)?;
     writeln!(
         out,
         ",seed,optimizer,final_loss,steps_to_target,evals_to_target,reached,minimum,minimum_f,diverged"
     )
 }
 
-/// The header of `--summary`: `cell`, a column per axis, `optimizer`, `runs`, `diverged`,
-/// `mean_final_loss`, `ci95` and `p_reached`.
-pub fn write_summary_header(out: &mut dyn Write, sweep: &Sweep) -> std::io::Result<()> {
+/// The columns both headers start with: `cell` and one per axis, named by its path.
+fn cell_columns(out: &mut dyn Write, sweep: &Sweep) -> std::io::Result<()> {
     write!(out, "cell")?;
     for a in &sweep.axes {
         write!(out, ",{}", a.path)?;
     }
+    Ok(())
+}
+
+/// The header of `--summary`: `cell`, a column per axis, `optimizer`, `runs`, `diverged`,
+/// `mean_final_loss`, `ci95` and `p_reached`.
+pub fn write_summary_header(out: &mut dyn Write, sweep: &Sweep) -> std::io::Result<()> {
+    cell_columns(out, sweep)?;
     writeln!(
         out,
         ",optimizer,runs,diverged,mean_final_loss,ci95,p_reached"
