@@ -16,6 +16,9 @@ const SECTION_RANGE: (f64, f64) = (-0.5, 2.5);
 /// Points per side of the decision view's grid (one forward pass of 6 400 rows per racer).
 const DECISION_SIDE: usize = 80;
 
+/// Inputs a tuning curve is drawn at.
+const TUNING_POINTS: usize = 161;
+
 /// Samples per side of the smoothed view's grid (exact convolution in 2-D), and beyond 2-D,
 /// where every sample costs [`super::smoothing::SMOOTHING_SAMPLES`] evaluations on the engine
 /// thread.
@@ -81,6 +84,25 @@ pub(super) fn compute(
                         network: None,
                         confusion: Vec::new(),
                         paintable: false,
+                    }),
+            )
+        }
+        ViewKind::Tuning => {
+            let racers: Vec<(u32, ndarray::ArrayView1<'_, f64>)> = run
+                .racers()
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i as u32, r.x().view()))
+                .collect();
+            ViewData::Tuning(
+                run.objective()
+                    .tuning(&racers, TUNING_POINTS)
+                    .unwrap_or_else(|| crate::problem::view::TuningCurve {
+                        x: Vec::new(),
+                        target: Vec::new(),
+                        racers: Vec::new(),
+                        inputs: Vec::new(),
+                        transfer: String::new(),
                     }),
             )
         }

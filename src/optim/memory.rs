@@ -178,6 +178,13 @@ pub fn estimate(method: &Method, net: &NetShape) -> Memory {
                 ..forward(d, if c.baseline { 1 } else { net.rows })
             }
         }
+        // Every unit's running mean drive for every input, the eligibility and the step.
+        Method::Rmhl(_) => Memory {
+            activations: net.rows * net.units(),
+            ..forward(d, d + net.units() * net.rows)
+        },
+        // The jittering θ beside the mean μ, and the step.
+        Method::Oua(_) => forward(0, 2 * d),
         Method::AnpDecorrelation(c) => {
             // The clean and noisy drives of every unit and the layers' inputs, per row; W kept
             // beside θ = DᵀW, and a square D in front of each layer.

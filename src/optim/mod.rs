@@ -23,6 +23,7 @@ mod newton_family;
 mod oracle;
 mod overlay;
 mod perturbation;
+mod plasticity;
 mod quasi_newton;
 pub mod schedule;
 mod second_order;
@@ -45,6 +46,7 @@ pub use newton_family::{CubicConfig, LmConfig, SaddleFreeConfig, cubic_step};
 pub use oracle::{Counts, Oracle, OracleState};
 pub use overlay::{Item, MatId, Overlay, Role, Shape, VecId};
 pub use perturbation::{MezoConfig, NodePerturbationConfig, WeightPerturbationConfig};
+pub use plasticity::{OuaConfig, RmhlConfig};
 pub use quasi_newton::{BfgsConfig, LbfgsConfig, Search};
 pub use schedule::{Schedule, ScheduleKind};
 pub use second_order::NewtonConfig;
@@ -180,6 +182,8 @@ pub struct Needs {
     /// A network: passes with noise on its units (node perturbation), its weight matrices
     /// (Muon), its backward pass (feedback alignment).
     pub network: bool,
+    /// A neuron model's noisy activity (reward-modulated Hebbian learning).
+    pub neuron: bool,
 }
 
 impl Needs {
@@ -192,6 +196,7 @@ impl Needs {
         residuals: false,
         fisher: false,
         network: false,
+        neuron: false,
     };
     /// Values and gradients.
     pub const GRADIENTS: Needs = Needs {
@@ -272,6 +277,8 @@ crate::registry! {
         Spsa(SpsaConfig) = "spsa", "SPSA: a two-evaluation gradient estimate along a random ±1 direction, with decaying gains.";
         NodePerturbation(NodePerturbationConfig) = "node_perturbation", "Node perturbation: noise on every unit's pre-activation; the change in each sample's loss times the noise times the presynaptic activity (a three-factor rule).";
         AnpDecorrelation(AnpConfig) = "anp_decorrelation", "Activity-based node perturbation with decorrelation: the measured change of every unit's drive as the probe, √N·δL/‖δa‖² as the reinforcement, and a local anti-Hebbian matrix in front of each layer that decorrelates its inputs (Dalm, van Gerven & Ahmad 2023).";
+        Rmhl(RmhlConfig) = "rmhl", "Reward-modulated Hebbian learning: the drive's deviation from its running mean as the probe, the reward's deviation from its running mean as the reinforcement (neurons; Legenstein et al. 2010).";
+        Oua(OuaConfig) = "oua", "Ornstein–Uhlenbeck adaptation: parameters jitter around a mean that moves where the jitter found more reward than expected (García Fernández et al. 2024).";
         WeightPerturbation(WeightPerturbationConfig) = "weight_perturbation", "Weight perturbation: jitter every weight, scale the jitter by the change in loss (a global scalar), step (Jabri & Flower 1992).";
         Mezo(MezoConfig) = "mezo", "MeZO: two-point ZO-SGD with the probe perturbed in place and regenerated from a seed: the memory of one parameter vector (Malladi et al. 2023).";
         Es(EsConfig) = "es", "Evolution strategy (OpenAI): a Gaussian population, antithetic pairs and rank shaping estimate a gradient.";
@@ -331,6 +338,10 @@ impl Method {
             (
                 needs.network && !provides.network,
                 "a network (`--problem mlp`)",
+            ),
+            (
+                needs.neuron && !provides.neuron,
+                "a neuron model's activity (`--problem neuron_tuning`)",
             ),
         ];
         if let Some((_, what)) = missing.iter().find(|(m, _)| *m) {

@@ -44,6 +44,8 @@ pub struct OracleState {
     seen: (f64, u32),
     /// The mini-batches of a data problem.
     batches: Batches,
+    /// The reward noise on each sample's loss in a node-perturbation pass (sized once).
+    rewards: Vec<f64>,
 }
 
 /// Mini-batches drawn from the noise stream: a shuffled order of the training points, walked
@@ -95,6 +97,7 @@ impl OracleState {
             step: 0,
             seen: (0.0, 0),
             batches: Batches::default(),
+            rewards: Vec::new(),
         }
     }
 
@@ -276,7 +279,9 @@ impl<'a> Oracle<'a> {
     }
 
     /// Node perturbation on the step's batch (see [`Objective::node_perturbation`]): counted as
-    /// two function evaluations, or one against a baseline; the noisy loss counts as seen.
+    /// two function evaluations, or one against a baseline. Under evaluation noise every
+    /// sample's loss carries its own reward noise, in each pass. Returns the clean and noisy
+    /// mean losses as the rule heard them (reward noise included); the noisy one counts as seen.
     pub fn node_perturbation(
         &mut self,
         x: ArrayView1<'_, f64>,
@@ -286,19 +291,92 @@ impl<'a> Oracle<'a> {
         g: &mut Vector,
     ) -> (f64, f64) {
         let st = &mut *self.state;
-        st.counts.f += if baseline.is_some() { 1 } else { 2 };
+        let passes = if baseline.is_some() { 1 } else { 2 };
+        st.counts.f += passes;
         let at = Self::at(&self.levels, &mut st.scratch, &mut st.noise_rng, x);
+        let rows = match st.batches.pick() {
+            Some(p) => p.len(),
+            None => self.objective.samples(),
+        };
+        let noise = if self.levels.eval > 0.0 {
+            st.rewards.clear();
+            st.rewards.resize(rows * passes as usize, 0.0);
+            Levels::add_gaussian(&mut st.rewards, self.levels.eval, &mut st.noise_rng);
+            &st.rewards[..]
+        } else {
+            &[][..]
+        };
         let (clean, noisy) = self.objective.node_perturbation(
             at,
             st.batches.pick(),
             psi,
             sigma,
             baseline,
+            noise,
             g.view_mut(),
         );
+        // The losses as the rule heard them: each pass's mean plus its mean reward noise.
+        let heard = |part: &[f64]| {
+            if part.is_empty() {
+                0.0
+            } else {
+                part.iter().sum::<f64>() / part.len() as f64
+            }
+        };
+        let (on_noisy, on_clean) = noise.split_at(noise.len().min(rows));
+        let noisy = noisy + heard(on_noisy);
+        let clean = clean + heard(on_clean);
         st.seen.0 += noisy;
         st.seen.1 += 1;
         (clean, noisy)
+    }
+
+    /// A neuron model's trial for a Hebbian rule (see [`Objective::hebbian`]): one evaluation
+    /// per time step, each input's trial with its own reward noise under evaluation
+    /// noise. Returns the mean loss heard, which counts as seen, and the mean reward
+    /// prediction error.
+    pub fn hebbian(
+        &mut self,
+        x: ArrayView1<'_, f64>,
+        psi: &[f64],
+        steps: usize,
+        reward: &mut [f64],
+        rate: f64,
+        e: &mut Vector,
+    ) -> (f64, f64) {
+        let st = &mut *self.state;
+        st.counts.f += steps.max(1) as u64;
+        let at = Self::at(&self.levels, &mut st.scratch, &mut st.noise_rng, x);
+        let rows = match st.batches.pick() {
+            Some(p) => p.len(),
+            None => self.objective.samples(),
+        };
+        let noise = if self.levels.eval > 0.0 {
+            st.rewards.clear();
+            st.rewards.resize(rows, 0.0);
+            Levels::add_gaussian(&mut st.rewards, self.levels.eval, &mut st.noise_rng);
+            &st.rewards[..]
+        } else {
+            &[][..]
+        };
+        let (heard, rpe) = self.objective.hebbian(
+            at,
+            st.batches.pick(),
+            psi,
+            steps,
+            noise,
+            reward,
+            rate,
+            e.view_mut(),
+        );
+        st.seen.0 += heard;
+        st.seen.1 += 1;
+        (heard, rpe)
+    }
+
+    /// The number of training points a data problem averages over (0 otherwise).
+    pub fn samples(&self) -> usize {
+        self.objective.samples()
     }
 
     /// Activity-based node perturbation on the step's batch (see

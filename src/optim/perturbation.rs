@@ -38,6 +38,20 @@ fn gaussian(rng: &mut Pcg64, u: &mut [f64]) {
     }
 }
 
+/// The noise a plasticity rule probed with in its last trial: the first unit's (or weight's).
+pub(super) const PROBE: Diagnostic = Diagnostic {
+    key: "probe",
+    name: "probe: the noise on the first unit (or weight) in the last trial",
+    log: false,
+};
+
+/// The reinforcement of the last trial: the reward R = −L heard, less its reference.
+pub(super) const RPE: Diagnostic = Diagnostic {
+    key: "rpe",
+    name: "reward prediction error R − R̄ (R = −L as heard; R̄ the clean pass or the baseline)",
+    log: false,
+};
+
 // ---------------------------------------------------------------------------------------------
 // Weight perturbation.
 
@@ -68,6 +82,8 @@ impl MethodConfig for WeightPerturbationConfig {
             from: Vector::zeros(dim),
             baseline: f64::NAN,
             reference: f64::NAN,
+            last_probe: f64::NAN,
+            rpe: f64::NAN,
             k: 0,
         })
     }
@@ -84,11 +100,15 @@ impl MethodConfig for WeightPerturbationConfig {
         })
     }
     fn diagnostics(&self) -> &'static [Diagnostic] {
-        &[Diagnostic {
-            key: "reference_loss",
-            name: "reference loss: the clean L, or the baseline L̄ in one pass",
-            log: true,
-        }]
+        &[
+            Diagnostic {
+                key: "reference_loss",
+                name: "reference loss: the clean L, or the baseline L̄ in one pass",
+                log: true,
+            },
+            PROBE,
+            RPE,
+        ]
     }
     fn reference(&self) -> &'static str {
         "Jabri & Flower (1992), IEEE Trans. Neural Networks 3(1); Williams (1992), Machine Learning 8"
@@ -106,6 +126,9 @@ struct WeightPerturbation {
     baseline: f64,
     /// The loss the last step's noisy loss was compared with.
     reference: f64,
+    /// The last trial's probe (the first weight's noise) and reward prediction error.
+    last_probe: f64,
+    rpe: f64,
     k: u64,
 }
 
@@ -135,6 +158,8 @@ impl WeightPerturbation {
         };
         if learn {
             self.reference = reference;
+            self.last_probe = sigma * self.xi.first().copied().unwrap_or(f64::NAN);
+            self.rpe = reference - noisy;
         }
         let scale = (noisy - reference) / sigma;
         if let (Some(gs), Some(u)) = (g.as_slice_mut(), self.xi.as_slice()) {
@@ -182,6 +207,8 @@ impl Optimizer for WeightPerturbation {
 
     fn diagnostics(&self, out: &mut [f64]) {
         out[0] = self.reference;
+        out[1] = self.last_probe;
+        out[2] = self.rpe;
     }
 
     /// The perturbed point and the step.
@@ -208,8 +235,8 @@ crate::params! {
     pub struct NodePerturbationConfig {
         /// Plasticity rate η.
         lr: f64 = 0.05, "learning rate η", (1e-5, 1.0), Log, Positive, live;
-        /// The standard deviation σ of the node noise.
-        sigma: f64 = 1e-3, "node noise σ", (1e-6, 1.0), Log, Positive, live;
+        /// The standard deviation σ of the node noise (0: no probe, and nothing is learned).
+        sigma: f64 = 1e-3, "node noise σ", (1e-6, 1.0), Log, NonNegative, live;
         /// One noisy pass against a running baseline L̄ instead of a clean pass.
         baseline: bool = false, "one pass, running baseline", (0, 1), Linear, Finite, live;
         /// The baseline's averaging rate γ.
@@ -226,6 +253,8 @@ impl MethodConfig for NodePerturbationConfig {
             from: Vector::zeros(dim),
             baseline: f64::NAN,
             reference: f64::NAN,
+            probe: f64::NAN,
+            rpe: f64::NAN,
             k: 0,
         })
     }
@@ -245,11 +274,15 @@ impl MethodConfig for NodePerturbationConfig {
         })
     }
     fn diagnostics(&self) -> &'static [Diagnostic] {
-        &[Diagnostic {
-            key: "reference_loss",
-            name: "reference loss: the clean L, or the baseline L̄ in one pass",
-            log: true,
-        }]
+        &[
+            Diagnostic {
+                key: "reference_loss",
+                name: "reference loss: the clean L, or the baseline L̄ in one pass",
+                log: true,
+            },
+            PROBE,
+            RPE,
+        ]
     }
     fn reference(&self) -> &'static str {
         "Williams (1992), Machine Learning 8; Fiete & Seung (2006), Phys. Rev. Lett. 97; Werfel, Xie & Seung (2005), Neural Computation 17"
@@ -265,6 +298,9 @@ struct NodePerturbation {
     from: Vector,
     baseline: f64,
     reference: f64,
+    /// The last trial's probe and reward prediction error.
+    probe: f64,
+    rpe: f64,
     k: u64,
 }
 
@@ -291,6 +327,8 @@ impl NodePerturbation {
             } else {
                 clean
             };
+            self.probe = self.psi.first().copied().unwrap_or(f64::NAN);
+            self.rpe = if first { 0.0 } else { self.reference - noisy };
             if self.c.baseline {
                 self.baseline = if first {
                     noisy
@@ -335,6 +373,8 @@ impl Optimizer for NodePerturbation {
 
     fn diagnostics(&self, out: &mut [f64]) {
         out[0] = self.reference;
+        out[1] = self.probe;
+        out[2] = self.rpe;
     }
 
     /// The step.
@@ -619,7 +659,7 @@ mod tests {
             assert_eq!(st.counts.g, 0);
             let f1 = f.value(x.view());
             assert!(f1 < 0.2 * f0, "baseline {baseline}: {f0} → {f1}");
-            let mut d = [f64::NAN];
+            let mut d = [f64::NAN; super::super::MAX_DIAGNOSTICS];
             m.diagnostics(&mut d);
             assert!(d[0].is_finite());
         }

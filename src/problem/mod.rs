@@ -6,6 +6,7 @@
 pub mod expr;
 pub mod functions;
 pub mod mlp;
+pub mod neuron;
 mod objective;
 mod typed;
 pub mod view;
@@ -173,6 +174,7 @@ crate::registry! {
         RosenbrockResiduals(RosenbrockResidualsConfig) = "rosenbrock_residuals", "Rosenbrock written as residuals (1 − x, 10(y − x²)): the same valley, with a Jacobian.";
         GaussianFit(GaussianFitConfig) = "gaussian_fit", "Fitting N(μ, s²) to samples by maximum likelihood, in (μ, s) or (μ, log s), with its Fisher metric.";
         Expr(ExprConfig) = "expr", "A formula you type, f = \"…\" in x and y (or x1 … xn), with exact derivatives by automatic differentiation.";
+        NeuronTuning(neuron::NeuronTuningConfig) = "neuron_tuning", "A noisy rate neuron y = φ(w·x + b + ψ) learning a teacher's tuning curve from trials (N1); its (w, b) landscape is exact.";
         Mlp(mlp::MlpConfig) = "mlp", "A small neural network (multilayer perceptron) on a data set: two_spirals, circles, xor, moons, blobs, linear, sine, iris or a CSV file.";
     }
 }

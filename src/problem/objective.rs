@@ -42,6 +42,9 @@ pub struct Provides {
     /// A network's passes: noise on every unit's pre-activation (node perturbation), weight
     /// matrices, a backward pass with other feedback weights.
     pub network: bool,
+    /// A neuron model's trials: the noisy pass whose activity a Hebbian rule reads
+    /// ([`Objective::hebbian`]).
+    pub neuron: bool,
 }
 
 impl Provides {
@@ -55,6 +58,7 @@ impl Provides {
         fisher: false,
         gauss_newton: false,
         network: false,
+        neuron: false,
     };
 }
 
@@ -224,6 +228,15 @@ pub trait Objective: Send + Sync {
     ) -> Option<super::view::InputSpace> {
         None
     }
+    /// For a neuron model: its input-output curve at each racer's parameters, on `points`
+    /// inputs, beside its teacher's.
+    fn tuning(
+        &self,
+        _racers: &[(u32, ArrayView1<'_, f64>)],
+        _points: usize,
+    ) -> Option<super::view::TuningCurve> {
+        None
+    }
     /// For a network: the units whose pre-activations node perturbation probes (every layer's
     /// outputs), per sample.
     fn units(&self) -> usize {
@@ -232,7 +245,10 @@ pub trait Objective: Send + Sync {
     /// For a network: a pass with `psi` (m × units, layer after layer) added to the
     /// pre-activations on `batch` (or all points), against a clean pass (or `baseline`); writes
     /// the node-perturbation estimate of ∇f into `g` and returns (clean loss, noisy loss).
-    /// Only called when provided.
+    /// `reward_noise` is empty, or holds the noise on each sample's loss as the rule sees it:
+    /// m values for the noisy pass, then m for the clean pass (two passes only). σ = 0 probes
+    /// nothing and estimates zero. Only called when provided.
+    #[allow(clippy::too_many_arguments)]
     fn node_perturbation(
         &self,
         _x: ArrayView1<'_, f64>,
@@ -240,7 +256,32 @@ pub trait Objective: Send + Sync {
         _psi: &[f64],
         _sigma: f64,
         _baseline: Option<f64>,
+        _reward_noise: &[f64],
         _g: ArrayViewMut1<'_, f64>,
+    ) -> (f64, f64) {
+        (f64::NAN, f64::NAN)
+    }
+    /// For a neuron model: one trial of `steps` time steps on each input of `batch` (or all
+    /// points), for a reward-modulated Hebbian rule. The drive carries fresh noise each time
+    /// step (`psi`: steps values per unit and input, time innermost), which the rule cannot
+    /// read: it estimates the last step's as ψ̂ = a_T − ā, with ā the mean drive over the
+    /// trial's earlier steps. The response at the last step is rewarded: R = −ℓ(a_T) − ν, ν
+    /// its reward noise (`reward_noise`: empty or one per input), compared with the running
+    /// mean reward for the same input (`reward`, one per sample, NaN until first seen, moving
+    /// at rate `rate`): a critic that knows the stimulus. Writes (1/m) Σₙ (Rₙ − R̄ₙ) ψ̂ₙ xₙᵀ
+    /// (laid out as x) into `e` and returns the mean loss heard and the mean reward prediction
+    /// error. Only called when provided.
+    #[allow(clippy::too_many_arguments)]
+    fn hebbian(
+        &self,
+        _x: ArrayView1<'_, f64>,
+        _batch: Option<&[u32]>,
+        _psi: &[f64],
+        _steps: usize,
+        _reward_noise: &[f64],
+        _reward: &mut [f64],
+        _rate: f64,
+        _e: ArrayViewMut1<'_, f64>,
     ) -> (f64, f64) {
         (f64::NAN, f64::NAN)
     }

@@ -19,6 +19,9 @@ pub enum ViewKind {
     /// The loss from the start to each iterate, and the loss along a path beside the loss on
     /// the drawn plane at its projection.
     Profiles,
+    /// A neuron's tuning curve beside its teacher's, the noise it probes with and the reward
+    /// prediction error that reinforces it, and the loss it experiences beside the clean loss.
+    Tuning,
 }
 
 impl ViewKind {
@@ -30,6 +33,7 @@ impl ViewKind {
             ViewKind::Smoothed => "Smoothed f_σ",
             ViewKind::Decision => "Decision boundary",
             ViewKind::Profiles => "Loss profiles",
+            ViewKind::Tuning => "Neuron",
         }
     }
 
@@ -61,6 +65,13 @@ impl ViewKind {
                  plane's optimizer's path, its true loss beside the loss the plane shows at the \
                  path's projection, and how far the path is off the plane. Where they part, \
                  the drawn path is not where the optimizer was."
+            }
+            ViewKind::Tuning => {
+                "What the neuron computes: its tuning curve y = φ(w·x + b) beside the teacher's \
+                 (dashed), with the inputs its trials draw from (ticks). Below, the probe and the \
+                 reinforcement: the noise on its drive and the reward prediction error, trial by \
+                 trial; then the loss it experiences (its noisy output, and reward noise) beside \
+                 the clean loss."
             }
         }
     }
@@ -102,6 +113,8 @@ pub enum ViewData {
     Decision(InputSpace),
     /// The loss along lines and along a path.
     Profiles(Profiles),
+    /// A neuron's tuning curves.
+    Tuning(TuningCurve),
     /// The smoothed landscape.
     Smoothed {
         /// f_σ over the window, `ny` rows of `nx` values from the bottom row up (empty when no
@@ -131,8 +144,24 @@ impl ViewData {
             ViewData::Smoothed { .. } => ViewKind::Smoothed,
             ViewData::Decision(_) => ViewKind::Decision,
             ViewData::Profiles(_) => ViewKind::Profiles,
+            ViewData::Tuning(_) => ViewKind::Tuning,
         }
     }
+}
+
+/// A neuron's input-output curve at each racer's parameters, and its teacher's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TuningCurve {
+    /// The inputs the curves are drawn at.
+    pub x: Vec<f64>,
+    /// The teacher's output y*(x).
+    pub target: Vec<f64>,
+    /// Per racer: its index and its output at every x.
+    pub racers: Vec<(u32, Vec<f64>)>,
+    /// The inputs the trials draw from.
+    pub inputs: Vec<f64>,
+    /// The transfer function's name.
+    pub transfer: String,
 }
 
 /// The loss along the line from the start to each iterate, and along one racer's path.

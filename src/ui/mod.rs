@@ -17,6 +17,7 @@ pub mod history;
 pub mod landscape;
 pub mod layers;
 pub mod network;
+pub mod neuron;
 pub mod overlay;
 pub mod params;
 pub mod profiles;

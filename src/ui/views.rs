@@ -20,6 +20,7 @@ pub fn show(ui: &mut Ui, view: &View, kind: ViewKind, out: &mut super::Outbox) {
     match data.as_ref() {
         ViewData::Decision(space) => super::network::decision(ui, view, info, space, dark, out),
         ViewData::Profiles(profiles) => super::profiles::show(ui, info, profiles, dark),
+        ViewData::Tuning(curves) => super::neuron::show(ui, view, info, curves, dark),
         ViewData::Smoothed {
             values,
             nx,

@@ -546,6 +546,7 @@ impl Objective for Mlp {
             fisher: false,
             gauss_newton: true,
             network: true,
+            neuron: false,
         }
     }
 
@@ -714,6 +715,7 @@ impl Objective for Mlp {
         psi: &[f64],
         sigma: f64,
         baseline: Option<f64>,
+        reward_noise: &[f64],
         g: ArrayViewMut1<'_, f64>,
     ) -> (f64, f64) {
         let theta = Self::theta(&x);
@@ -728,6 +730,7 @@ impl Objective for Mlp {
                     psi,
                     sigma,
                     baseline,
+                    reward_noise,
                     g,
                     noisy: &mut noisy,
                     activity: false,
@@ -758,6 +761,7 @@ impl Objective for Mlp {
                     psi,
                     sigma: f64::NAN,
                     baseline: None,
+                    reward_noise: &[],
                     g,
                     noisy: &mut noisy,
                     activity: true,

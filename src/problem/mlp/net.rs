@@ -265,6 +265,9 @@ pub enum Want<'a> {
         sigma: f64,
         /// The baseline of the one-pass rule (`None`: the two-pass rule).
         baseline: Option<f64>,
+        /// Empty, or the noise on each sample's loss as the rule sees it: m values for the
+        /// noisy pass, then m for the clean pass (two passes).
+        reward_noise: &'a [f64],
         /// The estimate of ∇L.
         g: &'a mut [f64],
         /// The noisy pass's mean loss.
@@ -352,6 +355,7 @@ fn compute(
         psi,
         sigma,
         baseline,
+        reward_noise,
         g,
         noisy,
         activity,
@@ -363,6 +367,7 @@ fn compute(
             psi,
             sigma,
             baseline,
+            reward_noise,
             activity,
         };
         return nodes(ws, layout, theta, x, y, m, probe, g, noisy, moments);
@@ -457,6 +462,7 @@ fn nodes(
         psi,
         sigma,
         baseline,
+        reward_noise,
         activity,
     } = probe;
     let layers = layout.layers();
@@ -545,10 +551,20 @@ fn nodes(
             ws.terms[n] = if q > 0.0 { root * dl / q } else { 0.0 };
         }
     } else {
-        let scale = 1.0 / (m as f64 * sigma * sigma);
+        // No noise probes nothing: the estimate is zero, not 0/0.
+        let scale = if sigma > 0.0 {
+            1.0 / (m as f64 * sigma * sigma)
+        } else {
+            0.0
+        };
+        let (on_noisy, on_clean) = match reward_noise.len() {
+            0 => (&[][..], &[][..]),
+            _ => reward_noise.split_at(m),
+        };
         for n in 0..m {
-            let reference = baseline.unwrap_or(ws.rd[n]);
-            ws.terms[n] = (ws.terms[n] - reference) * scale;
+            let reference = baseline.unwrap_or(ws.rd[n]) + on_clean.get(n).copied().unwrap_or(0.0);
+            let seen = ws.terms[n] + on_noisy.get(n).copied().unwrap_or(0.0);
+            ws.terms[n] = (seen - reference) * scale;
         }
     }
     if baseline.is_some() {
@@ -600,6 +616,7 @@ struct Probe<'a> {
     psi: &'a [f64],
     sigma: f64,
     baseline: Option<f64>,
+    reward_noise: &'a [f64],
     activity: bool,
 }
 

@@ -501,6 +501,7 @@ fn perturbation_mean(activity: bool) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
                 psi: &psi,
                 sigma,
                 baseline: None,
+                reward_noise: &[],
                 g: &mut g,
                 noisy: &mut noisy,
                 activity,
