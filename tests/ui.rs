@@ -1044,3 +1044,26 @@ speed = 50
         optiscope::scene::SliceMode::Pca
     );
 }
+
+/// The neuron scene offers the Neuron tab, which fills with each racer's tuning curve beside
+/// the teacher's, and the probe and reinforcement traces from the rules' diagnostics.
+#[test]
+fn the_neuron_tab_shows_the_tuning_curves_and_the_probe() {
+    let s = Scene::load(std::path::Path::new("scenes/neuron_tuning.toml")).unwrap();
+    let racers = s.entries.len();
+    let mut h = harness(s);
+    step_until(&mut h, "a run", |a| a.view.run() > 0);
+    h.get_by_label("Neuron").click();
+    step_until(&mut h, "the tuning curves", |a| {
+        a.view
+            .views
+            .get(&optiscope::problem::ViewKind::Tuning)
+            .is_some_and(|d| {
+                matches!(d.as_ref(), optiscope::problem::ViewData::Tuning(t)
+                if t.racers.len() == racers && t.target.len() == t.x.len() && t.inputs.len() == 64)
+            })
+    });
+    // Playing, the rules report their probes: the traces are drawn, not the hint.
+    h.get_by_label("Probe: the noise on the drive, trial by trial");
+    h.get_by_label("Reinforcement: the reward prediction error R − R̄");
+}

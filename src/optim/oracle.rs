@@ -574,4 +574,37 @@ mod tests {
             assert!(v >= 435.0, "{v}: fewer than 30 points");
         }
     }
+
+    /// Under reward noise, node perturbation's estimate is the change in the losses as heard,
+    /// each pass with its own noise, and the oracle returns those same heard losses.
+    #[test]
+    fn node_perturbation_hears_reward_noise_in_both_passes() {
+        use crate::problem::neuron::{NeuronTuning, NeuronTuningConfig};
+        let neuron = NeuronTuning::new(&NeuronTuningConfig::default());
+        let mut noise = Noise::default();
+        for spec in ["eval:std=0.05", "batch:size=1"] {
+            let keys = crate::noise::NoiseChannel::keys();
+            noise.set(crate::spec::parse(spec, "noise", keys).unwrap());
+        }
+        let mut st = OracleState::new(2, Pcg64::seed_from_u64(4), Pcg64::seed_from_u64(5));
+        let x = ndarray::array![-1.0, 1.0];
+        let (sigma, psi) = (0.1, [0.07]);
+        let mut g = Vector::zeros(2);
+        let mut oracle = Oracle::new(&neuron, &noise, &mut st);
+        let trial = oracle.state.batches.pick().unwrap()[0] as usize;
+        let (clean, noisy) = oracle.node_perturbation(x.view(), &psi, sigma, None, &mut g);
+        let xi = neuron.inputs()[trial];
+        let a = -xi + 1.0;
+        let target = (1.5 * xi - 0.5).tanh();
+        let (l, lt) = (
+            (a.tanh() - target).powi(2),
+            ((a + 0.07).tanh() - target).powi(2),
+        );
+        // Both heard losses carry noise, of different draws.
+        assert!(clean != l && noisy != lt && (clean - l) != (noisy - lt));
+        assert!((clean - l).abs() < 0.3 && (noisy - lt).abs() < 0.3);
+        let r = (noisy - clean) / (sigma * sigma);
+        assert!((g[0] - r * 0.07 * xi).abs() < 1e-12 * r.abs().max(1.0));
+        assert!((g[1] - r * 0.07).abs() < 1e-12 * r.abs().max(1.0));
+    }
 }

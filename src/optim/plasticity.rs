@@ -308,3 +308,64 @@ impl Optimizer for Oua {
         draw_step(&self.from, self.c.lr, &self.g, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use rand::SeedableRng as _;
+    use rand_distr::{Distribution as _, StandardNormal};
+    use rand_pcg::Pcg64;
+
+    use super::*;
+    use crate::noise::Noise;
+    use crate::optim::OracleState;
+    use crate::problem::Objective;
+    use crate::problem::functions::Sphere;
+
+    /// Three OU adaptation steps on Σxᵢ², written out from the Euler–Maruyama equations with
+    /// the same normal draws from the method's stream.
+    #[test]
+    fn ou_adaptation_follows_its_equations() {
+        let (lambda, sigma, eta, epsilon, dt) = (2.0, 0.3, 1.5, 0.7, 0.1);
+        let c = OuaConfig {
+            lambda,
+            sigma,
+            lr: eta,
+            epsilon,
+            dt,
+        };
+        let f = Sphere::new(2);
+        let mut m = c.build(2);
+        let mut st = OracleState::new(2, Pcg64::seed_from_u64(1), Pcg64::seed_from_u64(2));
+        let mut mu = Vector::from(vec![0.8, -0.4]);
+        let noise = Noise::default();
+        // By hand: θ starts at μ; r = −f(θ); r̄ starts at the first reward.
+        let mut rng = Pcg64::seed_from_u64(2);
+        let (mut hm, mut ht) = ([0.8, -0.4], [0.8, -0.4]);
+        let mut rbar = f64::NAN;
+        for _ in 0..3 {
+            let mut o = Oracle::new(&f, &noise, &mut st);
+            m.step(&mut mu, &mut o).unwrap();
+            let r = -f.value(ndarray::ArrayView1::from(&ht[..]));
+            if rbar.is_nan() {
+                rbar = r;
+            }
+            let rpe = r - rbar;
+            for i in 0..2 {
+                let dev = ht[i] - hm[i];
+                let z: f64 = StandardNormal.sample(&mut rng);
+                ht[i] += -lambda * dev * dt + sigma * dt.sqrt() * z;
+                hm[i] += eta * rpe * dev * dt;
+            }
+            rbar += epsilon * rpe * dt;
+            for i in 0..2 {
+                assert!((mu[i] - hm[i]).abs() < 1e-15, "μ {mu} against {hm:?}");
+            }
+        }
+        // The mean moved: the test is not one of a method that never learns.
+        assert!((hm[0] - 0.8).abs() > 1e-6);
+        let mut d = [f64::NAN; crate::optim::MAX_DIAGNOSTICS];
+        m.diagnostics(&mut d);
+        assert!((d[2] - rbar).abs() < 1e-15);
+    }
+}

@@ -14,7 +14,7 @@ use crate::problem::view::TuningCurve;
 /// The trials the probe and reinforcement traces show.
 const TRIALS: usize = 300;
 /// The trials the experienced loss is averaged over.
-const AVERAGE: usize = 50;
+const AVERAGE: usize = 100;
 
 /// Draws the view.
 pub fn show(ui: &mut Ui, view: &View, info: &RunInfo, data: &TuningCurve, dark: bool) {
@@ -32,7 +32,7 @@ pub fn show(ui: &mut Ui, view: &View, info: &RunInfo, data: &TuningCurve, dark: 
     };
     ui.label(RichText::new(format!("Tuning curve y = {}(w·x + b)", data.transfer)).strong());
     Plot::new("neuron tuning")
-        .height((free * 0.4).max(120.0))
+        .height((free * 0.34).max(120.0))
         .x_axis_label("input x")
         .y_axis_label("output y")
         .legend(Legend::default().position(egui_plot::Corner::LeftTop))
@@ -82,7 +82,7 @@ pub fn show(ui: &mut Ui, view: &View, info: &RunInfo, data: &TuningCurve, dark: 
             .iter()
             .any(|d| d.iter().any(|d| d.key == key))
     };
-    let trace_h = (free * 0.2).max(80.0);
+    let trace_h = (free * 0.16).max(70.0);
     if any("probe") && any("rpe") {
         ui.label(RichText::new("Probe: the noise on the drive, trial by trial").strong());
         trace(
@@ -107,7 +107,8 @@ pub fn show(ui: &mut Ui, view: &View, info: &RunInfo, data: &TuningCurve, dark: 
     }
     ui.label(
         RichText::new(format!(
-            "Loss: clean (solid) and as experienced (dotted, mean of {AVERAGE} trials)"
+            "Loss: clean (solid) and as experienced (dotted, mean of {AVERAGE} trials; \
+             reward noise can make a window's mean negative, and the log axis leaves it out)"
         ))
         .strong(),
     );
@@ -116,7 +117,6 @@ pub fn show(ui: &mut Ui, view: &View, info: &RunInfo, data: &TuningCurve, dark: 
         .x_axis_label("trial")
         .y_axis_label("loss (log₁₀)")
         .y_axis_formatter(|m, _| super::curves::log_label(m))
-        .legend(Legend::default().position(egui_plot::Corner::RightTop))
         .allow_scroll(false)
         .show(ui, |p| {
             let log = |f: f64| f.max(1e-16).log10();
@@ -134,9 +134,13 @@ pub fn show(ui: &mut Ui, view: &View, info: &RunInfo, data: &TuningCurve, dark: 
                 p.line(Line::new(label.as_str(), clean).color(color).width(2.0));
                 let seen = running_mean(s, AVERAGE);
                 if !seen.is_empty() {
-                    let pts: Vec<[f64; 2]> = seen.iter().map(|(k, f)| [*k, log(*f)]).collect();
+                    let pts: Vec<[f64; 2]> = seen
+                        .iter()
+                        .filter(|(_, f)| *f > 0.0)
+                        .map(|(k, f)| [*k, log(*f)])
+                        .collect();
                     p.line(
-                        Line::new(format!("{label}, experienced"), pts)
+                        Line::new(label.as_str(), pts)
                             .color(color)
                             .width(1.5)
                             .style(LineStyle::dotted_dense()),
