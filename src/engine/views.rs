@@ -60,12 +60,7 @@ pub(super) fn compute(
         ViewKind::Smoothed => smoothed(run, frame, cache),
         ViewKind::Profiles => ViewData::Profiles(profiles(run, recorders, frame)),
         ViewKind::Decision => {
-            let racers: Vec<(u32, ndarray::ArrayView1<'_, f64>)> = run
-                .racers()
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (i as u32, r.x().view()))
-                .collect();
+            let racers = iterates(run);
             // A problem without data offers no such view; asked anyway, it answers empty.
             ViewData::Decision(
                 run.objective()
@@ -88,12 +83,7 @@ pub(super) fn compute(
             )
         }
         ViewKind::Tuning => {
-            let racers: Vec<(u32, ndarray::ArrayView1<'_, f64>)> = run
-                .racers()
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (i as u32, r.x().view()))
-                .collect();
+            let racers = iterates(run);
             ViewData::Tuning(
                 run.objective()
                     .tuning(&racers, TUNING_POINTS)
@@ -134,6 +124,15 @@ pub(super) fn compute(
             }
         }
     }
+}
+
+/// Each racer's index and iterate.
+fn iterates(run: &Run) -> Vec<(u32, ndarray::ArrayView1<'_, f64>)> {
+    run.racers()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (i as u32, r.x().view()))
+        .collect()
 }
 
 /// f_σ over the window at the first smoothing racer's σ (or at the cached σ within 15% of it).

@@ -298,14 +298,12 @@ impl<'a> Oracle<'a> {
             Some(p) => p.len(),
             None => self.objective.samples(),
         };
-        let noise = if self.levels.eval > 0.0 {
-            st.rewards.clear();
-            st.rewards.resize(rows * passes as usize, 0.0);
-            Levels::add_gaussian(&mut st.rewards, self.levels.eval, &mut st.noise_rng);
-            &st.rewards[..]
-        } else {
-            &[][..]
-        };
+        let noise = Self::reward_noise(
+            &self.levels,
+            &mut st.rewards,
+            &mut st.noise_rng,
+            rows * passes as usize,
+        );
         let (clean, noisy) = self.objective.node_perturbation(
             at,
             st.batches.pick(),
@@ -331,6 +329,24 @@ impl<'a> Oracle<'a> {
         (clean, noisy)
     }
 
+    /// `n` draws of the reward noise on the losses of a pass (empty without evaluation noise),
+    /// in the state's buffer.
+    fn reward_noise<'s>(
+        levels: &Levels,
+        rewards: &'s mut Vec<f64>,
+        rng: &mut Pcg64,
+        n: usize,
+    ) -> &'s [f64] {
+        if levels.eval > 0.0 {
+            rewards.clear();
+            rewards.resize(n, 0.0);
+            Levels::add_gaussian(rewards, levels.eval, rng);
+            rewards
+        } else {
+            &[]
+        }
+    }
+
     /// A neuron model's trial for a Hebbian rule (see [`Objective::hebbian`]): one evaluation
     /// per time step, each input's trial with its own reward noise under evaluation
     /// noise. Returns the mean loss heard, which counts as seen, and the mean reward
@@ -351,14 +367,7 @@ impl<'a> Oracle<'a> {
             Some(p) => p.len(),
             None => self.objective.samples(),
         };
-        let noise = if self.levels.eval > 0.0 {
-            st.rewards.clear();
-            st.rewards.resize(rows, 0.0);
-            Levels::add_gaussian(&mut st.rewards, self.levels.eval, &mut st.noise_rng);
-            &st.rewards[..]
-        } else {
-            &[][..]
-        };
+        let noise = Self::reward_noise(&self.levels, &mut st.rewards, &mut st.noise_rng, rows);
         let (heard, rpe) = self.objective.hebbian(
             at,
             st.batches.pick(),
