@@ -150,6 +150,21 @@ impl NeuronTuning {
         pick.iter().map(|&i| i as usize).chain(0..all)
     }
 
+    /// Each trial of `batch` (or all) with the noise `psi` on its drive: its position n in
+    /// the batch, its input, and its clean and noisy losses.
+    fn probed<'a>(
+        &'a self,
+        x: &'a ArrayView1<'_, f64>,
+        batch: Option<&'a [u32]>,
+        psi: &'a [f64],
+    ) -> impl Iterator<Item = (usize, f64, f64, f64)> + 'a {
+        self.rows(batch).enumerate().map(move |(n, i)| {
+            let xi = self.x[i];
+            let a = Self::drive(x, xi);
+            (n, xi, self.trial(a, i), self.trial(a + psi[n], i))
+        })
+    }
+
     fn count(&self, batch: Option<&[u32]>) -> usize {
         batch.map_or(self.x.len(), <[u32]>::len)
     }
@@ -341,11 +356,7 @@ impl Objective for NeuronTuning {
             _ => reward_noise.split_at(m),
         };
         let (mut clean, mut noisy, mut gw, mut gb) = (0.0, 0.0, 0.0, 0.0);
-        for (n, i) in self.rows(batch).enumerate() {
-            let xi = self.x[i];
-            let a = Self::drive(&x, xi);
-            let l = self.trial(a, i);
-            let lt = self.trial(a + psi[n], i);
+        for (n, xi, l, lt) in self.probed(&x, batch, psi) {
             clean += l;
             noisy += lt;
             let reference = baseline.unwrap_or(l) + on_clean.get(n).copied().unwrap_or(0.0);
@@ -376,11 +387,7 @@ impl Objective for NeuronTuning {
         // and the scale √N/‖δa‖² is 1/ψ².
         let m = self.count(batch);
         let (mut clean, mut noisy, mut gw, mut gb, mut xx) = (0.0, 0.0, 0.0, 0.0, 0.0);
-        for (n, i) in self.rows(batch).enumerate() {
-            let xi = self.x[i];
-            let a = Self::drive(&x, xi);
-            let l = self.trial(a, i);
-            let lt = self.trial(a + psi[n], i);
+        for (n, xi, l, lt) in self.probed(&x, batch, psi) {
             clean += l;
             noisy += lt;
             let d = psi[n];
